@@ -1,0 +1,54 @@
+"""Developer sessions for xpm: `nox -s tests` is what CI runs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+
+PACKAGES = ["core", "scheduler", "launchers", "cli"]
+GROUPS = nox.project.load_toml("pyproject.toml")["dependency-groups"]
+EDITABLE = [arg for p in PACKAGES for arg in ("-e", f"packages/xpm-{p}")]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run every test but the SLURM ones, all packages installed editable."""
+    session.install(*EDITABLE, *GROUPS["test"])
+    session.run("pytest", "-m", "not slurm", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("package", PACKAGES)
+def alone(session: nox.Session, package: str) -> None:
+    """Install one package (and those below it) from wheels, run its tests only."""
+    below = PACKAGES[: PACKAGES.index(package) + 1]
+    session.install(*[f"packages/xpm-{p}" for p in below])
+    session.run("python", "-m", "pip", "list", "--format=freeze")
+    session.install(*GROUPS["test"])
+    session.run("pytest", f"tests/{package}", *session.posargs)
+
+
+@nox.session(default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over every package and the typing claims in tests/typecheck."""
+    session.install(*EDITABLE, *GROUPS["typecheck"])
+    srcs = [f"packages/xpm-{p}/src/xpm/{p}" for p in PACKAGES]
+    session.run("mypy", *srcs, "tests/typecheck", *session.posargs)
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install(*GROUPS["lint"])
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+    """Run the example experiment on the local launcher and the default workspace."""
+    session.install(*EDITABLE)
+    session.run("python", "examples/quickstart.py", *session.posargs)
