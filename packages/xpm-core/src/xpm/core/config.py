@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 import reprlib
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
-
-from typing_extensions import Self, dataclass_transform
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, dataclass_transform
 
 from .errors import ConfigError, SealedError, UnsetParameterError
 from .params import MISSING, Field, Kind, PathGenerator, _Missing, field
@@ -22,8 +18,9 @@ if TYPE_CHECKING:
 
 C = TypeVar("C")
 
-_CANDIDATE = re.compile(r"^\s*(?:[\w.]+\.)?(?:Param|Meta|Option|Constant|Annotated)\[")
+_MARKERS = ("Param", "Meta", "Option", "Constant", "Annotated")
 _BY_NAME: dict[str, type] = {}
+FACTORY: Any = object()
 
 
 class Parameter:
@@ -43,6 +40,7 @@ class Parameter:
         "name_bytes",
         "owner",
         "path",
+        "skip_equal",
     )
 
     def __init__(
@@ -68,8 +66,25 @@ class Parameter:
             spec.ignored or kind is Kind.META or generator is not None or annotation is Path
         )
         self._help = spec.help
+        self.skip_equal = self._skip_equal()
         self.path = f"{owner.__qualname__}.{name}"
         self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
+
+    def _skip_equal(self) -> Any:
+        """The value for which the identifier leaves this parameter out (`MISSING`: never).
+
+        `None` when only a `None` value is left out; for a `default_factory` with
+        `ignore_default`, the factory's value is compared at hashing time.
+        """
+        if self.kind is Kind.CONSTANT:
+            return MISSING
+        if self.default is None:
+            return None
+        if self.ignore_default:
+            if self.default is MISSING:
+                return FACTORY if self.default_factory is not MISSING else MISSING
+            return self.default
+        return MISSING
 
     @property
     def type(self) -> Any:
@@ -141,6 +156,8 @@ class ClassSpec:
         self.is_instance = issubclass(cls, InstanceConfig)
 
     def unknown(self, name: str) -> ConfigError:
+        import difflib
+
         close = difflib.get_close_matches(name, self.params, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         known = ", ".join(self.names) or "none"
@@ -152,7 +169,7 @@ class ClassSpec:
 
 def _is_candidate(annotation: Any) -> bool:
     if isinstance(annotation, str):
-        return bool(_CANDIDATE.match(annotation))
+        return annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1] in _MARKERS
     return typing.get_origin(annotation) is typing.Annotated
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import importlib
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,7 @@ def _value(value: Any, ref: Any, folder: Path | None, path: str) -> Any:
         return {"$tuple": [_value(v, ref, folder, path) for v in value]}
     if isinstance(value, (set, frozenset)):
         items = [_value(v, ref, folder, path) for v in value]
-        return {"$set": sorted(items, key=lambda v: json.dumps(v, sort_keys=True))}
+        return {"$set": sorted(items, key=repr)}
     if isinstance(value, dict):
         return {
             "$dict": [
@@ -192,6 +191,8 @@ def _import_class(name: str) -> Any:
 
 def dumps(root: Config, folder: Path | None = None) -> str:
     """Return `root`'s graph as JSON text (see `to_dict`)."""
+    import json
+
     return json.dumps(to_dict(root, folder), indent=1, ensure_ascii=False)
 
 
@@ -201,6 +202,8 @@ def loads(text: str, folder: Path | None = None) -> Config:
     Raises:
         SerializationError: invalid JSON, or as `from_dict`.
     """
+    import json
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

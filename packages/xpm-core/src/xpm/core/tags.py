@@ -5,7 +5,6 @@ Tags never change an identifier: they label configurations, they do not define t
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any, TypeVar
 
@@ -15,7 +14,10 @@ from .errors import ConfigError
 T = TypeVar("T")
 TagValue = str | int | float | bool
 
-_UNSAFE = re.compile(r"[^\w.,+-]")
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.,+-" else "-" for c in text)
 
 
 class TagConflictWarning(UserWarning):
@@ -80,6 +82,6 @@ def tagspath(config: Config) -> str:
     """
     tags = collect_tags(config)
     return "_".join(
-        f"{_UNSAFE.sub('-', str(key))}={_UNSAFE.sub('-', str(value))}"
+        f"{_safe(str(key))}={_safe(str(value))}"
         for key, value in sorted(tags.items())
     )
