@@ -67,7 +67,7 @@ class Parameter:
         )
         self._help = spec.help
         self.skip_equal = self._skip_equal()
-        self.path = f"{owner.__qualname__}.{name}"
+        self.path = f"{owner.__name__}.{name}"
         self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
 
     def _skip_equal(self) -> Any:
@@ -162,8 +162,8 @@ class ClassSpec:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         known = ", ".join(self.names) or "none"
         return ConfigError(
-            f"{self.cls.__qualname__} has no parameter {name!r}.{hint} (parameters: {known})",
-            path=f"{self.cls.__qualname__}.{name}",
+            f"{self.cls.__name__} has no parameter {name!r}.{hint} (parameters: {known})",
+            path=f"{self.cls.__name__}.{name}",
         )
 
 
@@ -209,7 +209,7 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
         kind = Kind.META
     if kind is Kind.CONSTANT and spec.default is MISSING:
         raise ConfigError(
-            "a Constant needs a value: write `name: Constant[int] = 1`", path=f"{owner.__qualname__}.{name}"
+            "a Constant needs a value: write `name: Constant[int] = 1`", path=f"{owner.__name__}.{name}"
         )
     return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
 
@@ -351,7 +351,7 @@ class Config(metaclass=ConfigMeta):
         if state is not None and state.sealed:
             raise SealedError(
                 f"{param.path} cannot be changed: the configuration was sealed when a task "
-                f"using it was submitted. Build a new one instead ({type(self).__qualname__}.C(...))"
+                f"using it was submitted. Build a new one instead ({type(self).__name__}.C(...))"
             )
         if param.kind is Kind.CONSTANT:
             raise ConfigError(f"is a constant ({param.default!r}) and cannot be set", path=param.path)
@@ -369,9 +369,9 @@ class Config(metaclass=ConfigMeta):
                 )
             raise UnsetParameterError(
                 f"{param.path} is not set: pass it to the constructor "
-                f"({type(self).__qualname__}.C({name}=...)) or assign it"
+                f"({type(self).__name__}.C({name}=...)) or assign it"
             )
-        raise AttributeError(f"{type(self).__qualname__!r} object has no attribute {name!r}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
@@ -379,7 +379,7 @@ class Config(metaclass=ConfigMeta):
         shown = ", ".join(
             f"{n}={self.__dict__[n]!r}" for n in spec.params if n in self.__dict__
         )
-        return f"{type(self).__qualname__}({shown})"
+        return f"{type(self).__name__}({shown})"
 
     def __identifier__(self) -> Identifier:
         """Return the content hash that names this configuration's job folder.

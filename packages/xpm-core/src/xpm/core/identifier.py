@@ -301,6 +301,6 @@ def _locate(root: Config) -> ValidationError:
             value=value,
         )
 
-    return visit(root, type(root).__qualname__) or ValidationError(
-        "cannot be hashed", path=type(root).__qualname__
+    return visit(root, type(root).__name__) or ValidationError(
+        "cannot be hashed", path=type(root).__name__
     )

@@ -46,7 +46,7 @@ def collect_tags(root: Config) -> dict[str, TagValue]:
     """Return the tags of every configuration reachable from `root`, tasks included."""
     found: dict[str, tuple[TagValue, str]] = {}
     seen = {id(root)}
-    queue: list[tuple[Config, str]] = [(root, type(root).__qualname__)]
+    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
     while queue:
         config, where = queue.pop(0)
         state = config._xpm

@@ -22,7 +22,7 @@ class LightweightTask(Config):
 
     def execute(self) -> None:
         """Do the work (called in the job process, before the main task runs)."""
-        raise NotImplementedError(f"{type(self).__qualname__} must implement execute()")
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
 
 class Task(Config):
@@ -34,7 +34,7 @@ class Task(Config):
 
     def execute(self) -> None:
         """Do the work; called in the job process, with the job folder as working directory."""
-        raise NotImplementedError(f"{type(self).__qualname__} must implement execute()")
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
     def task_outputs(self, dep: Callable[[C], C]) -> Any:
         """Return what `submit()` returns: by default the task itself.
@@ -83,7 +83,7 @@ class Task(Config):
         state = self._xpm
         if state is None or state.job is None:
             raise NoExperimentError(
-                f"{type(self).__qualname__} was not submitted: call .submit() inside an experiment"
+                f"{type(self).__name__} was not submitted: call .submit() inside an experiment"
             )
         return state.job
 
@@ -113,7 +113,7 @@ class Task(Config):
         """The job folder, while the task executes."""
         state = self._xpm
         if state is None or state.taskdir is None:
-            raise ConfigError(f"{type(self).__qualname__} is not executing: no task folder yet")
+            raise ConfigError(f"{type(self).__name__} is not executing: no task folder yet")
         return state.taskdir
 
     @property
@@ -156,10 +156,10 @@ def validate(root: Config) -> None:
     """
     missing: list[str] = []
     seen = {id(root)}
-    queue: list[tuple[Config, str]] = [(root, type(root).__qualname__)]
+    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
     state = root._xpm
     for i, init in enumerate(state.init_tasks if state is not None else ()):
-        queue.append((init, f"{type(root).__qualname__}<init_tasks[{i}]>"))
+        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
     while queue:
         config, path = queue.pop(0)
         spec = type(config).__xpm_spec__
@@ -174,10 +174,9 @@ def validate(root: Config) -> None:
                     seen.add(id(child))
                     queue.append((child, f"{path}.{name}"))
     if missing:
-        listing = ", ".join(missing)
+        also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
         raise ValidationError(
-            f"required parameter{'s' if len(missing) > 1 else ''} not set: {listing}",
-            path=missing[0],
+            f"required parameter is not set{also}; set it before submitting", path=missing[0]
         )
 
 

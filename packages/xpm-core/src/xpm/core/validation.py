@@ -34,14 +34,14 @@ def describe(tp: Any) -> str:
     if origin is not None:
         args = ", ".join("..." if a is Ellipsis else describe(a) for a in typing.get_args(tp))
         return f"{getattr(origin, '__name__', str(origin))}[{args}]"
-    return getattr(tp, "__qualname__", None) or str(tp)
+    return getattr(tp, "__name__", None) or str(tp)
 
 
 def _shown(value: Any) -> str:
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"{type(value).__qualname__} ({text})"
+    return f"{type(value).__name__} ({text})"
 
 
 def _fail(expected: str, value: Any, path: str) -> typing.NoReturn:
@@ -133,11 +133,11 @@ def compile_checker(tp: Any, config_base: type) -> Checker:
     if tp in (list, set, frozenset, dict, tuple):
         return _collection(tp, (), config_base) if tp is not dict else _mapping((), config_base)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return _instance_of(tp, tp.__qualname__)
+        return _instance_of(tp, tp.__name__)
     if isinstance(tp, type) and issubclass(tp, config_base):
         return _config(tp)
     if isinstance(tp, type):
-        return _instance_of(tp, tp.__qualname__)
+        return _instance_of(tp, tp.__name__)
     raise ConfigError(f"cannot use {tp!r} as a parameter type")
 
 
@@ -157,7 +157,7 @@ def _config(cls: type) -> Checker:
         stands_for = getattr(value, "__xpm_stands_for__", None)
         if stands_for is not None and isinstance(stands_for(), cls):
             return value
-        _fail(f"a {cls.__qualname__} configuration", value, path)
+        _fail(f"a {cls.__name__} configuration", value, path)
 
     return check
 
