@@ -116,6 +116,8 @@ def compile_checker(tp: Any, config_base: type) -> Checker:
     simple = _SIMPLE.get(tp)
     if simple is not None:
         return simple
+    if isinstance(tp, typing.TypeVar):
+        return compile_checker(tp.__bound__ or Any, config_base)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
