@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -39,7 +39,7 @@ class Model(Config):
     width: Param[float] = 1.0
     color: Param[Color] = Color.RED
     sizes: Param[list[int]] = field(default_factory=list)
-    name: Param[Optional[str]] = None  # noqa: UP007
+    name: Param[str | None] = None
 
 
 class Learner(Task):
@@ -75,7 +75,9 @@ def test_wrong_type_at_construction_names_the_parameter() -> None:
 
 def test_wrong_type_at_assignment_names_the_parameter() -> None:
     learner = Learner.C(epochs=1)
-    with pytest.raises(ConfigError, match=r"Learner.model: expected a Model configuration, got int"):
+    with pytest.raises(
+        ConfigError, match=r"Learner.model: expected a Model configuration, got int"
+    ):
         learner.model = 3  # type: ignore[assignment]
 
 
@@ -158,7 +160,7 @@ class NodeA(Config):
 
 
 class NodeB(Config):
-    a: Param[Optional[NodeA]] = None  # noqa: UP007
+    a: Param[NodeA | None] = None
 
 
 def test_parameters_expose_type_help_and_default() -> None:

@@ -7,12 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from xpm.core import Config, Meta, Param, ValidationError, field, setmeta, tag
-
-import pytest
 
 
 class Leaf(Config):
@@ -87,9 +86,10 @@ def test_shared_and_equal_copies_hash_the_same() -> None:
         b: Param[Leaf]
 
     leaf = Leaf.C(value=1)
-    assert Pair.C(a=leaf, b=leaf).__identifier__() == Pair.C(
-        a=Leaf.C(value=1), b=Leaf.C(value=1)
-    ).__identifier__()
+    assert (
+        Pair.C(a=leaf, b=leaf).__identifier__()
+        == Pair.C(a=Leaf.C(value=1), b=Leaf.C(value=1)).__identifier__()
+    )
 
 
 def test_meta_configs_are_left_out() -> None:
@@ -125,11 +125,12 @@ def test_unhashable_value_names_the_parameter() -> None:
 
 def test_identifier_does_not_depend_on_the_process() -> None:
     """Same identifier under different PYTHONHASHSEED values, in fresh processes."""
+    folder = str(Path(__file__).parent)
     code = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {folder!r})\n"
         "from golden.stability import ConfigNestedSet, ConfigInt as CI\n"
         "print(ConfigNestedSet.C(configs={CI(x=i) for i in range(20)}).__identifier__())"
-    ) % str(Path(__file__).parent)
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-c", code],

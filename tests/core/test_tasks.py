@@ -6,7 +6,7 @@ import json
 import warnings
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pytest
 
@@ -164,7 +164,7 @@ def test_submit_hooks_are_collected_once() -> None:
     assert [type(h) for h in hooks] == [needs_java]
 
     class Job:
-        environ: dict[str, str] = {}
+        environ: ClassVar[dict[str, str]] = {}
 
     hooks[0].process(Job, None)
     assert Job.environ == {"JAVA_HOME": "/opt/java11"}
@@ -227,7 +227,11 @@ def test_unknown_format_versions_are_refused() -> None:
         loads(json.dumps({"format": "xpm-config", "version": 2, "objects": []}))
     with pytest.raises(SerializationError, match="not an xpm configuration file"):
         loads("{}")
-    bad = {"format": "xpm-config", "version": 1, "objects": [{"class": "nowhere:X", "values": {}}]}
+    bad = {
+        "format": "xpm-config",
+        "version": 1,
+        "objects": [{"class": "nowhere:X", "values": {}}],
+    }
     with pytest.raises(SerializationError, match="cannot load X from module 'nowhere'"):
         loads(json.dumps(bad))
 

@@ -13,7 +13,16 @@ from .errors import (
 from .execution import execute_task
 from .hooks import SubmitHook, submit_hooks
 from .identifier import Identifier
-from .params import MISSING, Constant, Meta, Option, Param, PathGenerator, field, pathgenerator
+from .params import (
+    MISSING,
+    Constant,
+    Meta,
+    Option,
+    Param,
+    PathGenerator,
+    field,
+    pathgenerator,
+)
 from .registry import Submitter, current_submitter, submitting_to
 from .serialization import dumps, from_dict, loads, to_dict
 from .serialized import PathBasedSerializedConfig, SerializedConfig

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import reprlib
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, dataclass_transform
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    TypeVar,
+    dataclass_transform,
+)
 
 from .errors import ConfigError, SealedError, UnsetParameterError
-from .params import MISSING, Field, Kind, PathGenerator, _Missing, field
+from .params import MISSING, Field, Kind, PathGenerator, field
 from .validation import Checker, compile_checker, describe
 
 if TYPE_CHECKING:
@@ -146,9 +155,7 @@ class ClassSpec:
         ordered = [params[n] for n in self.names]
         self.hashed = [p for p in ordered if not p.ignored]
         self.ignored_params = [p for p in ordered if p.ignored and p.generator is None]
-        self.defaults = [
-            p for p in params.values() if not p.is_required and p.generator is None
-        ]
+        self.defaults = [p for p in params.values() if not p.is_required and p.generator is None]
         self.generated = [p for p in params.values() if p.generator is not None]
         explicit = cls.__dict__.get("__xpmid__")
         self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
@@ -209,7 +216,8 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
         kind = Kind.META
     if kind is Kind.CONSTANT and spec.default is MISSING:
         raise ConfigError(
-            "a Constant needs a value: write `name: Constant[int] = 1`", path=f"{owner.__name__}.{name}"
+            "a Constant needs a value: write `name: Constant[int] = 1`",
+            path=f"{owner.__name__}.{name}",
         )
     return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
 
@@ -229,14 +237,19 @@ def prepare(cls: type) -> ClassSpec:
         if not isinstance(klass, ConfigMeta):
             continue
         raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
-        for name in klass.__dict__.get("__annotations__", {}):
+        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
             if name not in hints:
                 continue
             raw = raw_defaults.get(name, MISSING)
             if raw is MISSING and name in params:
                 inherited = params[name]
-                raw = Field(inherited.default, inherited.default_factory,
-                            inherited.ignore_default, inherited.ignored, None)
+                raw = Field(
+                    inherited.default,
+                    inherited.default_factory,
+                    inherited.ignore_default,
+                    inherited.ignored,
+                    None,
+                )
             param = _parameter(cls, klass, name, hints[name], raw)
             if param is None:
                 if name in raw_defaults and name not in klass.__dict__:
@@ -265,7 +278,11 @@ class ConfigMeta(type):
     """Metaclass of `Config`: keeps parameter defaults aside until the class is prepared."""
 
     def __new__(
-        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+        mcs,
+        name: str,
+        bases: tuple[type, ...],
+        namespace: dict[str, Any],
+        **kwargs: Any,
     ) -> ConfigMeta:
         annotations = namespace.get("__annotations__", {})
         raw = {
@@ -283,8 +300,17 @@ class State:
     """Per-object bookkeeping that is not a parameter (tags, task links, sealing)."""
 
     __slots__ = (
-        "dependencies", "digest", "init_tasks", "job", "maintaskdir", "meta", "outputs",
-        "sealed", "tags", "task", "taskdir",
+        "dependencies",
+        "digest",
+        "init_tasks",
+        "job",
+        "maintaskdir",
+        "meta",
+        "outputs",
+        "sealed",
+        "tags",
+        "task",
+        "taskdir",
     )
 
     def __init__(self) -> None:
@@ -337,7 +363,8 @@ class Config(metaclass=ConfigMeta):
                 values[param.name] = param.make_default()
             elif param.kind is Kind.CONSTANT and values[param.name] != param.default:
                 raise ConfigError(
-                    f"is a constant ({param.default!r}) and cannot be set to {values[param.name]!r}",
+                    f"is a constant ({param.default!r}), "
+                    f"it cannot be set to {values[param.name]!r}",
                     path=param.path,
                 )
 
@@ -354,7 +381,9 @@ class Config(metaclass=ConfigMeta):
                 f"using it was submitted. Build a new one instead ({type(self).__name__}.C(...))"
             )
         if param.kind is Kind.CONSTANT:
-            raise ConfigError(f"is a constant ({param.default!r}) and cannot be set", path=param.path)
+            raise ConfigError(
+                f"is a constant ({param.default!r}) and cannot be set", path=param.path
+            )
         if type(value) is TaggedValue:
             value = _untag(self, name, value)
         self.__dict__[name] = param.check(value, param.path)
@@ -376,9 +405,7 @@ class Config(metaclass=ConfigMeta):
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
         spec = prepare(type(self))
-        shown = ", ".join(
-            f"{n}={self.__dict__[n]!r}" for n in spec.params if n in self.__dict__
-        )
+        shown = ", ".join(f"{n}={self.__dict__[n]!r}" for n in spec.params if n in self.__dict__)
         return f"{type(self).__name__}({shown})"
 
     def __identifier__(self) -> Identifier:
@@ -428,7 +455,7 @@ _XPM_SLOT: Any = Config.__dict__["_xpm"]
 
 
 def _state(config: Config) -> State:
-    state = config._xpm
+    state: State | None = config._xpm
     if state is None:
         state = State()
         _XPM_SLOT.__set__(config, state)
@@ -517,7 +544,7 @@ def _docstrings(cls: type) -> dict[str, str]:
         tree = None
     if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
         body = tree.body[0].body
-        for node, after in zip(body, body[1:]):
+        for node, after in itertools.pairwise(body):
             if (
                 isinstance(node, ast.AnnAssign)
                 and isinstance(node.target, ast.Name)
@@ -528,7 +555,6 @@ def _docstrings(cls: type) -> dict[str, str]:
                 docs[node.target.id] = inspect.cleandoc(after.value.value)
     _DOC_CACHE[cls] = docs
     return docs
-
 
 
 def is_submitted(config: Config) -> bool:

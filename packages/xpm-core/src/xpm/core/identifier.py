@@ -12,8 +12,9 @@ import hashlib
 import struct
 from typing import Any
 
-from .config import FACTORY, MISSING, Config
+from .config import FACTORY, Config, State
 from .errors import ValidationError
+from .params import MISSING
 
 _NONE = b"\x06"
 _FLOAT = b"\x02"
@@ -122,7 +123,7 @@ _SCALARS: dict[type, Any] = {
 
 
 def _digest(config: Config, ctx: _Context) -> bytes:
-    state = config._xpm
+    state: State | None = config._xpm
     if state is not None and state.digest is not None:
         return state.digest
     key = id(config)

@@ -125,7 +125,7 @@ def from_dict(data: Any, folder: Path | None = None) -> Config:
         config = cls.__new__(cls)
         _XPM_SLOT.__set__(config, None)
         configs.append(config)
-    for config, item in zip(configs, items):
+    for config, item in zip(configs, items, strict=True):
         spec = prepare(type(config))
         for name, raw in item["values"].items():
             if name not in spec.params:
@@ -139,7 +139,7 @@ def from_dict(data: Any, folder: Path | None = None) -> Config:
             state.tags = dict(item.get("tags", {}))
             state.meta = item.get("meta")
             if "task" in item:
-                state.task = configs[item["task"]]  # type: ignore[assignment]
+                state.task = configs[item["task"]]
             state.init_tasks = [configs[i] for i in item.get("init_tasks", [])]
             _XPM_SLOT.__set__(config, state)
     for config in configs:
@@ -209,4 +209,3 @@ def loads(text: str, folder: Path | None = None) -> Config:
     except json.JSONDecodeError as exc:
         raise SerializationError(f"configuration file is not valid JSON: {exc}") from None
     return from_dict(data, folder)
-

@@ -15,7 +15,6 @@ T = TypeVar("T")
 TagValue = str | int | float | bool
 
 
-
 def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "_.,+-" else "-" for c in text)
 
@@ -81,7 +80,4 @@ def tagspath(config: Config) -> str:
     (characters other than letters, digits and `_.,+-` become `-`).
     """
     tags = collect_tags(config)
-    return "_".join(
-        f"{_safe(str(key))}={_safe(str(value))}"
-        for key, value in sorted(tags.items())
-    )
+    return "_".join(f"{_safe(str(key))}={_safe(str(value))}" for key, value in sorted(tags.items()))

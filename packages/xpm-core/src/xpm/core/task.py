@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Config, _state, children, is_submitted, iter_configs, walk_own
+from .config import (
+    Config,
+    State,
+    _state,
+    children,
+    is_submitted,
+    iter_configs,
+    walk_own,
+)
 from .errors import ConfigError, NoExperimentError, ValidationError
 from .registry import current_submitter
 
@@ -45,9 +53,7 @@ class Task(Config):
         """
         return self
 
-    def submit(
-        self, *, launcher: Any = None, init_tasks: Iterable[LightweightTask] = ()
-    ) -> Any:
+    def submit(self, *, launcher: Any = None, init_tasks: Iterable[LightweightTask] = ()) -> Any:
         """Hand this task to the open experiment and return its outputs.
 
         The configuration graph is validated, the task's generated paths are fixed inside
@@ -111,7 +117,7 @@ class Task(Config):
     @property
     def __taskdir__(self) -> Path:
         """The job folder, while the task executes."""
-        state = self._xpm
+        state: State | None = self._xpm
         if state is None or state.taskdir is None:
             raise ConfigError(f"{type(self).__name__} is not executing: no task folder yet")
         return state.taskdir
@@ -119,7 +125,7 @@ class Task(Config):
     @property
     def __maintaskdir__(self) -> Path:
         """The folder of the main task being executed (for sub-configurations too)."""
-        state = self._xpm
+        state: State | None = self._xpm
         if state is None or state.maintaskdir is None:
             return self.__taskdir__
         return state.maintaskdir
@@ -176,7 +182,8 @@ def validate(root: Config) -> None:
     if missing:
         also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
         raise ValidationError(
-            f"required parameter is not set{also}; set it before submitting", path=missing[0]
+            f"required parameter is not set{also}; set it before submitting",
+            path=missing[0],
         )
 
 

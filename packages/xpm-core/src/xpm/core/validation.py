@@ -210,7 +210,11 @@ def _mapping(args: tuple[Any, ...], config_base: type) -> Checker:
 
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, dict):
-            _fail(describe(dict[args] if args else dict), value, path)  # type: ignore[index]
+            _fail(
+                "dict" if not args else f"dict[{describe(args[0])}, {describe(args[1])}]",
+                value,
+                path,
+            )
         return {key(k, f"{path} key"): item(v, f"{path}[{k!r}]") for k, v in value.items()}
 
     return check
@@ -231,6 +235,8 @@ def _tuple(args: tuple[Any, ...], config_base: type) -> Checker:
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(checkers):
             _fail(describe(tuple[args]), value, path)  # type: ignore[valid-type]
-        return tuple(c(v, f"{path}[{i}]") for i, (c, v) in enumerate(zip(checkers, value)))
+        return tuple(
+            c(v, f"{path}[{i}]") for i, (c, v) in enumerate(zip(checkers, value, strict=True))
+        )
 
     return check
