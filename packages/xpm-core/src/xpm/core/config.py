@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import reprlib
+import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,8 +185,8 @@ def _hints(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except NameError:
-        module = __import__(cls.__module__, fromlist=["_"])
-        localns = {**_BY_NAME, **vars(module)}
+        module = sys.modules.get(cls.__module__)
+        localns = {**_BY_NAME, **(vars(module) if module is not None else {})}
         try:
             return typing.get_type_hints(cls, localns=localns, include_extras=True)
         except NameError as exc:
