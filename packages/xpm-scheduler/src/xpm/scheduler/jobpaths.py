@@ -44,7 +44,7 @@ class JobPaths:
 
     @staticmethod
     def name_of(type_id: str) -> str:
-        """Return the file stem of `type_id`: its last dot-separated part, lower-cased."""
+        """Return the file stem of `type_id`: its last dotted part, lower-cased."""
         return type_id.lower().rsplit(".", 1)[-1]
 
     @property
