@@ -117,9 +117,14 @@ class ProcessWatcher:
             count += 1
 
     def wakeup(self) -> None:
-        """Make a `wait` blocked in another thread return now (e.g. on new jobs)."""
-        with contextlib.suppress(BlockingIOError):
-            os.write(self._wake_w, b"\0")
+        """Make a `wait` blocked in another thread return now (e.g. on new jobs).
+
+        Does nothing once the watcher is closed.
+        """
+        with self._lock:
+            if not self._epoll.closed:
+                with contextlib.suppress(BlockingIOError):
+                    os.write(self._wake_w, b"\0")
 
     def fileno(self) -> int:
         """The epoll descriptor, readable when `wait` has work (for another loop)."""
@@ -156,6 +161,8 @@ class ProcessWatcher:
 
     def _push(self, callback: ExitCallback, status: ExitStatus) -> None:
         with self._lock:
+            if self._epoll.closed:
+                raise RuntimeError("the process watcher is closed")
             self._ready.append((callback, status))
         self.wakeup()
 
