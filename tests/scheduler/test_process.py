@@ -98,7 +98,7 @@ def test_spawn_uses_cwd_env_and_devnull_stdin(tmp_path: Path) -> None:
 
 
 def test_spawned_process_has_its_own_session(tmp_path: Path) -> None:
-    """The job leads its own session and group, so Ctrl-C in the experiment misses it."""
+    """A job leads its own session and group: Ctrl-C in the experiment misses it."""
     handle = spawn(
         [sys.executable, "-c", "import time; time.sleep(60)"],
         tmp_path,
