@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from xpm.scheduler import atomic
 from xpm.scheduler.atomic import (
     write_bytes_atomic,
     write_json_atomic,
@@ -59,7 +58,7 @@ def test_failed_rename_removes_the_temporary_file(
     def failing_replace(src: object, dst: object) -> None:
         raise OSError(5, "simulated I/O error")
 
-    monkeypatch.setattr(atomic.os, "replace", failing_replace)
+    monkeypatch.setattr("xpm.scheduler.atomic.os.replace", failing_replace)
     with pytest.raises(OSError, match="simulated"):
         write_text_atomic(target, "new")
     assert target.read_text() == "old"
@@ -74,7 +73,7 @@ def test_interrupted_write_removes_the_temporary_file(
     def interrupted_write(fd: int, data: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(atomic.os, "write", interrupted_write)
+    monkeypatch.setattr("xpm.scheduler.atomic.os.write", interrupted_write)
     with pytest.raises(KeyboardInterrupt):
         write_bytes_atomic(tmp_path / "f", b"data")
     assert os.listdir(tmp_path) == []

@@ -79,7 +79,9 @@ def test_a_concurrent_probe_does_not_make_acquisition_fail(tmp_path: Path) -> No
 def test_a_truly_held_lock_is_refused_at_once(tmp_path: Path) -> None:
     """Against an exclusive holder, acquisition returns None without waiting."""
     path = tmp_path / "job.lock"
-    with acquire_job_lock(path):
+    lock = acquire_job_lock(path)
+    assert lock is not None
+    with lock:
         start = time.monotonic()
         assert acquire_job_lock(path) is None
         assert time.monotonic() - start < 0.05

@@ -230,8 +230,8 @@ def test_two_processes_never_exceed_the_total(tmp_path: Path) -> None:
     assert len(events) == 40
     assert {h for _, _, h in events} == {f"{t}-{i}" for t in "pq" for i in range(10)}
     running, peak = 0, 0
-    for _, kind, _ in events:
-        running += 1 if kind else -1
+    for _, order, _ in events:
+        running += 1 if order else -1
         peak = max(peak, running)
     assert peak == 2
     assert CounterToken(tmp_path, "cpu", 2).available() == 2

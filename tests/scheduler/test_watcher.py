@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sized
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,15 @@ def _spawn(tmp_path: Path, code: str) -> ProcessHandle:
     return spawn([sys.executable, "-c", code], tmp_path, out, out)
 
 
-def _wait_for(watcher: ProcessWatcher, seen: list[object], count: int) -> None:
+def _wait_for(watcher: ProcessWatcher, seen: Sized, count: int) -> None:
     deadline = time.monotonic() + 30
     while len(seen) < count:
         assert time.monotonic() < deadline, f"only {len(seen)} of {count} reported"
         watcher.wait(1.0)
+
+
+def _record(seen: dict[int, int | None], i: int) -> Callable[[ExitStatus], None]:
+    return lambda status: seen.__setitem__(i, status.returncode)
 
 
 def test_children_are_reaped_with_their_exit_codes(tmp_path: Path) -> None:
@@ -35,7 +40,7 @@ def test_children_are_reaped_with_their_exit_codes(tmp_path: Path) -> None:
     with ProcessWatcher() as watcher:
         for i in range(50):
             handle = _spawn(tmp_path, f"import sys; sys.exit({i % 7})")
-            watcher.add(handle, lambda s, i=i: seen.__setitem__(i, s.returncode))
+            watcher.add(handle, _record(seen, i))
         assert threading.active_count() == threads
         deadline = time.monotonic() + 60
         while len(seen) < 50:
