@@ -78,7 +78,9 @@ def acquire_job_lock(path: str | os.PathLike[str]) -> JobLock | None:
     """Lock the job lock file at `path` without waiting; return `None` if it is taken.
 
     Creates the file (not its folder) if needed. The descriptor is not inherited by
-    child processes unless passed explicitly (`pass_fds`).
+    child processes unless passed explicitly (`pass_fds`). A concurrent
+    `is_job_locked` probe does not count as a holder: the call then waits the few
+    microseconds the probe lasts (at most one second in all).
 
     Raises:
         OSError: the folder does not exist or cannot be written.
