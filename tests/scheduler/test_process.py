@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -183,3 +184,21 @@ def test_signal_process_reaches_the_whole_group(tmp_path: Path) -> None:
     assert signal_process(handle.identity, signal.SIGTERM) is False
     with pytest.raises(ValueError, match="elsewhere"):
         signal_process(ProcessIdentity(1, 1, "elsewhere"), signal.SIGTERM)
+
+
+def test_dropping_the_handle_of_a_running_job_is_silent(tmp_path: Path) -> None:
+    """Jobs outlive their handles: no ResourceWarning, and the child is not reaped."""
+    handle = spawn(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        tmp_path,
+        tmp_path / "out",
+        tmp_path / "out",
+    )
+    identity = handle.identity
+    del handle
+    gc.collect()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)  # runs Popen's cleanup
+    assert identity.is_running()
+    os.kill(identity.pid, signal.SIGKILL)
+    _, status = os.waitpid(identity.pid, 0)
+    assert os.WTERMSIG(status) == signal.SIGKILL
