@@ -1,3 +1,5 @@
-"""xpm.scheduler (work in progress: see the repository issues)."""
+"""xpm.scheduler: run experiments whose tasks each execute exactly once."""
 
-__all__: list[str] = []
+from .errors import SpawnError, TokenError
+
+__all__ = ["SpawnError", "TokenError"]

@@ -1,0 +1,63 @@
+"""The errors xpm.scheduler raises; each one also derives from a built-in exception."""
+
+from __future__ import annotations
+
+from xpm.core import XpmError
+
+
+class TokenError(XpmError, ValueError):
+    """A counter token was declared or requested with an impossible amount.
+
+    Raised when a token is declared with a total below 1 or a name that cannot be a file
+    name, and when a job asks for more of a token than its total, since that job could
+    never start. `name`, `total` and `amount` say which token and what was asked; lower
+    the job's request or declare the token with a larger total.
+    """
+
+    def __init__(self, name: str, problem: str, *, total: int, amount: int = 0) -> None:
+        super().__init__(name, problem)
+        self.name = name
+        self.problem = problem
+        self.total = total
+        self.amount = amount
+
+    def __str__(self) -> str:
+        return f"token {self.name!r} (total {self.total}): {self.problem}"
+
+
+class JobPathError(XpmError, ValueError):
+    """A type id or job identifier cannot name a folder of the workspace.
+
+    Raised by `JobPaths.of` when a part is empty, is `.` or `..`, or holds a `/` or a
+    NUL character, so that a job folder can never escape `<workspace>/jobs/`. `what`
+    names the part and `value` is what was given.
+    """
+
+    def __init__(self, what: str, value: str) -> None:
+        super().__init__(what, value)
+        self.what = what
+        self.value = value
+
+    def __str__(self) -> str:
+        return (
+            f"{self.what} {self.value!r} cannot name a job folder: it must be"
+            " non-empty, not '.' or '..', and hold no '/' or NUL character"
+        )
+
+
+class SpawnError(XpmError, OSError):
+    """A job's process could not be started.
+
+    Raised by `spawn` when the program is missing or not executable, the working folder
+    does not exist, or the log files cannot be opened. `argv` and `cwd` say what was
+    started where and `reason` what the system answered; fix the command or the folder.
+    """
+
+    def __init__(self, argv: list[str], cwd: str, reason: str) -> None:
+        super().__init__(reason)
+        self.argv = argv
+        self.cwd = cwd
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot start {self.argv!r} in {self.cwd}: {self.reason}"

@@ -1,0 +1,105 @@
+"""The name of every file in a job folder `<workspace>/jobs/<type id>/<identifier>/`.
+
+The names follow experimaestro's, so that tools reading one workspace layout read the
+other: `params.json`, and `<name>.out`, `.err`, `.done`, `.failed`, `.pid`, `.lock`,
+where `<name>` is the last dot-separated part of the lower-cased type id. xpm adds
+`<name>.started` and `<name>.progress`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import final
+
+from .errors import JobPathError
+
+
+@final
+@dataclass(frozen=True)
+class JobPaths:
+    """Every path of one job folder; computing them touches no file.
+
+    Attributes:
+        folder: The job folder, `<workspace>/jobs/<type id>/<identifier>`.
+        name: The file-name stem shared by the job's files (`learner` for the type id
+            `my.package.Learner`).
+    """
+
+    folder: Path
+    name: str
+
+    @classmethod
+    def of(cls, workspace: str | Path, type_id: str, identifier: str) -> JobPaths:
+        """Return the paths of the job of type `type_id` and identifier `identifier`.
+
+        Raises:
+            JobPathError: `type_id` or `identifier` is empty, `.`, `..`, or holds a `/`
+                or a NUL character.
+        """
+        _check_part("type id", type_id)
+        _check_part("job identifier", identifier)
+        folder = Path(workspace) / "jobs" / type_id / identifier
+        return cls(folder, cls.name_of(type_id))
+
+    @staticmethod
+    def name_of(type_id: str) -> str:
+        """Return the file stem of `type_id`: its last dotted part, lower-cased."""
+        return type_id.lower().rsplit(".", 1)[-1]
+
+    @property
+    def params(self) -> Path:
+        """`params.json`: the task's serialized parameters, written before launching."""
+        return self.folder / "params.json"
+
+    @property
+    def stdout(self) -> Path:
+        """`<name>.out`: the job's standard output, appended to across runs."""
+        return self.folder / f"{self.name}.out"
+
+    @property
+    def stderr(self) -> Path:
+        """`<name>.err`: the job's standard error, appended to across runs."""
+        return self.folder / f"{self.name}.err"
+
+    @property
+    def done(self) -> Path:
+        """`<name>.done`: exists once the job has succeeded."""
+        return self.folder / f"{self.name}.done"
+
+    @property
+    def failed(self) -> Path:
+        """`<name>.failed`: exists once the job has failed; holds the reason."""
+        return self.folder / f"{self.name}.failed"
+
+    @property
+    def pid(self) -> Path:
+        """`<name>.pid`: identifies the running process (pid and start time)."""
+        return self.folder / f"{self.name}.pid"
+
+    @property
+    def lock(self) -> Path:
+        """`<name>.lock`: locked by the job's process while it runs; never deleted."""
+        return self.folder / f"{self.name}.lock"
+
+    @property
+    def started(self) -> Path:
+        """`<name>.started`: written by the job's process when its task begins."""
+        return self.folder / f"{self.name}.started"
+
+    @property
+    def progress(self) -> Path:
+        """`<name>.progress`: progress records reported by the running task."""
+        return self.folder / f"{self.name}.progress"
+
+    def markers(self) -> tuple[Path, ...]:
+        """Return the files that describe one run: done, failed, pid, started, progress.
+
+        Remove them before running a job again; the lock, parameters and logs stay.
+        """
+        return (self.done, self.failed, self.pid, self.started, self.progress)
+
+
+def _check_part(what: str, value: str) -> None:
+    if value in ("", ".", "..") or "/" in value or "\0" in value:
+        raise JobPathError(what, value)

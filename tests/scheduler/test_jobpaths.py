@@ -1,0 +1,66 @@
+"""Tests of xpm.scheduler.jobpaths: the names of a job folder's files."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from xpm.core import XpmError
+from xpm.scheduler.errors import JobPathError
+from xpm.scheduler.jobpaths import JobPaths
+
+
+def test_of_names_every_file_like_experimaestro(tmp_path: Path) -> None:
+    """The folder is jobs/<type id>/<identifier> and files share a short name."""
+    paths = JobPaths.of(tmp_path, "my.package.Learner", "abc123")
+    folder = tmp_path / "jobs" / "my.package.Learner" / "abc123"
+    assert paths.folder == folder
+    assert paths.name == "learner"
+    assert paths.params == folder / "params.json"
+    named = {
+        paths.stdout: "learner.out",
+        paths.stderr: "learner.err",
+        paths.done: "learner.done",
+        paths.failed: "learner.failed",
+        paths.pid: "learner.pid",
+        paths.lock: "learner.lock",
+        paths.started: "learner.started",
+        paths.progress: "learner.progress",
+    }
+    for path, name in named.items():
+        assert path == folder / name
+    assert paths.lock not in paths.markers()
+    assert paths.done in paths.markers()
+    assert not tmp_path.joinpath("jobs").exists()
+
+
+@pytest.mark.parametrize(
+    ("type_id", "name"), [("Learner", "learner"), ("a.B.CdE", "cde")]
+)
+def test_name_is_last_dotted_part_lowercased(type_id: str, name: str) -> None:
+    """`name_of` keeps what follows the last dot, in lower case."""
+    assert JobPaths.name_of(type_id) == name
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\0b"])
+def test_parts_that_could_escape_the_jobs_folder_are_refused(
+    tmp_path: Path, bad: str
+) -> None:
+    """Empty, dot, or slash-holding parts raise JobPathError, a ValueError."""
+    with pytest.raises(JobPathError) as info:
+        JobPaths.of(tmp_path, bad, "id")
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, XpmError)
+    assert "type id" in str(info.value)
+    with pytest.raises(JobPathError, match="job identifier"):
+        JobPaths.of(tmp_path, "a.B", bad)
+
+
+def test_job_paths_are_frozen(tmp_path: Path) -> None:
+    """A JobPaths cannot be changed once made, and compares by value."""
+    paths = JobPaths.of(tmp_path, "a.B", "id")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        paths.name = "c"  # type: ignore[misc]
+    assert paths == JobPaths.of(tmp_path, "a.B", "id")
