@@ -1,4 +1,4 @@
-"""Experiment files: reserved keys, inheritance, overrides, and errors naming file:line."""
+"""Experiment files: reserved keys, inheritance, overrides, errors naming file:line."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_parent_is_deep_merged_and_the_child_wins(folder: Path) -> None:
 
 
 def test_paths_are_relative_to_the_file_that_names_them(folder: Path) -> None:
-    """A parent's `file`, `pythonpath` and `imports` resolve against the parent's folder."""
+    """A parent's `file`, `pythonpath` and `imports` resolve against its folder."""
     write(folder, "lib/shared.yaml", "extra: true\n")
     write(
         folder,
@@ -250,7 +250,7 @@ def benchmark_suite(folder: Path) -> None:
 
 
 def test_layered_defaults_user_over_task_over_optimizer(folder: Path) -> None:
-    """The user's file beats the task's defaults, which beat the optimizer's defaults."""
+    """The user's file beats the task's defaults, which beat the optimizer's."""
     benchmark_suite(folder)
     write(
         folder,
@@ -275,7 +275,7 @@ def test_layered_defaults_user_over_task_over_optimizer(folder: Path) -> None:
 def test_layered_error_points_into_the_default_file_that_wrote_the_value(
     folder: Path,
 ) -> None:
-    """A bad value inherited from a task's default.yaml is reported at that file's line."""
+    """A bad value inherited from a task's default.yaml is reported at its line."""
     benchmark_suite(folder)
     write(
         folder,

@@ -62,7 +62,7 @@ def load_configuration(cls: type[T], tree: Located) -> T:
 
 
 def as_plain(instance: object) -> Plain:
-    """Return a `@configuration` instance as plain data: enums by value, paths as str."""
+    """Return a `@configuration` instance as plain data (enum values, paths as str)."""
     if dataclasses.is_dataclass(instance) and not isinstance(instance, type):
         return {
             f.name: as_plain(getattr(instance, f.name))
@@ -91,7 +91,8 @@ def describe(annotation: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return f"one of {', '.join(repr(c) for c in _choices(annotation))} ({annotation.__name__})"
+        choices = ", ".join(repr(c) for c in _choices(annotation))
+        return f"one of {choices} ({annotation.__name__})"
     if is_configuration(annotation):
         return f"a mapping ({annotation.__name__})"
     if origin is list:

@@ -1,4 +1,4 @@
-"""The errors xpm.cli raises, and how the command line turns any error into an exit code.
+"""The errors xpm.cli raises, and how the command line turns errors into exit codes.
 
 Exit codes follow click: 0 for success, 1 for an `XpmError` (the user's input or
 environment is wrong and the message says how), 2 for a usage or configuration error
@@ -47,8 +47,8 @@ class ConfigurationError(XpmError, ValueError):
     Raised while loading `xpm run-experiment FILE.yaml`: a key is unknown, a value has
     the wrong type, a required key is missing, a parent file cannot be read, or files
     inherit from each other in a cycle. `source` gives the file and line where the
-    offending value (or the mapping missing a key) was written and `path` the dotted key;
-    fix the value there, or pass `-c path=value`.
+    offending value (or the mapping missing a key) was written and `path` the dotted
+    key; fix the value there, or pass `-c path=value`.
 
     Attributes:
         problem: what is wrong, e.g. `expected int, got 'ten' (str)`.
@@ -136,7 +136,7 @@ class FilterSyntaxError(XpmError, ValueError):
 
 
 def exit_code(error: XpmError) -> int:
-    """Return the exit code for `error`: 2 for usage and configuration errors, else 1."""
+    """Return the exit code for `error`: 2 for usage and configuration errors, or 1."""
     code = getattr(error, "exit_code", EXIT_ERROR)
     return code if isinstance(code, int) else EXIT_ERROR
 

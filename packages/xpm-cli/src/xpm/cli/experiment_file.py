@@ -92,7 +92,7 @@ def load_experiment_file(path: str | os.PathLike[str]) -> ExperimentFile:
 
 
 def _shown(path: Path) -> str:
-    """Return `path` as errors show it: relative to the working folder when inside it."""
+    """Return `path` as errors show it: relative to the working folder if inside."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:

@@ -15,7 +15,7 @@ from .errors import ConfigurationError, Source
 if TYPE_CHECKING:
     import yaml
 
-Scalar: TypeAlias = None | bool | int | float | str
+Scalar: TypeAlias = bool | int | float | str | None
 Plain: TypeAlias = Scalar | list["Plain"] | dict[str, "Plain"]
 
 _SCALAR_TAGS = frozenset(
