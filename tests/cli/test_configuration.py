@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import pytest
+
 from xpm.cli import (
     ConfigurationError,
     ConfigurationTypeError,
@@ -264,3 +265,18 @@ def test_as_plain_and_render_show_the_resolved_configuration(folder: Path) -> No
     rendered = render_yaml(loaded)
     assert rendered.startswith("count: 3\nratio: 1.0\nname: run\nenabled: true\n")
     assert "layers:\n- size: 8\n  activation: relu\n" in rendered
+
+
+def test_unresolvable_annotation_is_a_type_error(folder: Path) -> None:
+    """String annotations naming an unknown type are reported, not a NameError."""
+
+    @configuration
+    class Dangling:
+        part: Missing  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(ConfigurationTypeError) as info:
+        load_configuration(Dangling, tree(folder, "part: 1\n"))
+    assert str(info.value) == (
+        "Dangling: cannot resolve the annotation 'Missing'; define the types it names"
+        " at module level"
+    )

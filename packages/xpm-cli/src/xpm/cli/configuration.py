@@ -137,7 +137,10 @@ def _choices(cls: type[enum.Enum]) -> list[str]:
 def _structure(cls: type, node: Located, path: str) -> object:
     if not isinstance(node.value, dict):
         raise _mismatch(cls, node, path)
-    hints = typing.get_type_hints(cls, include_extras=True)
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except NameError as error:
+        raise ConfigurationTypeError(cls.__name__, "", error.name) from None
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key, item in node.value.items():
         if key not in fields:

@@ -85,9 +85,11 @@ class ConfigurationError(XpmError, ValueError):
 class ConfigurationTypeError(XpmError, TypeError):
     """A `@configuration` class uses an annotation that experiment files cannot fill.
 
-    Raised when an experiment file is validated against the class. Supported types are
-    int, float, str, bool, Path, Enum, Literal, Optional, list[T], dict[str, T] and
-    nested `@configuration` classes; change the annotation of the named field.
+    Raised when an experiment file is validated against the class, also when an
+    annotation names a type that cannot be found (`field` is then empty). Supported
+    types are int, float, str, bool, Path, Enum, Literal, Optional, list[T],
+    dict[str, T] and nested `@configuration` classes; change the named field's
+    annotation.
     """
 
     exit_code: ClassVar[int] = EXIT_USAGE
@@ -99,6 +101,11 @@ class ConfigurationTypeError(XpmError, TypeError):
         self.annotation = annotation
 
     def __str__(self) -> str:
+        if not self.field:
+            return (
+                f"{self.owner}: cannot resolve the annotation {self.annotation!r};"
+                " define the types it names at module level"
+            )
         return (
             f"{self.owner}.{self.field}: unsupported type {self.annotation!r}; use int,"
             " float, str, bool, Path, an Enum, Literal, Optional, list[T],"
