@@ -13,6 +13,7 @@ from .experiment_file import (
     load_experiment_file,
     render_yaml,
 )
+from .filters import JobFilter, parse_filter
 from .located import Located
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ConfigurationTypeError",
     "ExperimentFile",
     "FilterSyntaxError",
+    "JobFilter",
     "Located",
     "Source",
     "apply_overrides",
@@ -28,5 +30,6 @@ __all__ = [
     "is_configuration",
     "load_configuration",
     "load_experiment_file",
+    "parse_filter",
     "render_yaml",
 ]
