@@ -5,7 +5,9 @@ from .errors import (
     ConfigurationError,
     ConfigurationTypeError,
     FilterSyntaxError,
+    ForwardOptionError,
     Source,
+    UnknownParameterError,
 )
 from .experiment_file import (
     ExperimentFile,
@@ -14,6 +16,7 @@ from .experiment_file import (
     render_yaml,
 )
 from .filters import JobFilter, parse_filter
+from .forward import ParameterPath, arguments, forwardoption
 from .located import Located
 
 __all__ = [
@@ -21,12 +24,17 @@ __all__ = [
     "ConfigurationTypeError",
     "ExperimentFile",
     "FilterSyntaxError",
+    "ForwardOptionError",
     "JobFilter",
     "Located",
+    "ParameterPath",
     "Source",
+    "UnknownParameterError",
     "apply_overrides",
+    "arguments",
     "as_plain",
     "configuration",
+    "forwardoption",
     "is_configuration",
     "load_configuration",
     "load_experiment_file",

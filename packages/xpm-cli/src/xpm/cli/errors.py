@@ -142,6 +142,59 @@ class FilterSyntaxError(XpmError, ValueError):
         )
 
 
+class ForwardOptionError(XpmError, TypeError):
+    """`forwardoption` was given a parameter that cannot become a click option.
+
+    Raised when the decorator is applied: the path stops at a configuration class or a
+    nested configuration, names a constant, or the parameter's type has no
+    command-line form. Forward a scalar parameter (int, float, str, bool, Path, Enum,
+    Literal, or a list of those), or write the option with `click.option`.
+
+    Attributes:
+        path: the parameter, `Learner.optimizer`.
+        problem: why it cannot be forwarded.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(path, problem)
+        self.path = path
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"cannot forward {self.path} as an option: {self.problem}"
+
+
+class UnknownParameterError(XpmError, AttributeError):
+    """`arguments(Cls).name` names no parameter of the configuration class.
+
+    Raised on the attribute access; the message lists the parameters and the closest
+    names. Fix the spelling.
+
+    Attributes:
+        owner: the configuration class's name.
+        name: the name that was asked for.
+        known: the class's parameter names.
+        suggestions: the closest names.
+    """
+
+    def __init__(
+        self, owner: str, name: str, known: Sequence[str], suggestions: Sequence[str]
+    ) -> None:
+        super().__init__(owner, name)
+        self.owner = owner
+        self.name = name
+        self.known = tuple(known)
+        self.suggestions = tuple(suggestions)
+
+    def __str__(self) -> str:
+        known = ", ".join(self.known) or "none"
+        hint = ""
+        if self.suggestions:
+            hint = ". Did you mean " + " or ".join(map(repr, self.suggestions)) + "?"
+        listing = f"(its parameters: {known})"
+        return f"{self.owner} has no parameter {self.name!r} {listing}{hint}"
+
+
 def exit_code(error: XpmError) -> int:
     """Return the exit code for `error`: 2 for usage and configuration errors, or 1."""
     code = getattr(error, "exit_code", EXIT_ERROR)
