@@ -140,7 +140,10 @@ def test_all_fields_set(folder: Path) -> None:
         ("count: ten", "exp.yaml:2: count: expected int, got 'ten' (str)"),
         ("count: true", "exp.yaml:2: count: expected int, got True (bool)"),
         ("ratio: '1.5'", "exp.yaml:3: ratio: expected float, got '1.5' (str)"),
-        ("name: 12", "exp.yaml:4: name: expected str, got 12 (int)"),
+        (
+            "name: 12",
+            "exp.yaml:4: name: expected str, got 12 (int); quote it to write a string",
+        ),
         ("enabled: 1", "exp.yaml:5: enabled: expected bool, got 1 (int)"),
         ("widths: 3", "exp.yaml:7: widths: expected list[int], got 3 (int)"),
         ("widths: [1, x]", "exp.yaml:7: widths[1]: expected int, got 'x' (str)"),
@@ -169,6 +172,11 @@ def test_all_fields_set(folder: Path) -> None:
             " Did you mean 'fast'?",
         ),
         ("output: [a]", "exp.yaml:7: output: expected Path, got a list"),
+        (
+            "name: no",
+            "exp.yaml:4: name: expected str, got False (bool); quote it to write a"
+            " string",
+        ),
     ],
 )
 def test_wrong_type_names_file_line_key_expected_and_given(

@@ -12,6 +12,7 @@ from xpm.cli import (
     Located,
     apply_overrides,
     configuration,
+    experiment_configuration,
     load_configuration,
     load_experiment_file,
     render_yaml,
@@ -417,4 +418,38 @@ def test_render_shows_the_merged_tree_in_merge_order(folder: Path) -> None:
           max_epochs: 42
         seed: 3
         """
+    )
+
+
+def test_child_module_replaces_parent_file(folder: Path) -> None:
+    """Whichever of `file` and `module` the child sets wins over the parent's."""
+    write(folder, "base.yaml", "id: x\nfile: code\n")
+    write(folder, "exp.yaml", "parent: base.yaml\nmodule: pkg.run\n")
+    experiment = load_experiment_file("exp.yaml")
+    assert (experiment.file, experiment.module) == (None, "pkg.run")
+
+
+def test_experiment_configuration_applies_overrides(folder: Path) -> None:
+    """One call merges, overrides and validates."""
+    benchmark_suite(folder)
+    write(
+        folder,
+        "mine.yaml",
+        "imports: [optimizers/adamw/default.yaml, tasks/mnist/default.yaml]\n",
+    )
+    experiment = load_experiment_file("mine.yaml")
+    loaded = experiment_configuration(Benchmark, experiment, ["seed=5"])
+    assert loaded.seed == 5
+    assert loaded.optimizer.learning_rate == 0.1
+
+
+def test_misspelled_reserved_key_is_suggested(folder: Path) -> None:
+    """`paren:` is unknown to the configuration; the suggestion is `parent`."""
+    benchmark_suite(folder)
+    write(folder, "mine.yaml", "paren: tasks/mnist/default.yaml\nid: x\n")
+    with pytest.raises(ConfigurationError) as info:
+        experiment_configuration(Benchmark, load_experiment_file("mine.yaml"))
+    assert str(info.value) == (
+        "mine.yaml:1: paren: unknown key for Benchmark (its keys: task, optimizer,"
+        " seed). Did you mean 'parent'?"
     )

@@ -12,6 +12,7 @@ from .errors import (
 from .experiment_file import (
     ExperimentFile,
     apply_overrides,
+    experiment_configuration,
     load_experiment_file,
     render_yaml,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "arguments",
     "as_plain",
     "configuration",
+    "experiment_configuration",
     "forwardoption",
     "is_configuration",
     "load_configuration",

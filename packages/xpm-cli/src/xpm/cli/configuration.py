@@ -12,7 +12,7 @@ import difflib
 import enum
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, Union, dataclass_transform
 
@@ -49,8 +49,13 @@ def is_configuration(value: object) -> bool:
     return bool(owner.__dict__.get(_MARK, False)) and dataclasses.is_dataclass(owner)
 
 
-def load_configuration(cls: type[T], tree: Located) -> T:
+def load_configuration(
+    cls: type[T], tree: Located, *, reserved: Sequence[str] = ()
+) -> T:
     """Return an instance of the `@configuration` class `cls` built from `tree`.
+
+    `reserved` lists other keys valid at the top of the file (`parent`, `imports`...),
+    offered as suggestions when a top-level key is misspelled.
 
     Raises:
         ConfigurationError: a key is unknown (with "Did you mean ...?"), a value has
@@ -58,7 +63,7 @@ def load_configuration(cls: type[T], tree: Located) -> T:
             line and dotted key.
         ConfigurationTypeError: a field of `cls` has an unsupported annotation.
     """
-    return typing.cast(T, _structure(cls, tree, ""))
+    return typing.cast(T, _structure(cls, tree, "", tuple(reserved)))
 
 
 def as_plain(instance: object) -> Plain:
@@ -119,8 +124,11 @@ def _given(node: Located) -> str:
 def _mismatch(
     annotation: Any, node: Located, path: str, hint: tuple[str, ...] = ()
 ) -> ConfigurationError:
+    quote = ""
+    if annotation in (str, Path) and isinstance(node.value, bool | int | float):
+        quote = "; quote it to write a string"
     return ConfigurationError(
-        f"expected {describe(annotation)}, got {_given(node)}",
+        f"expected {describe(annotation)}, got {_given(node)}{quote}",
         source=node.source,
         path=path,
         suggestions=hint,
@@ -134,7 +142,9 @@ def _choices(cls: type[enum.Enum]) -> list[str]:
     return [m.name for m in members]
 
 
-def _structure(cls: type, node: Located, path: str) -> object:
+def _structure(
+    cls: type, node: Located, path: str, reserved: tuple[str, ...] = ()
+) -> object:
     if not isinstance(node.value, dict):
         raise _mismatch(cls, node, path)
     try:
@@ -149,7 +159,7 @@ def _structure(cls: type, node: Located, path: str) -> object:
                 f"unknown key for {cls.__name__} (its keys: {known})",
                 source=item.where,
                 path=_join(path, key),
-                suggestions=difflib.get_close_matches(key, list(fields), n=3),
+                suggestions=difflib.get_close_matches(key, [*fields, *reserved], n=3),
             )
     values: dict[str, object] = {}
     for name, fld in fields.items():

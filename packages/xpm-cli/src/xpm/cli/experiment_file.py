@@ -19,11 +19,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
-from .configuration import as_plain, is_configuration
+from .configuration import as_plain, is_configuration, load_configuration
 from .errors import ConfigurationError, Source
 from .located import Located, Plain, from_node, merge
+
+T = TypeVar("T")
 
 RESERVED_KEYS: Final = ("id", "file", "module", "pythonpath", "parent", "imports")
 DEFAULT_FILE: Final = "experiment"
@@ -222,6 +224,21 @@ def _load_layer(path: Path, chain: tuple[Path, ...], named_at: Source | None) ->
     layer.configuration = merge(layer.configuration, Located(own, document.source))
     layer.files.append(path)
     return layer
+
+
+def experiment_configuration(
+    cls: type[T], experiment: ExperimentFile, overrides: Sequence[str] = ()
+) -> T:
+    """Return the `@configuration` instance for `experiment`, after `-c` overrides.
+
+    Raises:
+        ConfigurationError: an override is malformed, or the merged keys do not fit
+            `cls`; a misspelled top-level key may also be suggested as a reserved key
+            (`parent`, `imports`, ...).
+        ConfigurationTypeError: a field of `cls` has an unsupported annotation.
+    """
+    tree = apply_overrides(experiment.configuration, overrides)
+    return load_configuration(cls, tree, reserved=RESERVED_KEYS)
 
 
 def apply_overrides(configuration: Located, overrides: Sequence[str]) -> Located:
