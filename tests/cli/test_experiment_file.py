@@ -376,6 +376,13 @@ def test_malformed_override_is_an_error(
     assert str(info.value) == f"option -c {override}: {problem}"
 
 
+def test_override_with_a_duplicate_key_is_an_error(folder: Path) -> None:
+    """Flow mappings on the command line refuse duplicate keys too."""
+    with pytest.raises(ConfigurationError) as info:
+        apply_overrides(tree_of(folder, ""), ["a={b: 1, b: 2}"])
+    assert str(info.value) == "option -c a={b: 1, b: 2}: key 'b' is written twice"
+
+
 def test_override_value_that_is_not_yaml_is_an_error(folder: Path) -> None:
     """`[1, 2` cannot be read."""
     with pytest.raises(ConfigurationError) as info:

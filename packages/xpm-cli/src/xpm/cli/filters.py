@@ -32,7 +32,7 @@ from .errors import FilterSyntaxError
 if TYPE_CHECKING:
     import lark
 
-Test = Callable[[Mapping[str, object], Mapping[str, object]], bool]
+Predicate = Callable[[Mapping[str, object], Mapping[str, object]], bool]
 
 MAX_DEPTH: Final = 64
 
@@ -74,13 +74,13 @@ class JobFilter:
     """
 
     text: str
-    test: Test = field(repr=False, compare=False)
+    predicate: Predicate = field(repr=False, compare=False)
 
     def __call__(
         self, attributes: Mapping[str, object], tags: Mapping[str, object]
     ) -> bool:
         """Return whether a job with these attributes and tags passes the filter."""
-        return self.test(attributes, tags)
+        return self.predicate(attributes, tags)
 
 
 def parse_filter(text: str) -> JobFilter:
@@ -148,7 +148,7 @@ def _syntax_error(text: str, error: lark.UnexpectedInput) -> FilterSyntaxError:
 
 @dataclass(frozen=True)
 class _Compiled:
-    test: Test
+    test: Predicate
     depth: int
 
 
@@ -278,7 +278,7 @@ class _Compiler:
         assert isinstance(result, _Compiled)
         return result
 
-    def nest(self, test: Test, depth: int) -> _Compiled:
+    def nest(self, test: Predicate, depth: int) -> _Compiled:
         if depth > MAX_DEPTH:
             raise FilterSyntaxError(
                 self.text, 1, f"the filter nests more than {MAX_DEPTH} levels deep"
