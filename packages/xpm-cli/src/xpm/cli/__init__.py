@@ -1,3 +1,45 @@
-"""xpm.cli (work in progress: see the repository issues)."""
+"""xpm.cli: the `xpm` command line, experiment files and job filters."""
 
-__all__: list[str] = []
+from .configuration import as_plain, configuration, is_configuration, load_configuration
+from .errors import (
+    ConfigurationError,
+    ConfigurationTypeError,
+    FilterSyntaxError,
+    ForwardOptionError,
+    Source,
+    UnknownParameterError,
+)
+from .experiment_file import (
+    ExperimentFile,
+    apply_overrides,
+    experiment_configuration,
+    load_experiment_file,
+    render_yaml,
+)
+from .filters import JobFilter, parse_filter
+from .forward import ParameterPath, arguments, forwardoption
+from .located import Located
+
+__all__ = [
+    "ConfigurationError",
+    "ConfigurationTypeError",
+    "ExperimentFile",
+    "FilterSyntaxError",
+    "ForwardOptionError",
+    "JobFilter",
+    "Located",
+    "ParameterPath",
+    "Source",
+    "UnknownParameterError",
+    "apply_overrides",
+    "arguments",
+    "as_plain",
+    "configuration",
+    "experiment_configuration",
+    "forwardoption",
+    "is_configuration",
+    "load_configuration",
+    "load_experiment_file",
+    "parse_filter",
+    "render_yaml",
+]
