@@ -73,3 +73,11 @@ class SerializationError(XpmError, ValueError):
     The message says which file or parameter and why: an unknown or newer format version,
     a class that cannot be imported, or a value that JSON cannot hold.
     """
+
+
+class UnsetParameterError(XpmError, AttributeError):
+    """A parameter was read before it was given a value.
+
+    Pass it to the constructor (`Model.C(layers=3)`) or assign it (`model.layers = 3`).
+    Generated paths (`PathGenerator`) are set when the task is submitted.
+    """

@@ -1,0 +1,3 @@
+"""xpm.cli (work in progress: see the repository issues)."""
+
+__all__: list[str] = []

@@ -1,0 +1,583 @@
+"""The `Config` base class: typed parameters, validation on assignment, sealing."""
+
+from __future__ import annotations
+
+import itertools
+import reprlib
+import sys
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    TypeVar,
+    dataclass_transform,
+)
+
+from .errors import ConfigError, SealedError, UnsetParameterError
+from .params import MISSING, Field, Kind, PathGenerator, field
+from .validation import Checker, compile_checker, describe
+
+if TYPE_CHECKING:
+    from .identifier import Identifier
+    from .task import Task
+
+C = TypeVar("C")
+
+_MARKERS = ("Param", "Meta", "Option", "Constant", "Annotated")
+_BY_NAME: dict[str, type] = {}
+FACTORY: Any = object()
+
+
+class Parameter:
+    """One declared parameter of a configuration class, as `parameters(cls)` lists it."""
+
+    __slots__ = (
+        "_help",
+        "annotation",
+        "check",
+        "default",
+        "default_factory",
+        "generator",
+        "ignore_default",
+        "ignored",
+        "kind",
+        "name",
+        "name_bytes",
+        "owner",
+        "path",
+        "skip_equal",
+    )
+
+    def __init__(
+        self,
+        owner: type,
+        name: str,
+        kind: Kind,
+        annotation: Any,
+        check: Checker,
+        spec: Field,
+        generator: PathGenerator | None,
+    ) -> None:
+        self.owner = owner
+        self.name = name
+        self.kind = kind
+        self.annotation = annotation
+        self.check = check
+        self.default = spec.default
+        self.default_factory = spec.default_factory
+        self.generator = generator
+        self.ignore_default = bool(spec.ignore_default)
+        self.ignored = (
+            spec.ignored or kind is Kind.META or generator is not None or annotation is Path
+        )
+        self._help = spec.help
+        self.skip_equal = self._skip_equal()
+        self.path = f"{owner.__name__}.{name}"
+        self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
+
+    def _skip_equal(self) -> Any:
+        """The value for which the identifier leaves this parameter out (`MISSING`: never).
+
+        `None` when only a `None` value is left out; for a `default_factory` with
+        `ignore_default`, the factory's value is compared at hashing time.
+        """
+        if self.kind is Kind.CONSTANT:
+            return MISSING
+        if self.default is None:
+            return None
+        if self.ignore_default:
+            if self.default is MISSING:
+                return FACTORY if self.default_factory is not MISSING else MISSING
+            return self.default
+        return MISSING
+
+    @property
+    def type(self) -> Any:
+        """The declared type, without `Param`/`Meta` (for example `int` or `list[Model]`)."""
+        return self.annotation
+
+    @property
+    def help(self) -> str | None:
+        """The help text: `field(help=...)` or the docstring written under the parameter."""
+        if self._help is None:
+            self._help = _docstrings(self.owner).get(self.name, "")
+        return self._help or None
+
+    @property
+    def is_required(self) -> bool:
+        """True when the parameter has no default and must be given."""
+        return (
+            self.default is MISSING and self.default_factory is MISSING and self.generator is None
+        )
+
+    @property
+    def is_constant(self) -> bool:
+        """True for `Constant[...]` parameters, whose value the class fixes."""
+        return self.kind is Kind.CONSTANT
+
+    def make_default(self) -> Any:
+        """Return a fresh default value (calling the factory), or `MISSING`."""
+        if self.default_factory is not MISSING:
+            return self.default_factory()  # type: ignore[operator]
+        value = self.default
+        if isinstance(value, (list, dict, set)):
+            return type(value)(value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<Parameter {self.path}: {describe(self.annotation)} ({self.kind.value})>"
+
+
+class ClassSpec:
+    """Everything xpm derives from a configuration class, computed once."""
+
+    __slots__ = (
+        "cls",
+        "defaults",
+        "generated",
+        "hashed",
+        "ignored_params",
+        "is_instance",
+        "names",
+        "params",
+        "type_bytes",
+        "type_id",
+    )
+
+    def __init__(self, cls: type, params: dict[str, Parameter]) -> None:
+        self.cls = cls
+        self.params = params
+        self.names = sorted(params)
+        ordered = [params[n] for n in self.names]
+        self.hashed = [p for p in ordered if not p.ignored]
+        self.ignored_params = [p for p in ordered if p.ignored and p.generator is None]
+        self.defaults = [p for p in params.values() if not p.is_required and p.generator is None]
+        self.generated = [p for p in params.values() if p.generator is not None]
+        explicit = cls.__dict__.get("__xpmid__")
+        self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
+        self.type_bytes = self.type_id.encode("utf-8")
+        self.is_instance = issubclass(cls, InstanceConfig)
+
+    def unknown(self, name: str) -> ConfigError:
+        import difflib
+
+        close = difflib.get_close_matches(name, self.params, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(self.names) or "none"
+        return ConfigError(
+            f"{self.cls.__name__} has no parameter {name!r}.{hint} (parameters: {known})",
+            path=f"{self.cls.__name__}.{name}",
+        )
+
+
+def _is_candidate(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1] in _MARKERS
+    return typing.get_origin(annotation) is typing.Annotated
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except NameError:
+        module = sys.modules.get(cls.__module__)
+        localns = {**_BY_NAME, **(vars(module) if module is not None else {})}
+        try:
+            return typing.get_type_hints(cls, localns=localns, include_extras=True)
+        except NameError as exc:
+            raise ConfigError(
+                f"cannot resolve the annotation of {cls.__qualname__}: {exc}; "
+                "define the class it names at module level, or import it"
+            ) from None
+
+
+def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
+    if typing.get_origin(hint) is not typing.Annotated:
+        return None
+    inner, *meta = typing.get_args(hint)
+    kind = next((m for m in meta if isinstance(m, Kind)), None)
+    generator = next((m for m in meta if isinstance(m, PathGenerator)), None)
+    if kind is None and generator is None:
+        return None
+    # Param[Annotated[Path, pathgenerator(...)]] nests: look one level deeper.
+    if typing.get_origin(inner) is typing.Annotated:
+        inner, *more = typing.get_args(inner)
+        generator = generator or next((m for m in more if isinstance(m, PathGenerator)), None)
+    spec = raw if isinstance(raw, Field) else None
+    if spec is None:
+        spec = Field(raw, MISSING, True, False, None)
+    if isinstance(spec.default_factory, PathGenerator):
+        generator, spec.default_factory = spec.default_factory, MISSING
+    if kind is None:
+        kind = Kind.META
+    if kind is Kind.CONSTANT and spec.default is MISSING:
+        raise ConfigError(
+            "a Constant needs a value: write `name: Constant[int] = 1`",
+            path=f"{owner.__name__}.{name}",
+        )
+    return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
+
+
+def prepare(cls: type) -> ClassSpec:
+    """Return the `ClassSpec` of a configuration class, building it on first use.
+
+    Annotations are resolved lazily so that classes may name each other in strings
+    (forward references and cycles) and use `from __future__ import annotations`.
+    """
+    spec: ClassSpec | None = cls.__dict__.get("__xpm_spec__")
+    if spec is not None:
+        return spec
+    hints = _hints(cls)
+    params: dict[str, Parameter] = {}
+    for klass in reversed(cls.__mro__):
+        if not isinstance(klass, ConfigMeta):
+            continue
+        raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
+        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
+            if name not in hints:
+                continue
+            raw = raw_defaults.get(name, MISSING)
+            if raw is MISSING and name in params:
+                inherited = params[name]
+                raw = Field(
+                    inherited.default,
+                    inherited.default_factory,
+                    inherited.ignore_default,
+                    inherited.ignored,
+                    None,
+                )
+            param = _parameter(cls, klass, name, hints[name], raw)
+            if param is None:
+                if name in raw_defaults and name not in klass.__dict__:
+                    setattr(klass, name, raw_defaults[name])
+                continue
+            params[name] = param
+    spec = ClassSpec(cls, params)
+    type.__setattr__(cls, "__xpm_spec__", spec)
+    return spec
+
+
+def parameters(cls: type[Config]) -> dict[str, Parameter]:
+    """Return the parameters of a configuration class, by name, in declaration order."""
+    return dict(prepare(cls).params)
+
+
+class _SelfClass:
+    """`Model.C` is `Model` itself: `Model.C(layers=3)` reads like experimaestro's API."""
+
+    def __get__(self, instance: object, owner: type[C]) -> type[C]:
+        return owner
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(field, Field))
+class ConfigMeta(type):
+    """Metaclass of `Config`: keeps parameter defaults aside until the class is prepared."""
+
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type, ...],
+        namespace: dict[str, Any],
+        **kwargs: Any,
+    ) -> ConfigMeta:
+        annotations = namespace.get("__annotations__", {})
+        raw = {
+            key: namespace.pop(key)
+            for key, annotation in annotations.items()
+            if key in namespace and _is_candidate(annotation)
+        }
+        namespace["__xpm_raw__"] = raw
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        _BY_NAME[name] = cls
+        return cls
+
+
+class State:
+    """Per-object bookkeeping that is not a parameter (tags, task links, sealing)."""
+
+    __slots__ = (
+        "dependencies",
+        "digest",
+        "init_tasks",
+        "job",
+        "maintaskdir",
+        "meta",
+        "outputs",
+        "sealed",
+        "tags",
+        "task",
+        "taskdir",
+    )
+
+    def __init__(self) -> None:
+        self.sealed = False
+        self.tags: dict[str, Any] = {}
+        self.task: Task | None = None
+        self.meta: bool | None = None
+        self.init_tasks: list[Any] = []
+        self.digest: bytes | None = None
+        self.job: Any = None
+        self.outputs: Any = None
+        self.dependencies: list[Any] = []
+        self.taskdir: Path | None = None
+        self.maintaskdir: Path | None = None
+
+
+class Config(metaclass=ConfigMeta):
+    """Base class of every configuration: subclass it and declare parameters.
+
+    ```python
+    class Model(Config):
+        layers: Param[int] = 3
+        "Number of layers"
+
+    model = Model.C(layers=4)     # or Model(layers=4)
+    ```
+
+    Values are type-checked when given or assigned; a configuration is sealed (read-only)
+    once a task using it is submitted.
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "_xpm")
+    __xpm_spec__: ClassVar[ClassSpec]
+    C: ClassVar[_SelfClass] = _SelfClass()
+
+    def __init__(self, **kwargs: Any) -> None:
+        spec = type(self).__dict__.get("__xpm_spec__") or prepare(type(self))
+        _XPM_SLOT.__set__(self, None)
+        values = self.__dict__
+        params = spec.params
+        for name, value in kwargs.items():
+            param = params.get(name)
+            if param is None:
+                raise spec.unknown(name)
+            if type(value) is TaggedValue:
+                value = _untag(self, name, value)
+            values[name] = param.check(value, param.path)
+        for param in spec.defaults:
+            if param.name not in values:
+                values[param.name] = param.make_default()
+            elif param.kind is Kind.CONSTANT and values[param.name] != param.default:
+                raise ConfigError(
+                    f"is a constant ({param.default!r}), "
+                    f"it cannot be set to {values[param.name]!r}",
+                    path=param.path,
+                )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        spec: ClassSpec | None = type(self).__dict__.get("__xpm_spec__")
+        param = spec.params.get(name) if spec is not None else None
+        if param is None:
+            object.__setattr__(self, name, value)
+            return
+        state = self._xpm
+        if state is not None and state.sealed:
+            raise SealedError(
+                f"{param.path} cannot be changed: the configuration was sealed when a task "
+                f"using it was submitted. Build a new one instead ({type(self).__name__}.C(...))"
+            )
+        if param.kind is Kind.CONSTANT:
+            raise ConfigError(
+                f"is a constant ({param.default!r}) and cannot be set", path=param.path
+            )
+        if type(value) is TaggedValue:
+            value = _untag(self, name, value)
+        self.__dict__[name] = param.check(value, param.path)
+
+    def __getattr__(self, name: str) -> Any:
+        spec: ClassSpec | None = type(self).__dict__.get("__xpm_spec__")
+        if spec is not None and name in spec.params:
+            param = spec.params[name]
+            if param.generator is not None:
+                raise UnsetParameterError(
+                    f"{param.path} is a generated path: it is set when the task is submitted"
+                )
+            raise UnsetParameterError(
+                f"{param.path} is not set: pass it to the constructor "
+                f"({type(self).__name__}.C({name}=...)) or assign it"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        spec = prepare(type(self))
+        shown = ", ".join(f"{n}={self.__dict__[n]!r}" for n in spec.params if n in self.__dict__)
+        return f"{type(self).__name__}({shown})"
+
+    def __identifier__(self) -> Identifier:
+        """Return the content hash that names this configuration's job folder.
+
+        Raises:
+            ValidationError: a required parameter is unset (the message gives its path),
+                or a value cannot be hashed.
+        """
+        from .identifier import identifier
+
+        return identifier(self)
+
+    def tag(self, name: str, value: Any) -> Self:
+        """Attach tag `name` with `value` (str, int, float or bool); returns the config."""
+        from .tags import check_tag
+
+        state = _state(self)
+        state.tags[name] = check_tag(name, value)
+        return self
+
+    def tags(self) -> dict[str, Any]:
+        """Return every tag of this configuration's graph (sub-configs and task outputs).
+
+        The same tag with two different values warns (naming both) and keeps the first.
+        """
+        from .tags import collect_tags
+
+        return collect_tags(self)
+
+    def add_dependencies(self, *dependencies: Any) -> Self:
+        """Make the job of this task wait for `dependencies` (tokens, other tasks)."""
+        _state(self).dependencies.extend(dependencies)
+        return self
+
+
+class InstanceConfig(Config):
+    """A configuration whose object identity matters.
+
+    Two distinct objects with equal parameters stand for two different things (two
+    separately initialised sub-models, say): within one configuration graph, the second
+    object gets a different identifier from the first.
+    """
+
+
+_XPM_SLOT: Any = Config.__dict__["_xpm"]
+
+
+def _state(config: Config) -> State:
+    state: State | None = config._xpm
+    if state is None:
+        state = State()
+        _XPM_SLOT.__set__(config, state)
+    return state
+
+
+class TaggedValue(Generic[C]):
+    """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: C) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"tag({self.value!r})"
+
+
+def _untag(config: Config, name: str, tagged: TaggedValue[Any]) -> Any:
+    from .tags import check_tag
+
+    _state(config).tags[name] = check_tag(name, tagged.value)
+    return tagged.value
+
+
+def setmeta(config: C, meta: bool) -> C:
+    """Mark `config` as meta (left out of identifiers wherever it is used) or not.
+
+    `setmeta(cfg, False)` forces a config held by a `Meta` parameter into the identifier.
+    """
+    if not isinstance(config, Config):
+        raise ConfigError(f"setmeta() takes a configuration, got {type(config).__qualname__}")
+    _state(config).meta = meta
+    return config
+
+
+def iter_configs(value: Any) -> Iterator[Config]:
+    """Yield the configurations directly held by `value` (itself or inside containers)."""
+    if isinstance(value, Config):
+        yield value
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from iter_configs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_configs(item)
+
+
+def children(config: Config) -> Iterator[tuple[str, Config]]:
+    """Yield `(parameter name, sub-config)` for the configs held by `config`'s parameters."""
+    values = config.__dict__
+    for name in prepare(type(config)).params:
+        if name in values:
+            for child in iter_configs(values[name]):
+                yield name, child
+
+
+def walk(root: Config) -> Iterator[Config]:
+    """Yield every configuration reachable from `root` once, `root` first (cycles are fine)."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        config = stack.pop()
+        yield config
+        for _, child in children(config):
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+
+
+_DOC_CACHE: dict[type, dict[str, str]] = {}
+
+
+def _docstrings(cls: type) -> dict[str, str]:
+    """Read the docstrings written under each parameter of `cls` (from its source)."""
+    if cls in _DOC_CACHE:
+        return _DOC_CACHE[cls]
+    import ast
+    import inspect
+    import textwrap
+
+    docs: dict[str, str] = {}
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
+        body = tree.body[0].body
+        for node, after in itertools.pairwise(body):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    _DOC_CACHE[cls] = docs
+    return docs
+
+
+def is_submitted(config: Config) -> bool:
+    """True once `config` is a task handed to an experiment (it has a job)."""
+    state = config._xpm
+    return state is not None and state.job is not None
+
+
+def walk_own(root: Config) -> Iterator[Config]:
+    """Yield the configurations of `root`'s own job: its graph and its init tasks.
+
+    Other submitted tasks met on the way are not entered: they are dependencies, with
+    their own jobs.
+    """
+    state = root._xpm
+    starts = [root, *(state.init_tasks if state is not None else ())]
+    seen = {id(c) for c in starts}
+    stack = list(reversed(starts))
+    while stack:
+        config = stack.pop()
+        yield config
+        for _, child in children(config):
+            if id(child) not in seen and not is_submitted(child):
+                seen.add(id(child))
+                stack.append(child)

@@ -1,0 +1,56 @@
+"""Submit hooks: change a job's environment or launcher when a task is submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, TypeVar
+
+from .config import Config, walk_own
+
+T = TypeVar("T", bound=type)
+
+
+class SubmitHook:
+    """Base of hooks applied to every job whose configuration uses a decorated class.
+
+    Subclass it, implement `process(job, launcher)` (and `spec()` when instances differ),
+    and decorate a configuration class with an instance::
+
+        class needs_java(SubmitHook):
+            def __init__(self, version: int):
+                self.version = version
+            def spec(self):
+                return self.version
+            def process(self, job, launcher):
+                job.environ["JAVA_HOME"] = "/opt/java"
+
+        @needs_java(11)
+        class IndexCollection(Config): ...
+    """
+
+    def spec(self) -> Hashable:
+        """Return what identifies this hook, so that a job applies equal hooks once."""
+        return ()
+
+    def process(self, job: Any, launcher: Any) -> None:
+        """Apply the hook to `job` (for example, set `job.environ[...]`) before it starts."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement process()")
+
+    def __call__(self, cls: T) -> T:
+        own: tuple[SubmitHook, ...] = cls.__dict__.get("__xpm_submit_hooks__", ())
+        type.__setattr__(cls, "__xpm_submit_hooks__", (*own, self))
+        return cls
+
+
+def submit_hooks(task: Config) -> list[SubmitHook]:
+    """Return the hooks of every class in `task`'s own graph, once each, in graph order."""
+    seen: set[tuple[type, Hashable]] = set()
+    hooks: list[SubmitHook] = []
+    for config in walk_own(task):
+        for klass in type(config).__mro__:
+            for hook in klass.__dict__.get("__xpm_submit_hooks__", ()):
+                key = (type(hook), hook.spec())
+                if key not in seen:
+                    seen.add(key)
+                    hooks.append(hook)
+    return hooks

@@ -1,0 +1,165 @@
+"""How parameters are declared: `Param`, `Meta`, `Option`, `Constant`, `field`, path generators."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Final, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class Kind(enum.Enum):
+    """What a parameter is for; `Param` values name the job, the others do not."""
+
+    PARAM = "param"
+    META = "meta"
+    CONSTANT = "constant"
+
+
+class _Missing:
+    """The sentinel for "no value": distinct from `None`, which is a valid value."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+Param = Annotated[T, Kind.PARAM]
+"""An experimental parameter: its value is part of the configuration's identifier."""
+
+Meta = Annotated[T, Kind.META]
+"""A parameter that changes how, not what, is computed: never part of the identifier."""
+
+Option = Annotated[T, Kind.META]
+"""The same as `Meta` (experimaestro's older name)."""
+
+Constant = Annotated[T, Kind.CONSTANT]
+"""A value fixed by the class (a version number, say): always part of the identifier."""
+
+
+class PathGenerator:
+    """A path inside the job folder, fixed when the task is submitted.
+
+    Use as `field(default_factory=PathGenerator("model.pth"))` or
+    `Annotated[Path, pathgenerator("model.pth")]`. The value is
+    `<job folder>/model.pth` and is never part of the identifier. Calling it outside a
+    submitted task gives the bare relative path.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str | Path = "") -> None:
+        self.path = Path(path)
+
+    def __call__(self, folder: Path | None = None) -> Path:
+        return self.path if folder is None else folder / self.path
+
+    def __repr__(self) -> str:
+        return f"PathGenerator({str(self.path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PathGenerator) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+
+def pathgenerator(path: str | Path) -> PathGenerator:
+    """Mark a `Path` parameter as generated inside the job folder (see `PathGenerator`)."""
+    return PathGenerator(path)
+
+
+class Field:
+    """What `field()` returns: a parameter's default and how the identifier treats it."""
+
+    __slots__ = ("default", "default_factory", "help", "ignore_default", "ignored")
+
+    def __init__(
+        self,
+        default: Any,
+        default_factory: Callable[[], Any] | _Missing,
+        ignore_default: bool | None,
+        ignored: bool,
+        help: str | None,
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.ignore_default = ignore_default
+        self.ignored = ignored
+        self.help = help
+
+
+@overload
+def field(
+    *,
+    default: T,
+    ignore_default: bool | None = None,
+    ignored: bool = False,
+    help: str | None = None,
+) -> T: ...
+
+
+@overload
+def field(
+    *,
+    default_factory: Callable[[], T],
+    ignore_default: bool | None = None,
+    ignored: bool = False,
+    help: str | None = None,
+) -> T: ...
+
+
+@overload
+def field(
+    *,
+    ignore_default: bool | None = None,
+    ignored: bool = False,
+    help: str | None = None,
+) -> Any: ...
+
+
+def field(
+    *,
+    default: Any = MISSING,
+    default_factory: Any = MISSING,
+    ignore_default: bool | None = None,
+    ignored: bool = False,
+    help: str | None = None,
+) -> Any:
+    """Declare a parameter's default and how the identifier treats it.
+
+    Args:
+        default: the value used when none is given. Unlike a bare default
+            (`x: Param[int] = 3`), it is hashed even when left at default, unless
+            `ignore_default=True`.
+        default_factory: a callable giving the default (for mutable values), or a
+            `PathGenerator`.
+        ignore_default: leave the parameter out of the identifier when its value equals
+            the default, so that adding a parameter keeps existing identifiers.
+        ignored: never part of the identifier (like `Meta`).
+        help: the help text; by default the docstring written under the parameter.
+
+    Raises:
+        ConfigError: both `default` and `default_factory` are given.
+    """
+    if default is not MISSING and default_factory is not MISSING:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            "field() takes default or default_factory, not both: "
+            "use default_factory for values that must not be shared between configs"
+        )
+    return Field(default, default_factory, ignore_default, ignored, help)

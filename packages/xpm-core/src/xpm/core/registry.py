@@ -1,0 +1,57 @@
+"""Where `Task.submit()` finds the open experiment: a hook that xpm.scheduler fills.
+
+xpm.core never imports the scheduler. An experiment registers a `Submitter` while it is
+open; `submit()` hands tasks to the innermost one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import NoExperimentError
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+class Submitter(Protocol):
+    """What an experiment provides to `Task.submit()` (implemented by xpm.scheduler)."""
+
+    def job_folder(self, task: Task) -> Path:
+        """Return the folder where `task`'s job runs (its paths are generated there)."""
+        ...
+
+    def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Any:
+        """Schedule the sealed `task`; return its job (kept as `task.job`)."""
+        ...
+
+
+_STACK: list[Submitter] = []
+
+
+@contextmanager
+def submitting_to(submitter: Submitter) -> Iterator[Submitter]:
+    """Make `submitter` receive every `Task.submit()` inside the `with` block."""
+    _STACK.append(submitter)
+    try:
+        yield submitter
+    finally:
+        _STACK.remove(submitter)
+
+
+def current_submitter() -> Submitter:
+    """Return the innermost open submitter.
+
+    Raises:
+        NoExperimentError: no experiment is open; the message says how to open one.
+    """
+    if not _STACK:
+        raise NoExperimentError(
+            "no experiment is open: submit tasks inside `with experiment(workdir, name):` "
+            "(from xpm.scheduler import experiment), or run the plan with "
+            "`xpm run-experiment FILE.yaml`"
+        )
+    return _STACK[-1]

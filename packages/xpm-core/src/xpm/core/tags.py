@@ -1,0 +1,83 @@
+"""Tags: the few experimental values people want to see (in listings, paths and plots).
+
+Tags never change an identifier: they label configurations, they do not define them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, TypeVar
+
+from .config import Config, TaggedValue, children
+from .errors import ConfigError
+
+T = TypeVar("T")
+TagValue = str | int | float | bool
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.,+-" else "-" for c in text)
+
+
+class TagConflictWarning(UserWarning):
+    """One tag name carries two different values in the same configuration graph.
+
+    The first value found is kept; rename one of the tags to keep both.
+    """
+
+
+def tag(value: T) -> T:
+    """Tag a parameter value with the parameter's name: `Model.C(epochs=tag(100))`."""
+    check_tag("(tag)", value)
+    return TaggedValue(value)  # type: ignore[return-value]
+
+
+def check_tag(name: str, value: Any) -> TagValue:
+    """Return `value` if it can be a tag value, else raise `ConfigError`."""
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise ConfigError(
+        f"tag {name!r} must be a str, int, float or bool, got {type(value).__qualname__}"
+    )
+
+
+def collect_tags(root: Config) -> dict[str, TagValue]:
+    """Return the tags of every configuration reachable from `root`, tasks included."""
+    found: dict[str, tuple[TagValue, str]] = {}
+    seen = {id(root)}
+    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
+    while queue:
+        config, where = queue.pop(0)
+        state = config._xpm
+        if state is not None:
+            for name, value in state.tags.items():
+                if name not in found:
+                    found[name] = (value, where)
+                elif found[name][0] != value or type(found[name][0]) is not type(value):
+                    first, first_where = found[name]
+                    warnings.warn(
+                        f"tag {name!r} has two values: {first!r} (on {first_where}) and "
+                        f"{value!r} (on {where}); keeping {first!r}",
+                        TagConflictWarning,
+                        stacklevel=3,
+                    )
+            linked = [state.task] if state.task is not None else []
+        else:
+            linked = []
+        nexts = [(f"{where}.{name}", child) for name, child in children(config)]
+        nexts += [(f"{where}<task>", task) for task in linked]
+        for child_where, child in nexts:
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append((child, child_where))
+    return {name: value for name, (value, _) in found.items()}
+
+
+def tagspath(config: Config) -> str:
+    """Return a folder name made of `config`'s tags: `k1=v1_k2=v2`, keys sorted.
+
+    The same tags always give the same name, and the name is safe on every file system
+    (characters other than letters, digits and `_.,+-` become `-`).
+    """
+    tags = collect_tags(config)
+    return "_".join(f"{_safe(str(key))}={_safe(str(value))}" for key, value in sorted(tags.items()))

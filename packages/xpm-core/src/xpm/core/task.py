@@ -1,0 +1,217 @@
+"""Tasks: configurations that run as jobs, and how they are submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import (
+    Config,
+    State,
+    _state,
+    children,
+    is_submitted,
+    iter_configs,
+    walk_own,
+)
+from .errors import ConfigError, NoExperimentError, ValidationError
+from .registry import current_submitter
+
+C = TypeVar("C")
+
+
+class LightweightTask(Config):
+    """A small piece of work run before a task, in the task's own process.
+
+    Give instances to `task.submit(init_tasks=[...])`; they become part of the task's
+    identifier and run, in order, just before `execute()`.
+    """
+
+    def execute(self) -> None:
+        """Do the work (called in the job process, before the main task runs)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+
+class Task(Config):
+    """A configuration that runs as a job: subclass it and implement `execute()`.
+
+    `submit()` hands it to the open experiment, which runs it once per distinct
+    configuration, in its own folder `<workspace>/jobs/<type id>/<identifier>/`.
+    """
+
+    def execute(self) -> None:
+        """Do the work; called in the job process, with the job folder as working directory."""
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+    def task_outputs(self, dep: Callable[[C], C]) -> Any:
+        """Return what `submit()` returns: by default the task itself.
+
+        Override it to return configurations built from this task's results (a learned
+        model, say); wrap those produced by this task with `dep(...)` so that using them
+        makes other tasks wait for this one.
+        """
+        return self
+
+    def submit(self, *, launcher: Any = None, init_tasks: Iterable[LightweightTask] = ()) -> Any:
+        """Hand this task to the open experiment and return its outputs.
+
+        The configuration graph is validated, the task's generated paths are fixed inside
+        its job folder, and the graph is sealed: assigning a parameter afterwards raises
+        `SealedError`. Submitting the same object twice returns the same outputs.
+
+        Raises:
+            NoExperimentError: no experiment is open.
+            ValidationError: a required parameter is unset (the message gives its path).
+        """
+        state = _state(self)
+        if state.job is not None:
+            return state.outputs
+        submitter = current_submitter()
+        tasks = list(init_tasks)
+        for i, init in enumerate(tasks):
+            if not isinstance(init, LightweightTask):
+                raise ConfigError(
+                    f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
+                )
+        state.init_tasks = tasks
+        validate(self)
+        folder = submitter.job_folder(self)
+        _generate_paths(self, folder)
+        _seal(self)
+        state.outputs = self.task_outputs(_dep_marker(self))
+        state.job = submitter.submit(self, launcher=launcher, outputs=state.outputs)
+        return state.outputs
+
+    @property
+    def job(self) -> Any:
+        """The job of this submitted task (state, folder, wait)."""
+        state = self._xpm
+        if state is None or state.job is None:
+            raise NoExperimentError(
+                f"{type(self).__name__} was not submitted: call .submit() inside an experiment"
+            )
+        return state.job
+
+    @property
+    def jobpath(self) -> Path:
+        """The job folder `<workspace>/jobs/<type id>/<identifier>/`."""
+        return Path(self.job.path)
+
+    def stdout(self) -> Path:
+        """Path of the job's standard output file."""
+        return Path(self.job.stdout)
+
+    def stderr(self) -> Path:
+        """Path of the job's standard error file."""
+        return Path(self.job.stderr)
+
+    def wait(self) -> bool:
+        """Block until the job ends; return True if it succeeded."""
+        return bool(self.job.wait())
+
+    def on_completed(self, callback: Callable[[], Any]) -> None:
+        """Call `callback()` in the experiment process when the job succeeds."""
+        self.job.on_completed(callback)
+
+    @property
+    def __taskdir__(self) -> Path:
+        """The job folder, while the task executes."""
+        state: State | None = self._xpm
+        if state is None or state.taskdir is None:
+            raise ConfigError(f"{type(self).__name__} is not executing: no task folder yet")
+        return state.taskdir
+
+    @property
+    def __maintaskdir__(self) -> Path:
+        """The folder of the main task being executed (for sub-configurations too)."""
+        state: State | None = self._xpm
+        if state is None or state.maintaskdir is None:
+            return self.__taskdir__
+        return state.maintaskdir
+
+    @property
+    def __tags__(self) -> dict[str, Any]:
+        """The tags of the task's configuration graph."""
+        return self.tags()
+
+
+def _dep_marker(task: Task) -> Callable[[Any], Any]:
+    def dep(value: C) -> C:
+        """Mark `value` as produced by the task being submitted."""
+        if not isinstance(value, Config):
+            raise ConfigError(f"dep() takes a configuration, got {type(value).__qualname__}")
+        state = _state(value)
+        if state.sealed:
+            raise ConfigError(
+                f"dep() got a {type(value).__qualname__} that is already sealed (an input of "
+                "a submitted task); build a new configuration in task_outputs and pass that"
+            )
+        state.task = task
+        return value
+
+    return dep
+
+
+def validate(root: Config) -> None:
+    """Check that every required parameter of `root`'s graph is set.
+
+    Raises:
+        ValidationError: one or more parameters are unset; the message lists their full
+            paths (`Learner.model.layers`).
+    """
+    missing: list[str] = []
+    seen = {id(root)}
+    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
+    state = root._xpm
+    for i, init in enumerate(state.init_tasks if state is not None else ()):
+        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
+    while queue:
+        config, path = queue.pop(0)
+        spec = type(config).__xpm_spec__
+        for name, param in spec.params.items():
+            if name not in config.__dict__ and param.is_required:
+                missing.append(f"{path}.{name}")
+        for name, value in config.__dict__.items():
+            if name not in spec.params:
+                continue
+            for child in iter_configs(value):
+                if id(child) not in seen and not is_submitted(child):
+                    seen.add(id(child))
+                    queue.append((child, f"{path}.{name}"))
+    if missing:
+        also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise ValidationError(
+            f"required parameter is not set{also}; set it before submitting",
+            path=missing[0],
+        )
+
+
+def _generate_paths(task: Task, folder: Path) -> None:
+    for config in walk_own(task):
+        state = config._xpm
+        if state is not None and state.sealed:
+            continue
+        values = config.__dict__
+        for param in type(config).__xpm_spec__.generated:
+            if param.name not in values:
+                values[param.name] = param.generator(folder)  # type: ignore[misc]
+
+
+def _seal(task: Task) -> None:
+    for config in walk_own(task):
+        _state(config).sealed = True
+
+
+def task_dependencies(task: Task) -> list[Task]:
+    """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
+    found: dict[int, Task] = {}
+    for config in walk_own(task):
+        state = config._xpm
+        producer = state.task if state is not None else None
+        if producer is not None and producer is not task:
+            found.setdefault(id(producer), producer)
+        for _, child in children(config):
+            if isinstance(child, Task) and child is not task and is_submitted(child):
+                found.setdefault(id(child), child)
+    return list(found.values())

@@ -1,0 +1,242 @@
+"""Type checks for parameter values, compiled once per annotation.
+
+A checker takes a value and the parameter path and returns the value to store (an `int`
+given to a `float` parameter becomes a `float`, a `str` given to a `Path` becomes a
+`Path`, a tuple given to a list becomes a list) or raises `ConfigError` naming the path,
+what was expected and what came in.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Any
+
+from .errors import ConfigError
+
+Checker = Callable[[Any, str], Any]
+
+
+def describe(tp: Any) -> str:
+    """Return a short human name for a type annotation (`list[int]`, `Model`, `int | None`)."""
+    if tp is type(None):
+        return "None"
+    if tp is Any:
+        return "any value"
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(describe(a) for a in typing.get_args(tp))
+    if origin is not None:
+        args = ", ".join("..." if a is Ellipsis else describe(a) for a in typing.get_args(tp))
+        return f"{getattr(origin, '__name__', str(origin))}[{args}]"
+    return getattr(tp, "__name__", None) or str(tp)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} ({text})"
+
+
+def _fail(expected: str, value: Any, path: str) -> typing.NoReturn:
+    raise ConfigError(f"expected {expected}, got {_shown(value)}", path=path)
+
+
+def _check_int(value: Any, path: str) -> Any:
+    if type(value) is int:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    _fail("int", value, path)
+
+
+def _check_float(value: Any, path: str) -> Any:
+    if type(value) is float:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    _fail("float", value, path)
+
+
+def _check_str(value: Any, path: str) -> Any:
+    if isinstance(value, str):
+        return value
+    _fail("str", value, path)
+
+
+def _check_bool(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        return value
+    _fail("bool", value, path)
+
+
+def _check_path(value: Any, path: str) -> Any:
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, (str, PurePath)):
+        return Path(value)
+    _fail("Path (or str)", value, path)
+
+
+def _check_any(value: Any, path: str) -> Any:
+    return value
+
+
+def _check_none(value: Any, path: str) -> Any:
+    if value is None:
+        return None
+    _fail("None", value, path)
+
+
+_SIMPLE: dict[Any, Checker] = {
+    int: _check_int,
+    float: _check_float,
+    str: _check_str,
+    bool: _check_bool,
+    Path: _check_path,
+    Any: _check_any,
+    object: _check_any,
+    type(None): _check_none,
+    None: _check_none,
+}
+
+
+def compile_checker(tp: Any, config_base: type) -> Checker:
+    """Return the checker for annotation `tp`; `config_base` is `xpm.core.Config`.
+
+    Raises:
+        ConfigError: the annotation is not a type xpm can store (a callable, say).
+    """
+    simple = _SIMPLE.get(tp)
+    if simple is not None:
+        return simple
+    if isinstance(tp, typing.TypeVar):
+        return compile_checker(tp.__bound__ or Any, config_base)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return compile_checker(args[0], config_base)
+    if origin in (typing.Union, types.UnionType):
+        return _union(tp, [compile_checker(a, config_base) for a in args])
+    if origin is typing.Literal:
+        return _literal(args)
+    if origin in (list, typing.List, set, frozenset, typing.Set):  # noqa: UP006
+        return _collection(origin, args, config_base)
+    if origin in (dict, typing.Dict):  # noqa: UP006
+        return _mapping(args, config_base)
+    if origin is tuple:
+        return _tuple(args, config_base)
+    if tp in (list, set, frozenset, dict, tuple):
+        return _collection(tp, (), config_base) if tp is not dict else _mapping((), config_base)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _instance_of(tp, tp.__name__)
+    if isinstance(tp, type) and issubclass(tp, config_base):
+        return _config(tp)
+    if isinstance(tp, type):
+        return _instance_of(tp, tp.__name__)
+    raise ConfigError(f"cannot use {tp!r} as a parameter type")
+
+
+def _instance_of(cls: type, name: str) -> Checker:
+    def check(value: Any, path: str) -> Any:
+        if isinstance(value, cls):
+            return value
+        _fail(name, value, path)
+
+    return check
+
+
+def _config(cls: type) -> Checker:
+    def check(value: Any, path: str) -> Any:
+        if isinstance(value, cls):
+            return value
+        stands_for = getattr(value, "__xpm_stands_for__", None)
+        if stands_for is not None and isinstance(stands_for(), cls):
+            return value
+        _fail(f"a {cls.__name__} configuration", value, path)
+
+    return check
+
+
+def _union(tp: Any, checkers: list[Checker]) -> Checker:
+    expected = describe(tp)
+
+    def check(value: Any, path: str) -> Any:
+        for checker in checkers:
+            try:
+                return checker(value, path)
+            except ConfigError:
+                continue
+        _fail(expected, value, path)
+
+    return check
+
+
+def _literal(choices: tuple[Any, ...]) -> Checker:
+    def check(value: Any, path: str) -> Any:
+        if any(value == c and type(value) is type(c) for c in choices):
+            return value
+        _fail("one of " + ", ".join(repr(c) for c in choices), value, path)
+
+    return check
+
+
+def _collection(origin: Any, args: tuple[Any, ...], config_base: type) -> Checker:
+    element = compile_checker(args[0], config_base) if args else _check_any
+    build: type = list if origin in (list, typing.List) else set  # noqa: UP006
+    name = build.__name__
+    accepted = (list, tuple) if build is list else (set, frozenset, list, tuple)
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, accepted):
+            _fail(describe(origin[args] if args else origin), value, path)
+        if build is list:
+            return [element(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return {element(v, f"{path}{{}}") for v in value}
+
+    check.__name__ = f"check_{name}"
+    return check
+
+
+def _mapping(args: tuple[Any, ...], config_base: type) -> Checker:
+    key = compile_checker(args[0], config_base) if args else _check_any
+    item = compile_checker(args[1], config_base) if args else _check_any
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            _fail(
+                "dict" if not args else f"dict[{describe(args[0])}, {describe(args[1])}]",
+                value,
+                path,
+            )
+        return {key(k, f"{path} key"): item(v, f"{path}[{k!r}]") for k, v in value.items()}
+
+    return check
+
+
+def _tuple(args: tuple[Any, ...], config_base: type) -> Checker:
+    if len(args) == 2 and args[1] is Ellipsis:
+        element = compile_checker(args[0], config_base)
+
+        def check_variadic(value: Any, path: str) -> Any:
+            if not isinstance(value, (list, tuple)):
+                _fail(describe(tuple[args]), value, path)  # type: ignore[valid-type]
+            return tuple(element(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+        return check_variadic
+    checkers = [compile_checker(a, config_base) for a in args]
+
+    def check(value: Any, path: str) -> Any:
+        if not isinstance(value, (list, tuple)) or len(value) != len(checkers):
+            _fail(describe(tuple[args]), value, path)  # type: ignore[valid-type]
+        return tuple(
+            c(v, f"{path}[{i}]") for i, (c, v) in enumerate(zip(checkers, value, strict=True))
+        )
+
+    return check

@@ -1,0 +1,36 @@
+"""Each package imports only what lies below it, and xpm.core stays light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint(repr(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(ast.literal_eval(result.stdout))
+
+
+def test_core_loads_no_third_party_module() -> None:
+    """`import xpm.core` loads the standard library and xpm.core only."""
+    loaded = _modules_after("import xpm.core")
+    third_party = {
+        name
+        for name in loaded
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and name.split(".")[0] not in {"xpm", "__main__", "_distutils_hack", "typing_extensions"}
+        and not name.startswith("_")
+    }
+    assert third_party == set()
+    assert not any(name.startswith("xpm.") and not name.startswith("xpm.core") for name in loaded)
+
+
+@pytest.mark.parametrize("heavy", ["json", "inspect", "dataclasses", "difflib", "ast"])
+def test_core_import_skips_modules_it_needs_only_on_demand(heavy: str) -> None:
+    assert heavy not in _modules_after("import xpm.core")

@@ -1,0 +1,38 @@
+"""Typing claims checked by mypy --strict (nox -s typecheck); pytest never runs this file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing_extensions import assert_type
+
+from xpm.core import Config, Constant, Meta, Param, PathGenerator, Task, field
+
+
+class Model(Config):
+    layers: Param[int] = 3
+    width: Param[float] = field(default=1.0)
+    name: Meta[str] = "model"
+    version: Constant[int] = 1
+
+
+class Learn(Task):
+    model: Param[Model]
+    epochs: Param[int]
+    sizes: Param[list[int]] = field(default_factory=list)
+    model_path: Meta[Path] = field(default_factory=PathGenerator("model.pth"))
+
+
+model = Model(layers=4)
+assert_type(model, Model)
+assert_type(model.layers, int)
+assert_type(model.width, float)
+assert_type(Model.C(layers=2), Model)
+assert_type(Learn.C(model=model, epochs=3).model, Model)
+assert_type(Learn(model=model, epochs=3).sizes, list[int])
+assert_type(Learn(model=model, epochs=3).model_path, Path)
+
+Model(layers="3")  # type: ignore[arg-type]
+Model(3)  # type: ignore[call-arg]
+Model(unknown=1)  # type: ignore[call-arg]
+Learn(model=model)  # type: ignore[call-arg]
