@@ -196,9 +196,7 @@ def main() -> None:
         parser.error("give --ref-python (an interpreter with experimaestro==2.7.0)")
 
     with tempfile.TemporaryDirectory(prefix="xpmbench-") as scratch:
-        runner = Runner(
-            {"xpm": args.xpm_python, "experimaestro": args.ref_python}, Path(scratch)
-        )
+        runner = Runner({"xpm": args.xpm_python, "experimaestro": args.ref_python}, Path(scratch))
         rows: list[Row] = []
         if args.suite in ("core", "all"):
             rows += core_rows(runner, args.runs, args.quick)
@@ -206,9 +204,7 @@ def main() -> None:
             rows += scheduler_rows(runner, args.quick)
 
     header = ("benchmark", "xpm", "experimaestro", "x better", "goal")
-    table = [header] + [
-        (r.name, show(r.xpm), show(r.ref), r.ratio(), r.goal) for r in rows
-    ]
+    table = [header] + [(r.name, show(r.xpm), show(r.ref), r.ratio(), r.goal) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for k, line in enumerate(table):
         print(

@@ -60,9 +60,7 @@ def run_token(workdir: Path, count: int, seconds: float, capacity: int) -> float
     start = time.perf_counter()
     with open_experiment(workdir, "token") as xp:
         for i in range(count):
-            submit_with_token(
-                Sleeper.C(index=i, seconds=seconds), xp, "bench", capacity
-            )
+            submit_with_token(Sleeper.C(index=i, seconds=seconds), xp, "bench", capacity)
     return time.perf_counter() - start
 
 
@@ -102,9 +100,7 @@ def main() -> None:
             elif args.scenario == "chain":
                 times.append(run_chain(workdir, args.count))
             else:
-                times.append(
-                    run_token(workdir, args.count, args.seconds, args.capacity)
-                )
+                times.append(run_token(workdir, args.count, args.seconds, args.capacity))
             check_done(workdir, args.count)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -26,12 +26,7 @@ if LIB == "experimaestro":
         return str(config.__identifier__().all.hex())
 
 elif LIB == "xpm":
-    from xpm.core import Config, Meta, Param  # type: ignore[attr-defined]
-
-    try:
-        from xpm.core import Task  # type: ignore[attr-defined]
-    except ImportError:  # no Task yet: the configuration benchmarks still run
-        Task = Config
+    from xpm.core import Config, Meta, Param, Task
 
     def identify(config: Any) -> str:
         """Return the 64-hex identifier of `config`."""
