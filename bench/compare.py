@@ -149,7 +149,7 @@ def scheduler_rows(runner: Runner, quick: bool) -> list[Row]:
             [
                 (Row(f"{large} trivial tasks end to end", "s", False, "-"), "first_s"),
                 (Row(f"re-run, {large} jobs already done", "s", False, "-"), "total_s"),
-                (Row(f"peak RSS, {large} jobs", "MiB", False, "-"), "peak_rss_mb"),
+                (Row(f"peak RSS, {large} jobs", "MiB", False, "-"), "first_peak_rss_mb"),
             ],
         ),
         (
