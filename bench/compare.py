@@ -104,7 +104,7 @@ def core_rows(runner: Runner, runs: int, quick: bool) -> list[Row]:
     """Import time, 10,000 learners, and the deep/wide configurations."""
     count = "1000" if quick else "10000"
     rows = [
-        Row("import (ms, minus bare python)", "ms", False, "-"),
+        Row("import, minus bare python", "ms", False, "-"),
         Row(f"build {count} learners (16 nodes)", "/s", True, ">= 20,000/s"),
         Row(f"identify {count} learners", "/s", True, ">= 30,000/s"),
         Row("chain 200 deep: build+identify", "ms", False, "-"),
@@ -204,7 +204,9 @@ def main() -> None:
             rows += scheduler_rows(runner, args.quick)
 
     header = ("benchmark", "xpm", "experimaestro", "x better", "goal")
-    table = [header] + [(r.name, show(r.xpm), show(r.ref), r.ratio(), r.goal) for r in rows]
+    table = [header] + [
+        (f"{r.name} ({r.unit})", show(r.xpm), show(r.ref), r.ratio(), r.goal) for r in rows
+    ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for k, line in enumerate(table):
         print(
