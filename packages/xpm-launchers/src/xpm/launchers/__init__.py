@@ -1,3 +1,32 @@
-"""xpm.launchers (work in progress: see the repository issues)."""
+"""xpm.launchers: requirements, host matching and SLURM scripts for xpm jobs."""
 
-__all__: list[str] = []
+from .errors import RequirementSyntaxError, SlurmCommandError
+from .requirements import (
+    MAX_ALTERNATIVES,
+    AcceleratorKind,
+    AcceleratorRequirement,
+    CpuRequirement,
+    HostRequirement,
+    Requirement,
+    format_duration,
+    format_memory,
+    parse,
+    parse_duration,
+    parse_memory,
+)
+
+__all__ = [
+    "MAX_ALTERNATIVES",
+    "AcceleratorKind",
+    "AcceleratorRequirement",
+    "CpuRequirement",
+    "HostRequirement",
+    "Requirement",
+    "RequirementSyntaxError",
+    "SlurmCommandError",
+    "format_duration",
+    "format_memory",
+    "parse",
+    "parse_duration",
+    "parse_memory",
+]

@@ -12,9 +12,9 @@ class RequirementSyntaxError(XpmError, ValueError):
     """A requirement string (`"duration=2h & cuda(mem=16G)*2"`) cannot be parsed.
 
     Raised by `parse()` for a typo or an impossible value (`cuda()*0`). `line` and
-    `column` (both from 1) locate the problem in `text`; `expected` lists, in words, what
-    would have been accepted there. The message shows the line with a caret under the
-    column: fix the requirement at that place.
+    `column` (both from 1) locate the problem in `text`; `expected` lists, in words,
+    what would have been accepted there. The message shows the line with a caret under
+    the column: fix the requirement at that place.
     """
 
     def __init__(
@@ -52,10 +52,10 @@ class RequirementSyntaxError(XpmError, ValueError):
 class SlurmCommandError(XpmError, RuntimeError):
     """A SLURM command (`sbatch`, `sacct`, `squeue`, `scancel`) failed.
 
-    Raised when the command exits with a non-zero code or prints something that cannot be
-    read. `command` is the argument list, `returncode` its exit code and `stderr` what it
-    printed. Check that SLURM answers (`sinfo`), and read `stderr`: it usually names the
-    option or limit that SLURM refused.
+    Raised when the command exits with a non-zero code or prints something that cannot
+    be read. `command` is the argument list, `returncode` its exit code and `stderr`
+    what it printed. Check that SLURM answers (`sinfo`), and read `stderr`: it usually names
+    the option or limit that SLURM refused.
     """
 
     def __init__(self, command: Sequence[str], returncode: int, stderr: str) -> None:

@@ -2,10 +2,11 @@
 
 A requirement lists alternatives in order of preference::
 
-    duration=2 days & cuda(mem=16G)*4 & cpu(mem=400M, cores=4) | duration=4 days & cuda(mem=16G)*2
+    duration=2 days & cuda(mem=16G)*4 & cpu(mem=400M, cores=4)
+    | duration=4 days & cuda(mem=16G)*2
 
-Memory units are binary whatever their spelling: `K`, `KB`, `KiB` are 1024 bytes, `G`,
-`GB`, `GiB` are 1024**3 bytes (SLURM reads `--mem=16G` the same way; experimaestro, through
+Memory units are binary whatever their spelling: `K`, `KB`, `KiB` are 1024 bytes; `G`,
+`GB`, `GiB` are 1024**3 bytes, as SLURM reads `--mem=16G` (experimaestro, through
 humanfriendly, reads `G` and `GB` as 10**9). Time units: `s`/`sec`/`seconds`,
 `m`/`min`/`minutes`, `h`/`hour`/`hours`, `d`/`day`/`days`. Units ignore case.
 """
@@ -22,6 +23,7 @@ from importlib import resources
 from typing import Any, Final
 
 import lark
+
 from xpm.core import ValidationError
 
 from .errors import RequirementSyntaxError
@@ -29,7 +31,8 @@ from .errors import RequirementSyntaxError
 MAX_ALTERNATIVES: Final = 1000
 """Most alternatives a requirement may expand to (parentheses multiply them)."""
 
-_MAX_DIGITS: Final = 15
+_MAX_DIGITS: Final = 18
+_LIMIT: Final = 10**_MAX_DIGITS
 
 _MEMORY_UNITS: Final = {
     "b": 1,
@@ -83,10 +86,8 @@ class AcceleratorRequirement:
     count: int = 1
 
     def __post_init__(self) -> None:
-        if self.memory < 0:
-            raise ValidationError("cannot be negative", path="memory", value=self.memory)
-        if self.count < 1:
-            raise ValidationError("must be at least 1", path="count", value=self.count)
+        _check_range("memory", self.memory, 0)
+        _check_range("count", self.count, 1)
 
     def __str__(self) -> str:
         inside = f"mem={format_memory(self.memory)}" if self.memory else ""
@@ -102,10 +103,8 @@ class CpuRequirement:
     cores: int = 1
 
     def __post_init__(self) -> None:
-        if self.memory < 0:
-            raise ValidationError("cannot be negative", path="memory", value=self.memory)
-        if self.cores < 1:
-            raise ValidationError("must be at least 1", path="cores", value=self.cores)
+        _check_range("memory", self.memory, 0)
+        _check_range("cores", self.cores, 1)
 
     def __str__(self) -> str:
         options = []
@@ -129,8 +128,7 @@ class HostRequirement:
     accelerators: tuple[AcceleratorRequirement, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.duration < 0:
-            raise ValidationError("cannot be negative", path="duration", value=self.duration)
+        _check_range("duration", self.duration, 0)
         object.__setattr__(self, "accelerators", _canonical(self.accelerators))
 
     def __and__(self, other: HostRequirement) -> HostRequirement:
@@ -188,7 +186,8 @@ class Requirement:
         """
         if not math.isfinite(coefficient) or coefficient < 0:
             raise ValidationError(
-                f"cannot multiply a duration by {coefficient!r}: use a finite number >= 0",
+                f"cannot multiply a duration by {coefficient!r}: "
+                "use a finite number >= 0",
                 path="coefficient",
                 value=coefficient,
             )
@@ -235,7 +234,7 @@ def parse_duration(text: str) -> int:
 
 
 def format_memory(size: int) -> str:
-    """Return `size` bytes in the largest binary unit that holds it exactly (`16GiB`)."""
+    """Return `size` bytes in the largest binary unit holding it exactly (`16GiB`)."""
     for symbol, factor in _MEMORY_SYMBOLS + _MEMORY_SYMBOLS_SMALL:
         if size and size % factor == 0:
             return f"{size // factor}{symbol}"
@@ -248,6 +247,15 @@ def format_duration(seconds: int) -> str:
         if seconds and seconds % factor == 0:
             return f"{seconds // factor}{symbol}"
     return f"{seconds}s"
+
+
+def _check_range(name: str, value: int, low: int) -> None:
+    if not low <= value < _LIMIT:
+        raise ValidationError(
+            f"{value} is out of range: use a whole number from {low} to {_LIMIT - 1}",
+            path=name,
+            value=value,
+        )
 
 
 def _canonical(
@@ -279,13 +287,15 @@ def _number(token: lark.Token, *, at_least: int = 0, what: str = "") -> int:
         )
     value = int(token)
     if value < at_least:
-        raise _SemanticError(f"{what} {value} is too small: use at least {at_least}", token)
+        raise _SemanticError(
+            f"{what} {value} is too small: use at least {at_least}", token
+        )
     return value
 
 
 @dataclass(frozen=True)
 class _Alternatives:
-    """Alternatives built so far, with the token that starts them (for error positions)."""
+    """Alternatives built so far, with the token that starts them (for errors)."""
 
     items: tuple[HostRequirement, ...]
     start: lark.Token
@@ -315,7 +325,12 @@ class _Builder(lark.Transformer[lark.Token, Any]):
                     f"this expands to more than {MAX_ALTERNATIVES} alternatives",
                     children[0].start,
                 )
-            items = tuple(a & b for a in items for b in child.items)
+            try:
+                items = tuple(a & b for a in items for b in child.items)
+            except ValidationError as e:
+                raise _SemanticError(
+                    f"together, these items ask for too much: {e}", children[0].start
+                ) from None
         return _Alternatives(items, children[0].start)
 
     def atom(self, children: list[_Alternatives]) -> _Alternatives:
@@ -367,11 +382,18 @@ class _Builder(lark.Transformer[lark.Token, Any]):
 
     def amount_of_time(self, children: list[lark.Token]) -> tuple[int, lark.Token]:
         number, unit = children
-        return _number(number) * _time_factor(unit), number
+        return _scaled(number, _time_factor(unit), "duration"), number
 
     def memory(self, children: list[lark.Token]) -> tuple[int, lark.Token]:
         number, unit = children
-        return _number(number) * _MEMORY_UNITS[unit[0].lower()], number
+        return _scaled(number, _MEMORY_UNITS[unit[0].lower()], "memory size"), number
+
+
+def _scaled(number: lark.Token, factor: int, what: str) -> int:
+    value = _number(number) * factor
+    if value >= _LIMIT:
+        raise _SemanticError(f"this {what} is too large", number)
+    return value
 
 
 def _time_factor(unit: str) -> int:
@@ -405,8 +427,9 @@ def _parse(text: str, start: str) -> Any:
 
 def _syntax_error(text: str, error: lark.UnexpectedInput) -> RequirementSyntaxError:
     if isinstance(error, lark.UnexpectedCharacters):
-        expected = error.allowed or set()
-        problem = f"unexpected character {json.dumps(text[error.pos_in_stream])}"
+        expected: set[str] = error.allowed or set()
+        character = text[error.pos_in_stream or 0]
+        problem = f"unexpected character {json.dumps(character)}"
         line, column = error.line, error.column
     elif isinstance(error, lark.UnexpectedToken):
         expected = error.accepts or error.expected
