@@ -54,8 +54,8 @@ class SlurmCommandError(XpmError, RuntimeError):
 
     Raised when the command exits with a non-zero code or prints something that cannot
     be read. `command` is the argument list, `returncode` its exit code and `stderr`
-    what it printed. Check that SLURM answers (`sinfo`), and read `stderr`: it usually names
-    the option or limit that SLURM refused.
+    what it printed. Check that SLURM answers (`sinfo`), and read `stderr`: it usually
+    names the option or limit that SLURM refused.
     """
 
     def __init__(self, command: Sequence[str], returncode: int, stderr: str) -> None:
