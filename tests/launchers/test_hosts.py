@@ -129,7 +129,7 @@ def test_hosts_sharing_the_best_priority_are_all_returned() -> None:
 
 
 def test_first_satisfiable_alternative_wins_over_priority() -> None:
-    """An earlier alternative on a low-priority host beats a later one on a better one."""
+    """An earlier alternative on a low-priority host beats a later one elsewhere."""
     match = match_hosts(parse("cuda(mem=16G)*2 | gpu()"), [SMALL, MAC])
     assert (match.alternative, match.hosts) == (0, (SMALL,))
     assert match.refusals[0].reason == "needs 2 cuda GPUs with 16 GiB, host has 0"
