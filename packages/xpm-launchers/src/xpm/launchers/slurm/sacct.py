@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -177,15 +177,15 @@ def merge_statuses(
 ) -> dict[str, SlurmJobStatus]:
     """Combine `sacct` (`accounting`) and `squeue` (`controller`) answers, by job id.
 
-    The controller is more recent, so its state wins; accounting still supplies the
-    exit code, which squeue does not print, when both agree on the state.
+    The controller is more recent, so its state wins (its pending reasons too); when
+    both agree that the job ended, the accounting record stays: it has the exit code
+    and who cancelled the job.
     """
     merged = dict(accounting)
     for job_id, live in controller.items():
         known = accounting.get(job_id)
-        if known is not None and known.slurm_state == live.slurm_state:
-            live = replace(live, exit_code=known.exit_code, signal=known.signal)
-        merged[job_id] = live
+        if known is None or not known.is_final or known.slurm_state != live.slurm_state:
+            merged[job_id] = live
     return merged
 
 
