@@ -11,7 +11,7 @@
 # across stop/start; only --purge resets them.
 #
 # Options (environment variables; a start with different values rewrites the configuration
-# and restarts the SLURM daemons):
+# and restarts the SLURM daemons; stop and status need the same XPM_SLURM_DIR):
 #   XPM_SLURM_DIR                 state, spool, logs, pid files   (default /tmp/xpm-slurm)
 #   XPM_SLURM_CPUS                CPUs the node advertises        (default: the machine's)
 #   XPM_SLURM_MEMORY_MB           node RealMemory                 (default: the machine's)
@@ -46,23 +46,27 @@ since() { awk -v t0="$1" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", t1 - t0 
 
 # ---- processes: we only signal pids recorded in our own pid files, after checking the name ----
 
-# running PIDFILE NAME: the pid file names a live, non-zombie process whose comm is NAME.
-running() {
-    local pid
-    [[ -r "$1" ]] || return 1
-    pid="$(tr -cd '0-9' < "$1")"
-    [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2" ]] || return 1
-    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
+# recorded PIDFILE: the pid a pid file holds (empty if there is none).
+recorded() { tr -cd '0-9' < "$1" 2>/dev/null || true; }
+
+# alive PID NAME: PID is a live, non-zombie process whose comm is NAME.
+alive() {
+    [[ -n "$1" && "$(cat "/proc/$1/comm" 2>/dev/null)" == "$2" ]] || return 1
+    [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]
 }
 
-# halt PIDFILE NAME: SIGTERM, wait up to 30 s, then SIGKILL.
+# running PIDFILE NAME: the pid file names a live process called NAME.
+running() { alive "$(recorded "$1")" "$2"; }
+
+# halt PIDFILE NAME: SIGTERM, wait up to 30 s, then SIGKILL. Daemons delete their own pid
+# file as they exit, so the pid is read once and watched through /proc.
 halt() {
     local pid i
-    if ! running "$1" "$2"; then rm -f "$1"; return 0; fi
-    pid="$(tr -cd '0-9' < "$1")"
+    pid="$(recorded "$1")"
+    if ! alive "$pid" "$2"; then rm -f "$1"; return 0; fi
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do running "$1" "$2" || break; sleep 0.2; done
-    if running "$1" "$2"; then
+    for ((i = 0; i < 150; i++)); do alive "$pid" "$2" || break; sleep 0.2; done
+    if alive "$pid" "$2"; then
         say "$2 ($pid) ignored SIGTERM, killing it"
         kill -KILL "$pid" 2>/dev/null || true
         sleep 0.5
@@ -334,7 +338,7 @@ do_status() {
     local pair
     for pair in munged:munged mariadb:mariadbd slurmdbd:slurmdbd slurmctld:slurmctld slurmd:slurmd; do
         if running "$DIR/run/${pair%%:*}.pid" "${pair##*:}"; then
-            echo "${pair##*:}: running (pid $(tr -cd '0-9' < "$DIR/run/${pair%%:*}.pid"))"
+            echo "${pair##*:}: running (pid $(recorded "$DIR/run/${pair%%:*}.pid"))"
         else
             echo "${pair##*:}: not running"
         fi
@@ -349,7 +353,7 @@ for arg in "$@"; do
         start|stop|status) action="$arg" ;;
         --purge) purge=--purge ;;
         --kill-invalid-depend) KILL_INVALID_DEPEND=1 ;;
-        -h|--help) sed -n '2,24p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF"; exit 0 ;;
         *) fail "unknown argument '$arg': expected start, stop [--purge], status or --help" ;;
     esac
 done

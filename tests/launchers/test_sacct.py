@@ -90,6 +90,18 @@ SQUEUE_CANCELLED = """\
 """
 
 
+# With DependencyParameters=kill_invalid_depend (local-slurm.sh --kill-invalid-depend),
+# 42 depends (afterok) on 41, which failed: SLURM cancels it.
+SACCT_KILLED_DEPENDENT = """\
+41|FAILED|1:0|None
+42|CANCELLED|0:0|Dependency
+"""
+SQUEUE_KILLED_DEPENDENT = """\
+42|CANCELLED|DependencyNeverSatisfied
+41|FAILED|NonZeroExitCode
+"""
+
+
 def summary(statuses: dict[str, SlurmJobStatus]) -> dict[str, tuple[JobProgress, str]]:
     return {job_id: (s.progress, s.reason) for job_id, s in statuses.items()}
 
@@ -179,6 +191,19 @@ def test_squeue_sees_dependencies_that_will_never_be_satisfied() -> None:
     assert summary(statuses)["3"] == (ERROR, "reached its time limit")
     assert summary(statuses)["10"] == (ERROR, "failed")
     assert summary(parse_squeue(SQUEUE_CANCELLED))["15"] == (ERROR, "cancelled")
+
+
+def test_dependent_cancelled_by_kill_invalid_depend() -> None:
+    """With kill_invalid_depend, the dependent of a failed job ends CANCELLED."""
+    assert summary(parse_sacct(SACCT_KILLED_DEPENDENT)) == {
+        "41": (ERROR, "failed with exit code 1"),
+        "42": (ERROR, "cancelled"),
+    }
+    live = parse_squeue(SQUEUE_KILLED_DEPENDENT)["42"]
+    assert (live.reason, live.is_final) == (
+        "cancelled: one of its dependencies failed",
+        True,
+    )
 
 
 def test_merge_prefers_the_controller_but_keeps_accounting_exit_codes() -> None:

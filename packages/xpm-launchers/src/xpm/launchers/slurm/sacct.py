@@ -224,6 +224,10 @@ def status_of(
     if word == "COMPLETED":
         return make(JobProgress.DONE, "completed", True)
     if word == "CANCELLED":
+        if reason == _NEVER_STARTS:
+            return make(
+                JobProgress.ERROR, "cancelled: one of its dependencies failed", True
+            )
         by = rest.removeprefix("by ").strip()
         return make(
             JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True
