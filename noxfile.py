@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2024.4.15"
@@ -52,3 +54,20 @@ def demo(session: nox.Session) -> None:
     """Run the example experiment on the local launcher and the default workspace."""
     session.install(*EDITABLE)
     session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Compare xpm with experimaestro 2.7.0 on the same workloads and print a table.
+
+    experimaestro lives in its own venv next to nox's, so neither sees the other's packages.
+    """
+    session.install(*EDITABLE)
+    ref = Path(session.virtualenv.location).parent / "xpmref"
+    ref_python = ref / "bin" / "python"
+    if not ref_python.exists():
+        session.run("python", "-m", "venv", str(ref))
+    session.run(
+        str(ref_python), "-m", "pip", "install", "-q", "experimaestro==2.7.0", external=True
+    )
+    session.run("python", "bench/compare.py", "--ref-python", str(ref_python), *session.posargs)

@@ -174,8 +174,7 @@ def test_all_fields_set(folder: Path) -> None:
         ("output: [a]", "exp.yaml:7: output: expected Path, got a list"),
         (
             "name: no",
-            "exp.yaml:4: name: expected str, got False (bool); quote it to write a"
-            " string",
+            "exp.yaml:4: name: expected str, got False (bool); quote it to write a string",
         ),
     ],
 )
@@ -193,8 +192,7 @@ def test_error_inside_a_list_of_nested_configurations(folder: Path) -> None:
     """Paths index into lists: `layers[1].activation`."""
     text = MINIMAL.replace("activation: tanh", "activation: sigmoid")
     assert error(folder, text) == (
-        "exp.yaml:6: layers[1].activation: expected one of 'relu', 'tanh',"
-        " got 'sigmoid' (str)"
+        "exp.yaml:6: layers[1].activation: expected one of 'relu', 'tanh', got 'sigmoid' (str)"
     )
 
 

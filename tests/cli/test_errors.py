@@ -44,9 +44,7 @@ def test_xpm_error_exits_1_with_message_and_no_traceback() -> None:
 
 def test_configuration_error_exits_2() -> None:
     """A bad experiment file is a usage error: exit code 2."""
-    error = ConfigurationError(
-        "expected int, got 'x' (str)", source=Source("a.yaml", 3)
-    )
+    error = ConfigurationError("expected int, got 'x' (str)", source=Source("a.yaml", 3))
     assert run(error) == (2, "Error: a.yaml:3: expected int, got 'x' (str)\n")
 
 
@@ -54,10 +52,7 @@ def test_filter_syntax_error_exits_2_and_keeps_its_caret() -> None:
     """Multi-line messages are printed whole."""
     code, err = run(FilterSyntaxError("a = ", 5, "expected a value"))
     assert code == 2
-    assert (
-        err
-        == "Error: invalid job filter at column 5: expected a value\n  a = \n      ^\n"
-    )
+    assert err == "Error: invalid job filter at column 5: expected a value\n  a = \n      ^\n"
 
 
 def test_click_usage_error_exits_2() -> None:

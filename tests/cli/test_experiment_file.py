@@ -35,9 +35,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def tree_of(folder: Path, text: str) -> Located:
     """Return the configuration of an experiment file holding `id: t` and `text`."""
-    return load_experiment_file(
-        write(folder, "exp.yaml", "id: t\n" + text)
-    ).configuration
+    return load_experiment_file(write(folder, "exp.yaml", "id: t\n" + text)).configuration
 
 
 def error_of(path: Path | str) -> str:
@@ -78,10 +76,7 @@ def test_module_replaces_the_default_file(folder: Path) -> None:
 def test_missing_id_is_an_error_naming_the_file(folder: Path) -> None:
     """An experiment needs a name."""
     write(folder, "exp.yaml", "lr: 1\n")
-    assert (
-        error_of("exp.yaml")
-        == "exp.yaml: missing required key 'id' (the experiment's name)"
-    )
+    assert error_of("exp.yaml") == "exp.yaml: missing required key 'id' (the experiment's name)"
 
 
 def test_file_and_module_together_are_an_error(folder: Path) -> None:
@@ -93,10 +88,7 @@ def test_file_and_module_together_are_an_error(folder: Path) -> None:
 def test_reserved_key_of_the_wrong_type_names_its_line(folder: Path) -> None:
     """`pythonpath` is a list of strings."""
     write(folder, "exp.yaml", "id: x\npythonpath:\n  - lib\n  - 3\n")
-    assert (
-        error_of("exp.yaml")
-        == "exp.yaml:4: pythonpath[1]: expected a string, got 3 (int)"
-    )
+    assert error_of("exp.yaml") == "exp.yaml:4: pythonpath[1]: expected a string, got 3 (int)"
 
 
 def test_yaml_syntax_error_names_the_line(folder: Path) -> None:
@@ -108,18 +100,14 @@ def test_yaml_syntax_error_names_the_line(folder: Path) -> None:
 def test_duplicate_key_is_an_error(folder: Path) -> None:
     """PyYAML would silently keep the last value; we refuse."""
     write(folder, "exp.yaml", "id: x\nlr: 1\nlr: 2\n")
-    assert (
-        error_of("exp.yaml")
-        == "exp.yaml:3: key 'lr' is written twice (first at line 2)"
-    )
+    assert error_of("exp.yaml") == "exp.yaml:3: key 'lr' is written twice (first at line 2)"
 
 
 def test_document_must_be_a_mapping(folder: Path) -> None:
     """A YAML list is not an experiment file."""
     write(folder, "exp.yaml", "- 1\n- 2\n")
     assert (
-        error_of("exp.yaml")
-        == "exp.yaml:1: an experiment file must be a mapping of keys to values"
+        error_of("exp.yaml") == "exp.yaml:1: an experiment file must be a mapping of keys to values"
     )
 
 
@@ -310,9 +298,7 @@ def test_overrides_win_over_every_file(folder: Path) -> None:
     )
     loaded = load_configuration(Benchmark, tree)
     assert loaded.task.batch_size == 32
-    assert loaded.optimizer == Optimizer(
-        name="sgd", learning_rate=0.1, weight_decay=0.0
-    )
+    assert loaded.optimizer == Optimizer(name="sgd", learning_rate=0.1, weight_decay=0.0)
     assert loaded.seed == 7
 
 
@@ -367,9 +353,7 @@ def test_override_with_wrong_type_names_the_option(folder: Path) -> None:
         ("=1", "expected KEY=VALUE, where KEY is a dotted path such as optimizer.lr"),
     ],
 )
-def test_malformed_override_is_an_error(
-    folder: Path, override: str, problem: str
-) -> None:
+def test_malformed_override_is_an_error(folder: Path, override: str, problem: str) -> None:
     """An override needs a dotted key and `=`."""
     with pytest.raises(ConfigurationError) as info:
         apply_overrides(tree_of(folder, ""), [override])
@@ -387,9 +371,7 @@ def test_override_value_that_is_not_yaml_is_an_error(folder: Path) -> None:
     """`[1, 2` cannot be read."""
     with pytest.raises(ConfigurationError) as info:
         apply_overrides(tree_of(folder, ""), ["a=[1, 2"])
-    assert str(info.value).startswith(
-        "option -c a=[1, 2: cannot read the value as YAML: "
-    )
+    assert str(info.value).startswith("option -c a=[1, 2: cannot read the value as YAML: ")
 
 
 def test_string_override_keeps_the_text_as_typed(folder: Path) -> None:

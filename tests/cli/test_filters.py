@@ -159,9 +159,7 @@ def test_filter_remembers_its_text() -> None:
         ),
     ],
 )
-def test_syntax_errors_show_column_caret_and_expectation(
-    text: str, message: str
-) -> None:
+def test_syntax_errors_show_column_caret_and_expectation(text: str, message: str) -> None:
     """Errors are XpmError and ValueError, with the column, a caret and what was
     expected."""
     with pytest.raises(FilterSyntaxError) as info:

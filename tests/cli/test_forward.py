@@ -80,9 +80,7 @@ def test_attribute_form_and_nested_paths(runner: CliRunner) -> None:
     def command(**values: object) -> None:
         echo_params(**values)
 
-    result = runner.invoke(
-        command, ["--optimizer-lr", "0.5", "--optimizer-schedule", "COSINE"]
-    )
+    result = runner.invoke(command, ["--optimizer-lr", "0.5", "--optimizer-schedule", "COSINE"])
     assert result.output == (
         "{'optimizer_lr': 0.5, 'optimizer_schedule': <Schedule.COSINE: 'cosine'>,"
         " 'run_name': None}\n"
@@ -145,8 +143,7 @@ def test_lists_bools_paths_and_literals(runner: CliRunner) -> None:
         echo_params(**values)
 
     assert runner.invoke(command, []).output == (
-        "{'layers': [64, 32], 'output': PosixPath('out'), 'precision': 'fp32',"
-        " 'shuffle': True}\n"
+        "{'layers': [64, 32], 'output': PosixPath('out'), 'precision': 'fp32', 'shuffle': True}\n"
     )
     result = runner.invoke(
         command,
@@ -163,8 +160,7 @@ def test_lists_bools_paths_and_literals(runner: CliRunner) -> None:
         ],
     )
     assert result.output == (
-        "{'layers': [8, 4], 'output': PosixPath('o'), 'precision': 'fp16',"
-        " 'shuffle': False}\n"
+        "{'layers': [8, 4], 'output': PosixPath('o'), 'precision': 'fp16', 'shuffle': False}\n"
     )
     assert runner.invoke(command, ["--precision", "fp8"]).exit_code == 2
 
@@ -205,8 +201,7 @@ def test_unknown_parameter_suggests_close_names() -> None:
     assert isinstance(info.value, AttributeError)
     assert isinstance(info.value, XpmError)
     assert str(info.value) == (
-        "Optimizer has no parameter 'lrr' (its parameters: lr, schedule)."
-        " Did you mean 'lr'?"
+        "Optimizer has no parameter 'lrr' (its parameters: lr, schedule). Did you mean 'lr'?"
     )
     with pytest.raises(UnknownParameterError):
         forwardoption.epoch(Learner)
@@ -223,18 +218,15 @@ def test_unknown_parameter_suggests_close_names() -> None:
         ),
         (
             lambda: forwardoption(arguments(Learner).version),
-            "cannot forward Learner.version as an option: it is a constant, fixed by"
-            " its class",
+            "cannot forward Learner.version as an option: it is a constant, fixed by its class",
         ),
         (
             lambda: forwardoption(arguments(Learner)),
-            "cannot forward Learner as an option: pick a parameter:"
-            " arguments(Cls).name",
+            "cannot forward Learner as an option: pick a parameter: arguments(Cls).name",
         ),
         (
             lambda: arguments(Learner).epochs.value,
-            "cannot forward Learner.epochs as an option: its type int has no"
-            " parameters",
+            "cannot forward Learner.epochs as an option: its type int has no parameters",
         ),
     ],
 )

@@ -41,10 +41,7 @@ def test_python_dash_m_runs_the_command() -> None:
 def test_main_module_does_not_import_yaml_or_lark() -> None:
     """`xpm --help` stays fast: the root command imports neither yaml nor lark."""
     code = (
-        "import sys, xpm.cli.main; "
-        "print(sorted(m for m in ('yaml', 'lark') if m in sys.modules))"
+        "import sys, xpm.cli.main; print(sorted(m for m in ('yaml', 'lark') if m in sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

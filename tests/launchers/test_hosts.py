@@ -50,9 +50,7 @@ def test_reason_counts_only_gpus_with_enough_memory() -> None:
 def test_reason_lists_every_unmet_need() -> None:
     """Cores, memory and duration problems are all reported, joined by ';'."""
     host = HostSpec("tiny", cores=2, memory=4 * GiB, max_duration=3600)
-    reason = refusal_reason(
-        host, parse("duration=2h & cpu(mem=8G, cores=4)").alternatives[0]
-    )
+    reason = refusal_reason(host, parse("duration=2h & cpu(mem=8G, cores=4)").alternatives[0])
     assert reason == (
         "needs 4 cores, host has 2; needs 8 GiB of memory, host has 4 GiB; "
         "needs 2h, host allows at most 1h"
@@ -63,20 +61,14 @@ def test_mps_gpu_memory_is_taken_from_host_memory() -> None:
     """On unified memory, GPU memory and CPU memory must fit together."""
     requirement = parse("cpu(mem=32G) & mps(mem=40G)").alternatives[0]
     assert refusal_reason(MAC, requirement) == (
-        "needs 72 GiB of memory (32 GiB + 40 GiB for mps GPUs sharing it), "
-        "host has 64 GiB"
+        "needs 72 GiB of memory (32 GiB + 40 GiB for mps GPUs sharing it), host has 64 GiB"
     )
-    assert (
-        refusal_reason(MAC, parse("cpu(mem=16G) & gpu(mem=40G)").alternatives[0])
-        is None
-    )
+    assert refusal_reason(MAC, parse("cpu(mem=16G) & gpu(mem=40G)").alternatives[0]) is None
 
 
 def test_cuda_requirement_refuses_mps_host_but_gpu_accepts_it() -> None:
     """cuda() wants NVIDIA only; gpu() takes any kind."""
-    assert refusal_reason(MAC, parse("cuda()").alternatives[0]) == (
-        "needs 1 cuda GPU, host has 0"
-    )
+    assert refusal_reason(MAC, parse("cuda()").alternatives[0]) == ("needs 1 cuda GPU, host has 0")
     assert refusal_reason(MAC, parse("gpu()").alternatives[0]) is None
 
 
@@ -97,10 +89,7 @@ def test_best_fit_keeps_large_gpus_for_large_requests() -> None:
         64 * GiB,
         (HostAccelerator(CUDA, 80 * GiB), HostAccelerator(CUDA, 16 * GiB)),
     )
-    assert (
-        refusal_reason(host, parse("gpu(mem=8G) & cuda(mem=40G)").alternatives[0])
-        is None
-    )
+    assert refusal_reason(host, parse("gpu(mem=8G) & cuda(mem=40G)").alternatives[0]) is None
 
 
 def test_min_accelerators_keeps_cpu_jobs_off_gpu_hosts() -> None:

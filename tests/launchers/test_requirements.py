@@ -126,9 +126,7 @@ def test_accelerator_kinds_and_counts() -> None:
 
 def test_and_merges_items_of_one_alternative() -> None:
     """Within an alternative, the largest duration, memory and cores win; GPUs sum."""
-    req = parse(
-        "duration=1h & cpu(mem=1G) & duration=2h & cpu(cores=3) & cuda()*2 & cuda()"
-    )
+    req = parse("duration=1h & cpu(mem=1G) & duration=2h & cpu(cores=3) & cuda()*2 & cuda()")
     assert req == Requirement((host(7200, GiB, 3, cuda(0, 3)),))
 
 
@@ -141,9 +139,7 @@ def test_and_binds_tighter_than_or() -> None:
 
 def test_parentheses_distribute_in_order() -> None:
     """`a & (b | c)` gives `a & b | a & c`, left alternatives first."""
-    assert str(
-        parse("duration=1h & (cuda(mem=8G) | mps(mem=8G)) & (cpu() | cpu(cores=2))")
-    ) == (
+    assert str(parse("duration=1h & (cuda(mem=8G) | mps(mem=8G)) & (cpu() | cpu(cores=2))")) == (
         "duration=1h & cuda(mem=8GiB)"
         " | duration=1h & cpu(cores=2) & cuda(mem=8GiB)"
         " | duration=1h & mps(mem=8GiB)"
@@ -153,9 +149,7 @@ def test_parentheses_distribute_in_order() -> None:
 
 def test_repeated_alternatives_are_kept_once() -> None:
     """An alternative equal to an earlier one adds nothing."""
-    assert parse("cuda() | cpu() | cuda()") == Requirement(
-        (host(0, 0, 1, cuda()), host())
-    )
+    assert parse("cuda() | cpu() | cuda()") == Requirement((host(0, 0, 1, cuda()), host()))
 
 
 def test_whitespace_and_newlines_are_ignored() -> None:
@@ -287,17 +281,13 @@ def test_error_for_missing_operator_between_items() -> None:
 
 def test_error_for_a_huge_number() -> None:
     """Numbers longer than 18 digits are refused, not converted."""
-    assert error_of("cuda()*" + "9" * 40).problem.endswith(
-        "is too large (at most 18 digits)"
-    )
+    assert error_of("cuda()*" + "9" * 40).problem.endswith("is too large (at most 18 digits)")
     assert parse("cuda()*" + "9" * 18).alternatives[0].accelerator_count == 10**18 - 1
 
 
 def test_error_for_too_many_alternatives() -> None:
     """Parenthesised alternatives may not multiply past MAX_ALTERNATIVES."""
-    text = " & ".join(
-        ["(cpu(cores=1) | cpu(cores=2) | cpu(cores=3) | cpu(cores=4))"] * 6
-    )
+    text = " & ".join(["(cpu(cores=1) | cpu(cores=2) | cpu(cores=3) | cpu(cores=4))"] * 6)
     assert "more than 1000 alternatives" in error_of(text).problem
 
 
@@ -329,9 +319,7 @@ accelerators = st.builds(
 host_requirements = st.builds(
     HostRequirement,
     duration=st.integers(min_value=0, max_value=10**9),
-    cpu=st.builds(
-        CpuRequirement, memory=sizes, cores=st.integers(min_value=1, max_value=1024)
-    ),
+    cpu=st.builds(CpuRequirement, memory=sizes, cores=st.integers(min_value=1, max_value=1024)),
     accelerators=st.lists(accelerators, max_size=4).map(tuple),
 )
 requirements = st.lists(host_requirements, min_size=1, max_size=4, unique=True).map(

@@ -212,9 +212,7 @@ def test_merge_prefers_the_controller_but_keeps_accounting_exit_codes() -> None:
     assert merged["8"].progress is ERROR
     assert (merged["5"].reason, merged["5"].exit_code) == ("failed with exit code 3", 3)
     assert merged["8"].reason == "will never start: one of its dependencies failed"
-    cancelled = merge_statuses(
-        parse_sacct(SACCT_CANCELLED), parse_squeue(SQUEUE_CANCELLED)
-    )
+    cancelled = merge_statuses(parse_sacct(SACCT_CANCELLED), parse_squeue(SQUEUE_CANCELLED))
     assert cancelled["15"].reason == "cancelled by user 0"
     late = merge_statuses(parse_sacct(SACCT_EARLY), parse_squeue(SQUEUE_CANCELLED))
     assert late["15"].progress is ERROR

@@ -155,9 +155,7 @@ def test_bad_dependencies_empty_command_and_arrays_are_refused() -> None:
             dependencies=["12:13"],
         )
     with pytest.raises(ValidationError, match="command"):
-        render_sbatch_script(
-            options=SlurmOptions(), job_name="x", job_folder=FOLDER, command=[]
-        )
+        render_sbatch_script(options=SlurmOptions(), job_name="x", job_folder=FOLDER, command=[])
     with pytest.raises(ValidationError):
         ArraySpec(())
     with pytest.raises(ValidationError, match="throttle"):

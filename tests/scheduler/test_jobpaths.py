@@ -36,18 +36,14 @@ def test_of_names_every_file_like_experimaestro(tmp_path: Path) -> None:
     assert not tmp_path.joinpath("jobs").exists()
 
 
-@pytest.mark.parametrize(
-    ("type_id", "name"), [("Learner", "learner"), ("a.B.CdE", "cde")]
-)
+@pytest.mark.parametrize(("type_id", "name"), [("Learner", "learner"), ("a.B.CdE", "cde")])
 def test_name_is_last_dotted_part_lowercased(type_id: str, name: str) -> None:
     """`name_of` keeps what follows the last dot, in lower case."""
     assert JobPaths.name_of(type_id) == name
 
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\0b"])
-def test_parts_that_could_escape_the_jobs_folder_are_refused(
-    tmp_path: Path, bad: str
-) -> None:
+def test_parts_that_could_escape_the_jobs_folder_are_refused(tmp_path: Path, bad: str) -> None:
     """Empty, dot, or slash-holding parts raise JobPathError, a ValueError."""
     with pytest.raises(JobPathError) as info:
         JobPaths.of(tmp_path, bad, "id")

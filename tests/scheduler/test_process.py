@@ -89,10 +89,7 @@ def test_spawn_appends_output_to_the_job_files(tmp_path: Path) -> None:
 
 def test_spawn_uses_cwd_env_and_devnull_stdin(tmp_path: Path) -> None:
     """The process runs in cwd, with exactly env, and reads an empty stdin."""
-    code = (
-        "import os, sys;"
-        "print(os.getcwd(), os.environ.get('XPM_T'), repr(sys.stdin.read()))"
-    )
+    code = "import os, sys;print(os.getcwd(), os.environ.get('XPM_T'), repr(sys.stdin.read()))"
     env = {"XPM_T": "yes", "PATH": os.environ.get("PATH", "")}
     _, out, _ = _run(tmp_path, code, env=env)
     assert out.split() == [str(tmp_path), "yes", "''"]
@@ -164,9 +161,7 @@ def test_signal_process_reaches_the_whole_group(tmp_path: Path) -> None:
         ";"
         f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"
     )
-    handle = spawn(
-        [sys.executable, "-c", code], tmp_path, tmp_path / "o", tmp_path / "o"
-    )
+    handle = spawn([sys.executable, "-c", code], tmp_path, tmp_path / "o", tmp_path / "o")
     deadline = time.monotonic() + 30
     while not pidfile.exists() or not pidfile.read_text():
         assert time.monotonic() < deadline

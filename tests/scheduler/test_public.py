@@ -19,10 +19,7 @@ def test_every_public_name_has_a_docstring() -> None:
         if not module.__doc__:
             missing.append(module.__name__)
         for name, obj in vars(module).items():
-            if (
-                name.startswith("_")
-                or getattr(obj, "__module__", None) != module.__name__
-            ):
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
             if not (inspect.isclass(obj) or inspect.isfunction(obj)):
                 continue
@@ -33,9 +30,7 @@ def test_every_public_name_has_a_docstring() -> None:
                     if attr.startswith("_"):
                         continue
                     documented = bool(getattr(member, "__doc__", None))
-                    if (
-                        callable(member) or isinstance(member, property)
-                    ) and not documented:
+                    if (callable(member) or isinstance(member, property)) and not documented:
                         missing.append(f"{module.__name__}.{name}.{attr}")
     assert missing == []
 
@@ -56,7 +51,5 @@ def test_importing_the_scheduler_does_not_load_the_launchers_or_cli() -> None:
         " if m.split('.')[:2] in (['xpm', 'launchers'], ['xpm', 'cli'])"
         " or m in ('click', 'lark', 'yaml')))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -213,9 +213,7 @@ def test_two_processes_never_exceed_the_total(tmp_path: Path) -> None:
     log = tmp_path / "events.log"
     start = time.time() + 1.0
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", JOBS, str(tmp_path), str(log), tag, str(start)]
-        )
+        subprocess.Popen([sys.executable, "-c", JOBS, str(tmp_path), str(log), tag, str(start)])
         for tag in ("p", "q")
     ]
     for proc in procs:

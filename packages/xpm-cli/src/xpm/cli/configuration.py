@@ -49,9 +49,7 @@ def is_configuration(value: object) -> bool:
     return bool(owner.__dict__.get(_MARK, False)) and dataclasses.is_dataclass(owner)
 
 
-def load_configuration(
-    cls: type[T], tree: Located, *, reserved: Sequence[str] = ()
-) -> T:
+def load_configuration(cls: type[T], tree: Located, *, reserved: Sequence[str] = ()) -> T:
     """Return an instance of the `@configuration` class `cls` built from `tree`.
 
     `reserved` lists other keys valid at the top of the file (`parent`, `imports`...),
@@ -69,10 +67,7 @@ def load_configuration(
 def as_plain(instance: object) -> Plain:
     """Return a `@configuration` instance as plain data (enum values, paths as str)."""
     if dataclasses.is_dataclass(instance) and not isinstance(instance, type):
-        return {
-            f.name: as_plain(getattr(instance, f.name))
-            for f in dataclasses.fields(instance)
-        }
+        return {f.name: as_plain(getattr(instance, f.name)) for f in dataclasses.fields(instance)}
     if isinstance(instance, enum.Enum):
         return as_plain(instance.value)
     if isinstance(instance, Path):
@@ -142,9 +137,7 @@ def _choices(cls: type[enum.Enum]) -> list[str]:
     return [m.name for m in members]
 
 
-def _structure(
-    cls: type, node: Located, path: str, reserved: tuple[str, ...] = ()
-) -> object:
+def _structure(cls: type, node: Located, path: str, reserved: tuple[str, ...] = ()) -> object:
     if not isinstance(node.value, dict):
         raise _mismatch(cls, node, path)
     try:
@@ -166,10 +159,7 @@ def _structure(
         child = _join(path, name)
         if name in node.value:
             values[name] = _convert(hints[name], node.value[name], child, (cls, name))
-        elif (
-            fld.default is dataclasses.MISSING
-            and fld.default_factory is dataclasses.MISSING
-        ):
+        elif fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
             raise ConfigurationError(
                 f"missing required key, expected {describe(hints[name])}",
                 source=node.where,
@@ -185,9 +175,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _convert(
-    annotation: Any, node: Located, path: str, owner: tuple[type, str]
-) -> object:
+def _convert(annotation: Any, node: Located, path: str, owner: tuple[type, str]) -> object:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     value = node.value
@@ -203,19 +191,14 @@ def _convert(
         item_type = args[0] if args else Any
         if not isinstance(value, list):
             raise _mismatch(annotation, node, path)
-        return [
-            _convert(item_type, item, f"{path}[{i}]", owner)
-            for i, item in enumerate(value)
-        ]
+        return [_convert(item_type, item, f"{path}[{i}]", owner) for i, item in enumerate(value)]
     if origin is dict or annotation is dict:
         key_type, item_type = args if len(args) == 2 else (str, Any)
         if key_type is not str:
             raise ConfigurationTypeError(owner[0].__name__, owner[1], annotation)
         if not isinstance(value, dict):
             raise _mismatch(annotation, node, path)
-        return {
-            k: _convert(item_type, v, _join(path, k), owner) for k, v in value.items()
-        }
+        return {k: _convert(item_type, v, _join(path, k), owner) for k, v in value.items()}
     if is_configuration(annotation):
         return _structure(annotation, node, path)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -273,9 +256,7 @@ _SCALARS: Final[dict[Any, Callable[[Located], object]]] = {
 }
 
 
-def _convert_union(
-    annotation: Any, node: Located, path: str, owner: tuple[type, str]
-) -> object:
+def _convert_union(annotation: Any, node: Located, path: str, owner: tuple[type, str]) -> object:
     args = typing.get_args(annotation)
     if node.value is None and type(None) in args:
         return None
@@ -312,7 +293,5 @@ def _convert_enum(cls: type[enum.Enum], node: Located, path: str) -> object:
         for member in cls:
             if text in (member.name, str(member.value)):
                 return member
-    hint = (
-        difflib.get_close_matches(text, _choices(cls), n=3) if text is not None else []
-    )
+    hint = difflib.get_close_matches(text, _choices(cls), n=3) if text is not None else []
     raise _mismatch(cls, node, path, tuple(hint))

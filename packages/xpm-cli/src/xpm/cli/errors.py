@@ -136,10 +136,7 @@ class FilterSyntaxError(XpmError, ValueError):
     def __str__(self) -> str:
         line = self.text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
         caret = " " * (self.column - 1) + "^"
-        return (
-            f"invalid job filter at column {self.column}: {self.problem}\n"
-            f"  {line}\n  {caret}"
-        )
+        return f"invalid job filter at column {self.column}: {self.problem}\n  {line}\n  {caret}"
 
 
 class ForwardOptionError(XpmError, TypeError):

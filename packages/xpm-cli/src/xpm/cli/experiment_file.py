@@ -113,9 +113,7 @@ def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Locat
     if path.resolve() in chain:
         start = chain.index(path.resolve())
         cycle = " -> ".join(_shown(p) for p in (*chain[start:], path.resolve()))
-        raise ConfigurationError(
-            f"files inherit from each other in a cycle: {cycle}", source=where
-        )
+        raise ConfigurationError(f"files inherit from each other in a cycle: {cycle}", source=where)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -123,22 +121,16 @@ def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Locat
             f"cannot read {shown}: {error.strerror or error}", source=where
         ) from None
     except UnicodeDecodeError as error:
-        raise ConfigurationError(
-            f"cannot read {shown}: {error}", source=where
-        ) from None
+        raise ConfigurationError(f"cannot read {shown}: {error}", source=where) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "invalid YAML"
-        raise ConfigurationError(
-            f"invalid YAML: {problem}", source=Source(shown, line)
-        ) from None
+        raise ConfigurationError(f"invalid YAML: {problem}", source=Source(shown, line)) from None
     except yaml.YAMLError as error:
-        raise ConfigurationError(
-            f"invalid YAML: {error}", source=Source(shown)
-        ) from None
+        raise ConfigurationError(f"invalid YAML: {error}", source=Source(shown)) from None
     if node is None:
         return Located({}, Source(shown, 1))
     document = from_node(node, shown)
@@ -166,8 +158,7 @@ def _strings(entry: Located, key: str) -> list[tuple[str, Source]]:
             path=key,
         )
     return [
-        (_string(item, f"{key}[{index}]"), item.source)
-        for index, item in enumerate(entry.value)
+        (_string(item, f"{key}[{index}]"), item.source) for index, item in enumerate(entry.value)
     ]
 
 
@@ -216,9 +207,7 @@ def _load_layer(path: Path, chain: tuple[Path, ...], named_at: Source | None) ->
         layer.module = _string(reserved["module"], "module")
         layer.file = None
     if "pythonpath" in reserved:
-        own_paths = [
-            folder / p for p, _ in _strings(reserved["pythonpath"], "pythonpath")
-        ]
+        own_paths = [folder / p for p, _ in _strings(reserved["pythonpath"], "pythonpath")]
         layer.pythonpath = own_paths + layer.pythonpath
     layer.pythonpath = list(dict.fromkeys(layer.pythonpath))
     layer.configuration = merge(layer.configuration, Located(own, document.source))
@@ -293,6 +282,4 @@ def render_yaml(value: Located | Plain | object) -> str:
         data = as_plain(value)
     else:
         data = value
-    return yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)

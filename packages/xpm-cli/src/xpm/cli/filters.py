@@ -76,9 +76,7 @@ class JobFilter:
     text: str
     predicate: Predicate = field(repr=False, compare=False)
 
-    def __call__(
-        self, attributes: Mapping[str, object], tags: Mapping[str, object]
-    ) -> bool:
+    def __call__(self, attributes: Mapping[str, object], tags: Mapping[str, object]) -> bool:
         """Return whether a job with these attributes and tags passes the filter."""
         return self.predicate(attributes, tags)
 
@@ -133,15 +131,9 @@ def _syntax_error(text: str, error: lark.UnexpectedInput) -> FilterSyntaxError:
     else:
         expected = set()
     order = list(_EXPECTED)
-    ranked = sorted(
-        expected, key=lambda n: order.index(n) if n in order else len(order)
-    )
+    ranked = sorted(expected, key=lambda n: order.index(n) if n in order else len(order))
     names = [_EXPECTED.get(name, name) for name in ranked]
-    wanted = (
-        " or ".join(names)
-        if len(names) < 3
-        else ", ".join(names[:-1]) + " or " + names[-1]
-    )
+    wanted = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
     problem = f"expected {wanted}, got {got}" if names else f"unexpected {got}"
     return FilterSyntaxError(text, position + 1, problem)
 
@@ -249,9 +241,7 @@ class _Compiler:
             def name(self, children: list[lark.Token]) -> str:
                 return str(children[0])
 
-            def values(
-                self, children: list[lark.Token | None]
-            ) -> list[str | int | float]:
+            def values(self, children: list[lark.Token | None]) -> list[str | int | float]:
                 return [_literal(token) for token in children if token is not None]
 
             def compare(self, children: list[object]) -> _Compiled:
@@ -290,30 +280,20 @@ class _Compiler:
         depth = max(child.depth for child in children) + 1
         return self.nest(lambda a, t: how(test(a, t) for test in tests), depth)
 
-    def compare(
-        self, reference: str, operation: str, literal: str | int | float
-    ) -> _Compiled:
+    def compare(self, reference: str, operation: str, literal: str | int | float) -> _Compiled:
         get = _lookup(reference)
         if operation in ("=", "=="):
-            return _Compiled(
-                lambda a, t: _found(get(a, t), lambda v: _equal(v, literal)), 1
-            )
+            return _Compiled(lambda a, t: _found(get(a, t), lambda v: _equal(v, literal)), 1)
         if operation == "!=":
-            return _Compiled(
-                lambda a, t: not _found(get(a, t), lambda v: _equal(v, literal)), 1
-            )
+            return _Compiled(lambda a, t: not _found(get(a, t), lambda v: _equal(v, literal)), 1)
         order = _ordered(_ORDER[operation])
         return _Compiled(lambda a, t: _found(get(a, t), lambda v: order(v, literal)), 1)
 
-    def member(
-        self, reference: str, values: list[str | int | float], *, negate: bool
-    ) -> _Compiled:
+    def member(self, reference: str, values: list[str | int | float], *, negate: bool) -> _Compiled:
         get = _lookup(reference)
 
         def test(attributes: Mapping[str, object], tags: Mapping[str, object]) -> bool:
-            found = _found(
-                get(attributes, tags), lambda v: any(_equal(v, x) for x in values)
-            )
+            found = _found(get(attributes, tags), lambda v: any(_equal(v, x) for x in values))
             return found != negate
 
         return _Compiled(test, 1)
@@ -329,9 +309,7 @@ class _Compiler:
             ) from None
 
         def test(attributes: Mapping[str, object], tags: Mapping[str, object]) -> bool:
-            found = _found(
-                get(attributes, tags), lambda v: bool(pattern.search(_text(v)))
-            )
+            found = _found(get(attributes, tags), lambda v: bool(pattern.search(_text(v))))
             return found != negate
 
         return _Compiled(test, 1)

@@ -60,9 +60,7 @@ class ParameterPath:
     def __getattr__(self, name: str) -> ParameterPath:
         if name.startswith("__"):
             raise AttributeError(name)
-        owner = (
-            self.root if self.parameter is None else _config_type(self.parameter.type)
-        )
+        owner = self.root if self.parameter is None else _config_type(self.parameter.type)
         if owner is None:
             assert self.parameter is not None
             raise ForwardOptionError(
@@ -94,9 +92,7 @@ def arguments(cls: type[Config]) -> ParameterPath:
     return ParameterPath(cls)
 
 
-def option_settings(
-    path: ParameterPath, *param_decls: str
-) -> tuple[list[str], dict[str, Any]]:
+def option_settings(path: ParameterPath, *param_decls: str) -> tuple[list[str], dict[str, Any]]:
     """Return the declarations and keyword arguments of the click option for `path`.
 
     Raises:
@@ -139,9 +135,7 @@ def option_settings(
         if default is not MISSING:
             if isinstance(default, enum.Enum):
                 default = default.name
-            settings["default"] = (
-                tuple(default) if isinstance(default, list) else default
-            )
+            settings["default"] = tuple(default) if isinstance(default, list) else default
         elif optional:
             settings["default"] = None
     return decls or [long_name], settings
@@ -155,9 +149,7 @@ class _ForwardOption:
     and win over the settings read from the parameter.
     """
 
-    def __call__(
-        self, path: ParameterPath, *param_decls: str, **attrs: Any
-    ) -> Callable[[FC], FC]:
+    def __call__(self, path: ParameterPath, *param_decls: str, **attrs: Any) -> Callable[[FC], FC]:
         decls, settings = option_settings(path, *param_decls)
         return click.option(*decls, **{**settings, **attrs})
 
@@ -180,9 +172,7 @@ class _PendingPath:
             raise AttributeError(name)
         return _PendingPath((*self.names, name))
 
-    def __call__(
-        self, cls: type[Config], *param_decls: str, **attrs: Any
-    ) -> Callable[[FC], FC]:
+    def __call__(self, cls: type[Config], *param_decls: str, **attrs: Any) -> Callable[[FC], FC]:
         path = arguments(cls)
         for name in self.names:
             path = getattr(path, name)
@@ -199,9 +189,7 @@ class _Choice(click.Choice):  # type: ignore[type-arg]
         super().__init__(list(values))
         self.values = dict(values)
 
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value in self.values:
             return self.values[value]
         if any(type(value) is type(v) and value == v for v in self.values.values()):
@@ -218,14 +206,10 @@ def _click_type(path: ParameterPath, annotation: Any) -> click.ParamType[Any]:
         return _Choice({member.name: member for member in annotation})
     if typing.get_origin(annotation) is Literal:
         return _Choice({str(value): value for value in typing.get_args(annotation)})
-    raise ForwardOptionError(
-        path.dotted, f"its type {_describe(annotation)} has no option form"
-    )
+    raise ForwardOptionError(path.dotted, f"its type {_describe(annotation)} has no option form")
 
 
-def _as_list(
-    ctx: click.Context, param: click.Parameter, value: Sequence[Any]
-) -> list[Any]:
+def _as_list(ctx: click.Context, param: click.Parameter, value: Sequence[Any]) -> list[Any]:
     return list(value)
 
 

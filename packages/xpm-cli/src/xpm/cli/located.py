@@ -89,9 +89,7 @@ def from_node(node: yaml.Node, origin: str, *, has_lines: bool = True) -> Locate
                 if key in entries:
                     first = entries[key].where.line
                     at = f" (first at line {first})" if first is not None else ""
-                    raise ConfigurationError(
-                        f"key {key!r} is written twice{at}", source=where
-                    )
+                    raise ConfigurationError(f"key {key!r} is written twice{at}", source=where)
                 entries[key] = convert(value_node, where)
             return Located(entries, source_of(item), key_source)
         if isinstance(item, yaml.SequenceNode):

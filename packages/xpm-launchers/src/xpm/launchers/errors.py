@@ -39,8 +39,7 @@ class RequirementSyntaxError(XpmError, ValueError):
         # Keep the tabs of the source line so that the caret lines up under it.
         pad = "".join(c if c == "\t" else " " for c in source[: self.column - 1])
         parts = [
-            f"invalid requirement at line {self.line}, column {self.column}: "
-            f"{self.problem}",
+            f"invalid requirement at line {self.line}, column {self.column}: {self.problem}",
             f"  {source}",
             f"  {pad}^",
         ]

@@ -106,10 +106,7 @@ class HostMatch:
             lines = ["no host satisfies the requirement:"]
         else:
             names = ", ".join(f"{h.name} (priority {h.priority})" for h in self.hosts)
-            lines = [
-                f"alternative {self.alternative_number} ({self.requirement}) "
-                f"runs on: {names}"
-            ]
+            lines = [f"alternative {self.alternative_number} ({self.requirement}) runs on: {names}"]
             if self.refusals:
                 lines.append("not chosen:")
         lines.extend(f"  {r.host.name}: {r.reason}" for r in self.refusals)
@@ -212,16 +209,12 @@ def _place_accelerators(
     free = {index: a.count for index, a in enumerate(host.accelerators)}
     # Typed requests first, then any-kind ones; largest memory first, each taking the
     # smallest accelerator that fits (best fit), which keeps big ones for big requests.
-    order = sorted(
-        wanted, key=lambda r: (r.kind is AcceleratorKind.GPU, -r.memory, r.kind.value)
-    )
+    order = sorted(wanted, key=lambda r: (r.kind is AcceleratorKind.GPU, -r.memory, r.kind.value))
     shared = 0
     for request in order:
         needed = request.count
         candidates = sorted(
-            (a.memory, index)
-            for index, a in enumerate(host.accelerators)
-            if _fits(a, request)
+            (a.memory, index) for index, a in enumerate(host.accelerators) if _fits(a, request)
         )
         for _, index in candidates:
             taken = min(needed, free[index])

@@ -186,14 +186,11 @@ class Requirement:
         """
         if not math.isfinite(coefficient) or coefficient < 0:
             raise ValidationError(
-                f"cannot multiply a duration by {coefficient!r}: "
-                "use a finite number >= 0",
+                f"cannot multiply a duration by {coefficient!r}: use a finite number >= 0",
                 path="coefficient",
                 value=coefficient,
             )
-        return Requirement(
-            tuple(a.multiply_duration(coefficient) for a in self.alternatives)
-        )
+        return Requirement(tuple(a.multiply_duration(coefficient) for a in self.alternatives))
 
     def __str__(self) -> str:
         return " | ".join(str(a) for a in self.alternatives)
@@ -282,14 +279,10 @@ class _SemanticError(Exception):
 
 def _number(token: lark.Token, *, at_least: int = 0, what: str = "") -> int:
     if len(token.lstrip("0")) > _MAX_DIGITS:
-        raise _SemanticError(
-            f"{token[:20]}... is too large (at most {_MAX_DIGITS} digits)", token
-        )
+        raise _SemanticError(f"{token[:20]}... is too large (at most {_MAX_DIGITS} digits)", token)
     value = int(token)
     if value < at_least:
-        raise _SemanticError(
-            f"{what} {value} is too small: use at least {at_least}", token
-        )
+        raise _SemanticError(f"{what} {value} is too small: use at least {at_least}", token)
     return value
 
 
@@ -351,9 +344,7 @@ class _Builder(lark.Transformer[lark.Token, Any]):
         cpu = CpuRequirement(memory=values.get("mem", 0), cores=values.get("cores", 1))
         return _Alternatives((HostRequirement(cpu=cpu),), keyword)
 
-    def cpu_options(
-        self, children: list[tuple[lark.Token, int]]
-    ) -> list[tuple[lark.Token, int]]:
+    def cpu_options(self, children: list[tuple[lark.Token, int]]) -> list[tuple[lark.Token, int]]:
         return children
 
     def cpu_option(self, children: list[Any]) -> tuple[lark.Token, int]:
@@ -418,9 +409,7 @@ def _parse(text: str, start: str) -> Any:
     try:
         return _parser().parse(text, start=start)
     except _SemanticError as e:
-        raise RequirementSyntaxError(
-            e.problem, text=text, line=e.line, column=e.column
-        ) from None
+        raise RequirementSyntaxError(e.problem, text=text, line=e.line, column=e.column) from None
     except lark.UnexpectedInput as e:
         raise _syntax_error(text, e) from None
 
@@ -443,12 +432,8 @@ def _syntax_error(text: str, error: lark.UnexpectedInput) -> RequirementSyntaxEr
         expected = getattr(error, "expected", None) or set()
         problem = "unexpected end of the requirement"
         line, column = _end_position(text)
-    words = sorted(
-        {word for name in expected for word in _EXPECTED_WORDS.get(name, [name])}
-    )
-    return RequirementSyntaxError(
-        problem, text=text, line=line, column=column, expected=words
-    )
+    words = sorted({word for name in expected for word in _EXPECTED_WORDS.get(name, [name])})
+    return RequirementSyntaxError(problem, text=text, line=line, column=column, expected=words)
 
 
 def _end_position(text: str) -> tuple[int, int]:

@@ -13,9 +13,7 @@ import secrets
 from pathlib import Path
 
 
-def write_bytes_atomic(
-    path: str | os.PathLike[str], data: bytes, *, fsync: bool = False
-) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> None:
     """Replace the file at `path` by `data` in one step.
 
     The new file gets the usual permissions (0666 minus the umask). With `fsync=True`

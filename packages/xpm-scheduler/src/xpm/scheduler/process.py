@@ -186,9 +186,7 @@ class ProcessHandle:
         identity: Its pid and start time; write it to the job's pid file.
     """
 
-    def __init__(
-        self, popen: subprocess.Popen[bytes], identity: ProcessIdentity
-    ) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], identity: ProcessIdentity) -> None:
         self._popen = popen
         self.identity = identity
 
@@ -271,9 +269,7 @@ def spawn(
                 pass_fds=tuple(pass_fds),
             )
         except OSError as e:
-            raise SpawnError(
-                args, where, f"{e.strerror or e} ({e.filename or args[0]})"
-            ) from e
+            raise SpawnError(args, where, f"{e.strerror or e} ({e.filename or args[0]})") from e
     finally:
         for fd in set(fds):
             os.close(fd)
@@ -296,9 +292,7 @@ def signal_process(process: ProcessIdentity, sig: int, *, group: bool = True) ->
         ValueError: `process` belongs to another machine.
     """
     if not process.is_local:
-        raise ValueError(
-            f"process {process.pid} runs on {process.host}, not on {_HOST}"
-        )
+        raise ValueError(f"process {process.pid} runs on {process.host}, not on {_HOST}")
     try:
         pidfd = os.pidfd_open(process.pid)
     except ProcessLookupError:

@@ -101,9 +101,7 @@ class CounterToken:
         """
         _check_amount(self.name, self.total, amount)
 
-    def try_acquire(
-        self, holder_id: str, amount: int, pid: int, start_time: int
-    ) -> bool:
+    def try_acquire(self, holder_id: str, amount: int, pid: int, start_time: int) -> bool:
         """Take `amount` units for `holder_id` if they are free now; never waits.
 
         The holding belongs to process (`pid`, `start_time`) of this machine, and is
@@ -149,9 +147,7 @@ class CounterToken:
             holding = state.holders.get(holder_id)
             if holding is None:
                 return False
-            state.holders[holder_id] = TokenHolding(
-                holding.amount, pid, start_time, _HOST
-            )
+            state.holders[holder_id] = TokenHolding(holding.amount, pid, start_time, _HOST)
             state.dirty = True
             return True
 
@@ -248,9 +244,7 @@ class _State:
 
 def _check_amount(name: str, total: int, amount: int) -> None:
     if amount < 1:
-        raise TokenError(
-            name, f"asked for {amount}: ask for 1 or more", total=total, amount=amount
-        )
+        raise TokenError(name, f"asked for {amount}: ask for 1 or more", total=total, amount=amount)
     if amount > total:
         raise TokenError(
             name,

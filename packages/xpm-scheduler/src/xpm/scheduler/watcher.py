@@ -41,16 +41,10 @@ class ProcessWatcher:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._epoll.register(self._wake_r, select.EPOLLIN)
         self._lock = threading.Lock()
-        self._watched: dict[
-            int, tuple[ProcessHandle | ProcessIdentity, ExitCallback]
-        ] = {}
-        self._ready: collections.deque[tuple[ExitCallback, ExitStatus]] = (
-            collections.deque()
-        )
+        self._watched: dict[int, tuple[ProcessHandle | ProcessIdentity, ExitCallback]] = {}
+        self._ready: collections.deque[tuple[ExitCallback, ExitStatus]] = collections.deque()
 
-    def add(
-        self, process: ProcessHandle | ProcessIdentity, callback: ExitCallback
-    ) -> None:
+    def add(self, process: ProcessHandle | ProcessIdentity, callback: ExitCallback) -> None:
         """Call `callback` from `wait` once `process` has ended.
 
         A `ProcessHandle` (a child started by `spawn`) is reaped and its exit code
@@ -71,18 +65,14 @@ class ProcessWatcher:
         else:
             identity = process
             if not identity.is_local:
-                raise ValueError(
-                    f"process {identity.pid} runs on {identity.host}, not here"
-                )
+                raise ValueError(f"process {identity.pid} runs on {identity.host}, not here")
         try:
             pidfd = os.pidfd_open(identity.pid)
         except ProcessLookupError:
             self._push(callback, ExitStatus(None))
             return
         # Checked after pinning the pid, so the pidfd surely names this very process.
-        if process is identity and not is_same_process(
-            identity.pid, identity.start_time
-        ):
+        if process is identity and not is_same_process(identity.pid, identity.start_time):
             os.close(pidfd)
             self._push(callback, ExitStatus(None))
             return

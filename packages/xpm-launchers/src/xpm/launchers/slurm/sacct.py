@@ -58,9 +58,7 @@ class SlurmJobStatus:
     is_final: bool = False
 
 
-_WAITING: Final = frozenset(
-    {"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
-)
+_WAITING: Final = frozenset({"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
 _RUNNING: Final = {
     "RUNNING": "running",
     "COMPLETING": "finishing",
@@ -137,9 +135,7 @@ def squeue_command(job_ids: Iterable[str]) -> list[str]:
     ]
 
 
-def parse_sacct(
-    output: str, command: Sequence[str] = ("sacct",)
-) -> dict[str, SlurmJobStatus]:
+def parse_sacct(output: str, command: Sequence[str] = ("sacct",)) -> dict[str, SlurmJobStatus]:
     """Return the status of each job in the output of `sacct_command`, by job id.
 
     Array tasks are keyed `"<array id>_<index>"`; a pending array row (`12_[0-3%2]`)
@@ -157,9 +153,7 @@ def parse_sacct(
     return statuses
 
 
-def parse_squeue(
-    output: str, command: Sequence[str] = ("squeue",)
-) -> dict[str, SlurmJobStatus]:
+def parse_squeue(output: str, command: Sequence[str] = ("squeue",)) -> dict[str, SlurmJobStatus]:
     """Return the status of each job in the output of `squeue_command`, by job id.
 
     Raises:
@@ -225,13 +219,9 @@ def status_of(
         return make(JobProgress.DONE, "completed", True)
     if word == "CANCELLED":
         if reason == _NEVER_STARTS:
-            return make(
-                JobProgress.ERROR, "cancelled: one of its dependencies failed", True
-            )
+            return make(JobProgress.ERROR, "cancelled: one of its dependencies failed", True)
         by = rest.removeprefix("by ").strip()
-        return make(
-            JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True
-        )
+        return make(JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True)
     if word == "FAILED":
         return make(JobProgress.ERROR, _failure(exit_code, signal), True)
     if word in _ERRORS:
@@ -256,8 +246,7 @@ def _rows(output: str, width: int, command: Sequence[str]) -> Iterable[list[str]
             raise SlurmCommandError(
                 command,
                 0,
-                f"cannot read this line ({width} columns separated by | expected): "
-                f"{line!r}",
+                f"cannot read this line ({width} columns separated by | expected): {line!r}",
             )
         yield [cell.strip() for cell in cells]
 
@@ -283,7 +272,5 @@ def _expand(job_id: str) -> list[str]:
             return [job_id]
         if int(last or first) - int(first) > _MAX_TASKS:
             return [job_id]
-        tasks.extend(
-            f"{array_id}_{index}" for index in range(int(first), int(last or first) + 1)
-        )
+        tasks.extend(f"{array_id}_{index}" for index in range(int(first), int(last or first) + 1))
     return tasks

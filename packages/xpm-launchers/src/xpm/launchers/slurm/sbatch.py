@@ -59,9 +59,7 @@ class SlurmOptions:
 
     def arguments(self) -> list[str]:
         """Return the options as sbatch arguments (`--partition=gpu`), extra last."""
-        options = [
-            f"--{name.replace('_', '-')}={value}" for name, value in self._options()
-        ]
+        options = [f"--{name.replace('_', '-')}={value}" for name, value in self._options()]
         return options + list(self.extra)
 
     def _options(self) -> Iterator[tuple[str, int | str]]:
@@ -86,9 +84,7 @@ class ArraySpec:
                 value=self.indices,
             )
         if self.throttle is not None and self.throttle < 1:
-            raise ValidationError(
-                "must be at least 1", path="array.throttle", value=self.throttle
-            )
+            raise ValidationError("must be at least 1", path="array.throttle", value=self.throttle)
 
     def __str__(self) -> str:
         """Return the `--array` value: consecutive indices as ranges (`0-3,7,9%2`)."""
