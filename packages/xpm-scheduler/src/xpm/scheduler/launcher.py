@@ -1,0 +1,129 @@
+"""What the scheduler asks of a launcher: start a job process somewhere, say when it ended.
+
+The scheduler decides *when* a job runs (dependencies, tokens, caps); a launcher decides
+*where* and *how*. Every launcher runs the same command, `python -m xpm.scheduler.run
+<job folder>`, which writes the job's markers itself; the launcher only reports that the
+process is over, with what it knows of the ending (an exit code, a signal, SLURM's
+state). The markers on disk stay the truth: the scheduler reads them after `on_end`.
+"""
+
+from __future__ import annotations
+
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, final
+
+Reason = Literal["failed", "memory", "timeout", "cancelled", "dependency"]
+"""Why a job failed, with experimaestro's words (they go into `<name>.failed`)."""
+
+
+@final
+@dataclass(frozen=True)
+class JobLaunch:
+    """Everything a launcher needs to start one job.
+
+    Attributes:
+        folder: The job folder; the process runs there.
+        name: Stem of the job's files (`<name>.out`, `<name>.err`, ...).
+        job_id: `<type id>/<identifier>`, for messages and batch systems' job names.
+        command: The program to run, `python -m xpm.scheduler.run <folder>`.
+        environ: Variables to add to the environment (from submit hooks).
+        requirements: The task's resource requirement as written by the user, if any.
+        after: Pid records (`<name>.pid` contents) of dependencies that have not ended
+            yet; only given to launchers with `native_dependencies`.
+    """
+
+    folder: Path
+    name: str
+    job_id: str
+    command: tuple[str, ...]
+    environ: Mapping[str, str] = field(default_factory=dict)
+    requirements: str | None = None
+    after: tuple[Mapping[str, object], ...] = ()
+
+    @property
+    def stdout(self) -> Path:
+        """`<name>.out` in the job folder."""
+        return self.folder / f"{self.name}.out"
+
+    @property
+    def stderr(self) -> Path:
+        """`<name>.err` in the job folder."""
+        return self.folder / f"{self.name}.err"
+
+
+@final
+@dataclass(frozen=True)
+class Ending:
+    """How a job process ended, as far as its launcher knows.
+
+    Attributes:
+        code: The exit code, or None when the process was killed by a signal or the
+            launcher cannot know it.
+        signal: The signal that killed it, if any.
+        reason: The failure reason when the job did not write its own `.failed`.
+        message: What happened, in words for the user (`killed by SIGKILL (out of
+            memory)`, `SLURM: TIMEOUT`).
+    """
+
+    code: int | None
+    signal: int | None = None
+    reason: Reason = "failed"
+    message: str = ""
+
+
+EndCallback = Callable[[Ending], None]
+"""Called once, from any thread, when a started or re-attached job's process is over."""
+
+
+def job_command(folder: Path, python: str | None = None) -> tuple[str, ...]:
+    """Return the command that runs the job of `folder`: `python -m xpm.scheduler.run`."""
+    return (python or sys.executable, "-m", "xpm.scheduler.run", str(folder))
+
+
+class Launcher(ABC):
+    """Starts job processes and reports their end.
+
+    Attributes:
+        max_running: How many of this launcher's jobs may run at once (None: no cap).
+        native_dependencies: Whether the launcher can start a job before its
+            dependencies end, making it wait for them itself (SLURM's `afterok`).
+    """
+
+    max_running: int | None = None
+    native_dependencies: bool = False
+
+    @abstractmethod
+    def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
+        """Start the job; return its pid record, a JSON object with a `type` key.
+
+        The scheduler writes the record to `<name>.pid` so that a later experiment can
+        `reattach`. `on_end` is called once when the process is over.
+        """
+
+    def start_many(
+        self, launches: Sequence[tuple[JobLaunch, EndCallback]]
+    ) -> list[Mapping[str, object]]:
+        """Start several independent jobs at once (job arrays); by default one by one."""
+        return [self.start(launch, on_end) for launch, on_end in launches]
+
+    @abstractmethod
+    def reattach(
+        self, launch: JobLaunch, record: Mapping[str, object], on_end: EndCallback
+    ) -> bool:
+        """Follow a job started earlier (maybe by another experiment process).
+
+        Returns:
+            True when the job still runs (or waits) and `on_end` will be called; False
+            when it is gone or the record is not this launcher's.
+        """
+
+    @abstractmethod
+    def kill(self, record: Mapping[str, object]) -> bool:
+        """Stop the job of `record`; return False when it was not running."""
+
+    def close(self) -> None:
+        """Stop following jobs (they keep running); called when the experiment ends."""
