@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .errors import SpawnError, TokenError
-    from .experiment import (
+    from .experiments import (
         Experiment,
         ExperimentFailed,
         RunMode,
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "Ending": ".launcher",
-    "Experiment": ".experiment",
-    "ExperimentFailed": ".experiment",
+    "Experiment": ".experiments",
+    "ExperimentFailed": ".experiments",
     "Failure": ".records",
     "Job": ".job",
     "JobLaunch": ".launcher",
@@ -49,14 +49,14 @@ _WHERE = {
     "Launcher": ".launcher",
     "LocalLauncher": ".local",
     "Progress": ".records",
-    "RunMode": ".experiment",
+    "RunMode": ".experiments",
     "RunRecord": ".records",
     "SpawnError": ".errors",
     "SubmittedJob": ".records",
-    "Token": ".experiment",
-    "TokenDependency": ".experiment",
+    "Token": ".experiments",
+    "TokenDependency": ".experiments",
     "TokenError": ".errors",
-    "experiment": ".experiment",
+    "experiment": ".experiments",
     "job_command": ".launcher",
     "list_experiments": ".records",
     "list_runs": ".records",

@@ -12,10 +12,10 @@ import signal
 import threading
 from collections.abc import Mapping
 
+from .jobprocess import EXIT_LOCKED, LOCK_FD_ENV
 from .launcher import EndCallback, Ending, JobLaunch, Launcher
 from .locks import acquire_job_lock
 from .process import ExitStatus, ProcessIdentity, signal_process, spawn
-from .run import EXIT_LOCKED, LOCK_FD_ENV
 from .watcher import ProcessWatcher
 
 

@@ -34,11 +34,11 @@ from xpm.core.config import prepare
 from .atomic import write_json_atomic, write_text_atomic
 from .job import Job
 from .jobpaths import JobPaths
+from .jobprocess import EXIT_LOCKED, stop_if_loading_main
 from .launcher import Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
 from .process import ProcessIdentity
 from .records import Failure, JobState, process_alive, read_job
-from .run import EXIT_LOCKED, stop_if_loading_main
 from .status import StatusLine
 from .tokens import CounterToken
 
@@ -377,13 +377,16 @@ class Experiment:
             queue, self._queue = self._queue, []
         for job in queue:
             if self._failed_fast:
-                self._fail(job, Failure("cancelled", message="not started: fail_fast is on"))
+                self._fail(
+                    job, Failure("cancelled", message="not started: fail_fast is on"), write=True
+                )
                 continue
             failed = [d for d in job.dependencies if d.state is JobState.FAILED]
             if failed:
                 self._fail(
                     job,
                     Failure("dependency", message=f"{failed[0].job_id} failed"),
+                    write=True,
                 )
                 continue
             unfinished = [d for d in job.dependencies if not d.finished]
