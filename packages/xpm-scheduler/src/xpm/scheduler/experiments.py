@@ -232,6 +232,7 @@ class Experiment:
             "name": paths.name,
             "workspace": str(self.workdir),
         }
+        params["pythonpath"] = _import_roots(params["objects"])
         if type(task).__module__ == "__main__":
             script = getattr(sys.modules["__main__"], "__file__", None)
             if script is None:
@@ -580,6 +581,37 @@ def _job_of(dependency: Task, task: Task) -> Job:
             "submitted in an experiment: submit it first"
         )
     return job
+
+
+_ROOTS: dict[str, str | None] = {}
+
+
+def _import_roots(objects: list[dict[str, Any]]) -> list[str]:
+    """Folders the job process needs on `sys.path` to import the graph's classes.
+
+    A task module next to the experiment script is importable in the experiment (the
+    script's folder is on `sys.path`) but not in the job, which runs elsewhere.
+    """
+    roots: list[str] = []
+    for item in objects:
+        module = str(item.get("class", "")).partition(":")[0]
+        if module not in _ROOTS:
+            _ROOTS[module] = _root_of(module)
+        root = _ROOTS[module]
+        if root is not None and root not in roots:
+            roots.append(root)
+    return roots
+
+
+def _root_of(module_name: str) -> str | None:
+    module = sys.modules.get(module_name)
+    file = getattr(module, "__file__", None)
+    if module_name == "__main__" or file is None:
+        return None
+    path = Path(file).resolve().parent
+    for _ in range(module_name.count(".") + (0 if Path(file).stem != "__init__" else 1)):
+        path = path.parent
+    return str(path)
 
 
 def _jsonable(value: Any) -> Any:
