@@ -53,6 +53,7 @@ slurm:
       cores: 64
       memory: 256G
       gpu_option: gres
+      gres: tmpdisk:100
 """
 
 
@@ -126,7 +127,7 @@ def test_slurm_options_follow_the_chosen_alternative(tmp_path: Path) -> None:
         "--signal=B:USR1@60",
         "--exclusive",
     ]
-    assert cpu.slurm_options(need).extra[0] == "--gres=gpu:2"
+    assert cpu.slurm_options(need).extra[0] == "--gres=gpu:2,tmpdisk:100"
 
 
 def test_slurm_options_leave_out_what_the_requirement_does_not_say(tmp_path: Path) -> None:
@@ -135,6 +136,7 @@ def test_slurm_options_leave_out_what_the_requirement_does_not_say(tmp_path: Pat
     options = cpu.slurm_options(parse("cpu()").alternatives[0])
     assert (options.time, options.mem, options.gpus_per_node) == (None, None, None)
     assert options.cpus_per_task == 1
+    assert options.extra == ("--gres=tmpdisk:100", "--signal=B:USR1@60")
 
 
 def test_unknown_key_names_file_line_key_and_the_close_match(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ LOCAL_NAME = "local"
 """The name of the local machine among the candidate launchers."""
 
 _LOCAL_KEYS = ("cores", "memory", "gpus", "max_duration", "priority", "min_gpus", "max_jobs")
-_SLURM_KEYS = ("partitions", "qos", "account", "gpu_option", "options")
+_SLURM_KEYS = ("partitions", "qos", "account", "gres", "gpu_option", "options")
 _PARTITION_KEYS = (
     "partition",
     "cores",
@@ -42,6 +42,7 @@ _PARTITION_KEYS = (
     "min_gpus",
     "qos",
     "account",
+    "gres",
     "gpu_option",
     "options",
 )
@@ -97,7 +98,8 @@ class SlurmPartition:
     `name` is the entry's key (a candidate is called `slurm/<name>`), `partition` the
     SLURM partition it submits to. `cores`, `memory` (bytes) and `gpus` describe one node;
     `gpu_type` is the GRES type of its GPUs (`a100`), if any. `options` holds the other
-    sbatch options to pass; `slurm_options()` adds what the requirement asks for.
+    sbatch options to pass; `slurm_options()` adds what the requirement asks for. `gres`
+    is a GRES every job asks for besides GPUs (`tmpdisk:100`).
     """
 
     name: str
@@ -111,6 +113,7 @@ class SlurmPartition:
     min_gpus: int = 0
     qos: str | None = None
     account: str | None = None
+    gres: str | None = None
     gpu_option: GpuOption = "gpus_per_node"
     options: SlurmOptions = field(default_factory=SlurmOptions)
 
@@ -140,12 +143,15 @@ class SlurmPartition:
         """
         count = requirement.accelerator_count
         spec = f"{self.gpu_type}:{count}" if self.gpu_type else str(count)
-        extra = self.options.extra
+        gres = [self.gres] if self.gres else []
         gpus_per_node: int | str | None = None
         if count and self.gpu_option == "gres":
-            extra = (f"--gres=gpu:{spec}", *extra)
+            gres.insert(0, f"gpu:{spec}")
         elif count:
             gpus_per_node = spec if self.gpu_type else count
+        extra = self.options.extra
+        if gres:
+            extra = (f"--gres={','.join(gres)}", *extra)
         return replace(
             self.options,
             partition=self.partition,
@@ -233,6 +239,7 @@ def _slurm(value: _Value) -> tuple[SlurmPartition, ...]:
     defaults = _Defaults(
         qos=keys["qos"].text() if "qos" in keys else None,
         account=keys["account"].text() if "account" in keys else None,
+        gres=keys["gres"].text() if "gres" in keys else None,
         gpu_option=keys["gpu_option"].gpu_option() if "gpu_option" in keys else "gpus_per_node",
         options=_options(keys["options"], SlurmOptions()) if "options" in keys else SlurmOptions(),
     )
@@ -248,6 +255,7 @@ def _slurm(value: _Value) -> tuple[SlurmPartition, ...]:
 class _Defaults:
     qos: str | None
     account: str | None
+    gres: str | None
     gpu_option: GpuOption
     options: SlurmOptions
 
@@ -267,6 +275,7 @@ def _partition(name: str, value: _Value, defaults: _Defaults) -> SlurmPartition:
         min_gpus=keys["min_gpus"].integer(0) if "min_gpus" in keys else 0,
         qos=keys["qos"].text() if "qos" in keys else defaults.qos,
         account=keys["account"].text() if "account" in keys else defaults.account,
+        gres=keys["gres"].text() if "gres" in keys else defaults.gres,
         gpu_option=keys["gpu_option"].gpu_option() if "gpu_option" in keys else defaults.gpu_option,
         options=_options(keys["options"], defaults.options)
         if "options" in keys
