@@ -11,7 +11,9 @@ import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
+
+import yaml
 
 from xpm.core import ValidationError
 
@@ -20,9 +22,6 @@ from .errors import LauncherConfigError, RequirementSyntaxError
 from .hosts import HostAccelerator, HostSpec
 from .requirements import AcceleratorKind, HostRequirement, parse_duration, parse_memory
 from .slurm import SlurmOptions, slurm_time
-
-if TYPE_CHECKING:
-    import yaml
 
 GpuOption = Literal["gpus_per_node", "gres"]
 """How a SLURM partition is asked for GPUs: `--gpus-per-node=a100:2` or `--gres=gpu:a100:2`."""
@@ -195,8 +194,6 @@ def load_launchers_config(file: Path) -> LaunchersConfig:
         LauncherConfigError: the file cannot be read, is not YAML, or holds an unknown
             key or a wrong value; the message names the file, the line and the key.
     """
-    import yaml
-
     try:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -356,8 +353,6 @@ class _Value:
 
     def raw_items(self) -> list[tuple[_Key, _Value]]:
         """Return the pairs of a mapping, checking that keys are text and not repeated."""
-        import yaml
-
         if isinstance(self.node, yaml.ScalarNode) and self.node.tag.endswith(":null"):
             return []
         if not isinstance(self.node, yaml.MappingNode):
@@ -382,8 +377,6 @@ class _Value:
         self, known: Sequence[str], *, required: Sequence[str] = (), allow_null: bool = False
     ) -> dict[str, _Value]:
         """Return the values of a mapping by key; refuse unknown keys, require some."""
-        import yaml
-
         if (
             not allow_null
             and isinstance(self.node, yaml.ScalarNode)
@@ -406,8 +399,6 @@ class _Value:
 
     def sequence(self) -> list[_Value]:
         """Return the items of a list; a single mapping counts as a list of one."""
-        import yaml
-
         if isinstance(self.node, yaml.MappingNode):
             return [self]
         if not isinstance(self.node, yaml.SequenceNode):
@@ -419,8 +410,6 @@ class _Value:
 
     def scalar(self) -> object:
         """Return the Python value of a scalar (text, number, boolean or None)."""
-        import yaml
-
         if not isinstance(self.node, yaml.ScalarNode):
             raise self.error(f"expected a single value, got {self._describe()}")
         return yaml.SafeLoader("").construct_object(self.node)
@@ -473,8 +462,6 @@ class _Value:
             raise self.error(f"{value!r} is not {expected}: {e.problem}") from None
 
     def _describe(self) -> str:
-        import yaml
-
         if isinstance(self.node, yaml.MappingNode):
             return "a mapping"
         if isinstance(self.node, yaml.SequenceNode):

@@ -15,7 +15,7 @@ import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import final
+from typing import Generic, TypeVar, final
 
 from xpm.scheduler.launcher import Launcher
 
@@ -34,7 +34,7 @@ LAUNCHERS_YAML = "launchers.yaml"
 LAUNCHERS_PY = "launchers.py"
 """The file, in the configuration folder, whose `find_launcher` is asked first."""
 
-HookFunction = Callable[[Requirement, Mapping[str, str]], object]
+T = TypeVar("T")
 
 _DOCS = "see docs/launchers.md"
 
@@ -126,8 +126,9 @@ def choose_launcher(spec: str | Requirement, *, config_dir: Path | None = None) 
     requirement = spec if isinstance(spec, Requirement) else parse(spec)
     folder = default_config_dir() if config_dir is None else config_dir
     file = folder / LAUNCHERS_YAML
-    if file.is_file():
-        config = _load(file)
+    has_file = file.is_file()
+    if has_file:
+        config = _configs.get(file)
         source = str(file)
     else:
         config = LaunchersConfig(file, LocalMachine())
@@ -143,14 +144,14 @@ def choose_launcher(spec: str | Requirement, *, config_dir: Path | None = None) 
         )
     match = match_hosts(requirement, hosts)
     if match.requirement is None:
-        if local is not None and not file.is_file():
+        if local is not None and not has_file:
             source = f"{source}; detected {_describe(local)}"
         raise NoLauncherError(
             "no candidate fits",
             requirement=str(requirement),
             refusals=match.refusals,
             source=source,
-            hint=_hint(file),
+            hint=_hint(file, has_file),
         )
     chosen = match.hosts[0].name
     if chosen == LOCAL_NAME and config.local is not None:
@@ -160,8 +161,8 @@ def choose_launcher(spec: str | Requirement, *, config_dir: Path | None = None) 
     return LauncherChoice(chosen, match.requirement, match, slurm_options=options)
 
 
-def _hint(file: Path) -> str:
-    where = f"in {file}" if file.is_file() else f"in a new {file}"
+def _hint(file: Path, has_file: bool) -> str:
+    where = f"in {file}" if has_file else f"in a new {file}"
     return (
         "Ask for less or add a cheaper alternative with `|`, or describe a machine or "
         f"SLURM partition that fits {where} ({_DOCS})."
@@ -192,27 +193,25 @@ def _make(module: str, name: str, requirement: str, **arguments: object) -> Laun
     return launcher
 
 
-_configs: dict[Path, tuple[tuple[int, int], LaunchersConfig]] = {}
-_hooks: dict[Path, tuple[tuple[int, int], types.ModuleType]] = {}
+class _FileCache(Generic[T]):
+    """What was read from each file, read again only when the file changes."""
 
+    def __init__(self, read: Callable[[Path], T]) -> None:
+        self._read = read
+        self._values: dict[Path, tuple[tuple[int, int], T]] = {}
 
-def _stamp(file: Path) -> tuple[int, int]:
-    status = file.stat()
-    return status.st_mtime_ns, status.st_size
-
-
-def _load(file: Path) -> LaunchersConfig:
-    """Return the file's configuration, read again only when the file changed."""
-    stamp = _stamp(file)
-    cached = _configs.get(file)
-    if cached is None or cached[0] != stamp:
-        cached = stamp, load_launchers_config(file)
-        _configs[file] = cached
-    return cached[1]
+    def get(self, file: Path) -> T:
+        status = file.stat()
+        stamp = status.st_mtime_ns, status.st_size
+        cached = self._values.get(file)
+        if cached is None or cached[0] != stamp:
+            cached = stamp, self._read(file)
+            self._values[file] = cached
+        return cached[1]
 
 
 def _call_hook(file: Path, requirement: Requirement, tags: Mapping[str, str]) -> Launcher | None:
-    function = getattr(_hook_module(file), "find_launcher", None)
+    function = getattr(_hooks.get(file), "find_launcher", None)
     if not callable(function):
         raise LauncherConfigError(
             "defines no find_launcher function",
@@ -229,21 +228,20 @@ def _call_hook(file: Path, requirement: Requirement, tags: Mapping[str, str]) ->
         file=file,
         line=getattr(code, "co_firstlineno", None),
         key="find_launcher",
-        hint=f"return a launcher (xpm.launchers.find_launcher's result, a LocalLauncher...) "
-        f"or None to let {LAUNCHERS_YAML} decide",
+        hint="return a launcher (a LocalLauncher, a SlurmLauncher, or "
+        f"choose_launcher(requirement).build()), or None to let {LAUNCHERS_YAML} decide",
     )
 
 
-def _hook_module(file: Path) -> types.ModuleType:
-    """Return `launchers.py` run as a module, run again only when the file changed."""
-    stamp = _stamp(file)
-    cached = _hooks.get(file)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+def _run_hook_file(file: Path) -> types.ModuleType:
+    """Return `launchers.py` run as a module."""
     module = types.ModuleType("xpm_launchers_hook")
     module.__file__ = str(file)
     # Compiled with its path, so that tracebacks show the user's file and lines.
     code = compile(file.read_bytes(), str(file), "exec")
     exec(code, module.__dict__)
-    _hooks[file] = stamp, module
     return module
+
+
+_configs = _FileCache(load_launchers_config)
+_hooks = _FileCache(_run_hook_file)
