@@ -11,7 +11,8 @@ import xpm.launchers
 import xpm.scheduler
 from xpm.launchers import HostAccelerator, SlurmOptions
 from xpm.launchers import detection as detection_module
-from xpm.scheduler.launcher import EndCallback, JobLaunch, Launcher
+from xpm.scheduler import JobLaunch, Launcher
+from xpm.scheduler.launcher import EndCallback
 
 GiB = 1024**3
 

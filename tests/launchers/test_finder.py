@@ -19,6 +19,7 @@ from xpm.launchers import (
     find_launcher,
     parse,
 )
+from xpm.scheduler import LocalLauncher
 
 pytestmark = pytest.mark.usefixtures("machine")
 
@@ -86,22 +87,23 @@ def test_find_launcher_builds_the_local_launcher(config_dir: Path) -> None:
     assert isinstance(launcher, xpm.scheduler.LocalLauncher)
 
 
-@pytest.mark.skipif(
-    not hasattr(xpm.scheduler, "LocalLauncher"), reason="xpm.scheduler.LocalLauncher not there yet"
-)
 def test_find_launcher_builds_the_real_local_launcher(config_dir: Path) -> None:
-    """With the real scheduler, the local choice is a LocalLauncher."""
+    """With the real scheduler, the local choice is a LocalLauncher with local.max_jobs."""
+    write(config_dir, "launchers.yaml", "local:\n  max_jobs: 3\n")
     launcher = find_launcher("cpu()")
-    assert type(launcher).__name__ == "LocalLauncher"
+    assert isinstance(launcher, LocalLauncher)
+    assert launcher.max_running == 3
 
 
 @pytest.mark.skipif(
-    hasattr(xpm.scheduler, "LocalLauncher"), reason="xpm.scheduler.LocalLauncher exists"
+    hasattr(xpm.launchers, "SlurmLauncher"), reason="xpm.launchers.SlurmLauncher exists"
 )
 def test_missing_launcher_class_is_a_clear_error(config_dir: Path) -> None:
     """If the chosen launcher's class is absent, the error names it and what to install."""
-    with pytest.raises(NoLauncherError, match=r"xpm\.scheduler\.LocalLauncher"):
-        find_launcher("cpu()")
+    write(config_dir, "launchers.yaml", CLUSTER)
+    with pytest.raises(NoLauncherError, match=r"xpm\.launchers\.SlurmLauncher") as info:
+        find_launcher("cuda()")
+    assert "Install matching versions" in str(info.value)
 
 
 def test_config_dir_defaults_to_dot_config(monkeypatch: pytest.MonkeyPatch) -> None:

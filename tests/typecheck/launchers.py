@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import assert_type
 
 from xpm.launchers import LauncherChoice, SlurmOptions, choose_launcher, find_launcher, parse
-from xpm.scheduler.launcher import Launcher
+from xpm.scheduler import Launcher
 
 assert_type(find_launcher("cuda(mem=16G)*2"), Launcher)
 assert_type(find_launcher(parse("cpu()"), {"model": "bert"}), Launcher)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar, final
 
-from xpm.scheduler.launcher import Launcher
+from xpm.scheduler import Launcher
 
 from .configfile import LOCAL_NAME, LaunchersConfig, LocalMachine, load_launchers_config
 from .errors import LauncherConfigError, NoLauncherError
@@ -74,13 +74,17 @@ class LauncherChoice:
         """Return the launcher: `LocalLauncher(max_jobs)` or `SlurmLauncher(options)`.
 
         Raises:
-            NoLauncherError: this installation lacks the launcher class (an older
-                xpm-scheduler or xpm-launchers); upgrade the xpm packages together.
+            NoLauncherError: this installation lacks `SlurmLauncher` (an older
+                xpm-launchers); upgrade the xpm packages together.
         """
-        requirement = str(self.requirement)
         if self.slurm_options is None:
-            return _make("xpm.scheduler", "LocalLauncher", requirement, max_jobs=self.max_jobs)
-        return _make("xpm.launchers", "SlurmLauncher", requirement, options=self.slurm_options)
+            # Imported here: the local launcher's machinery loads only when it is used.
+            from xpm.scheduler import LocalLauncher
+
+            return LocalLauncher(max_jobs=self.max_jobs)
+        return _make(
+            "xpm.launchers", "SlurmLauncher", str(self.requirement), options=self.slurm_options
+        )
 
 
 def find_launcher(
