@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
@@ -46,7 +46,8 @@ class SlurmJobStatus:
     `reason` a human explanation ("failed with exit code 3"). `exit_code` and `signal`
     are None when the command did not report them (`squeue`). `is_final` tells whether
     SLURM considers the job over: a job whose dependency failed is an ERROR that SLURM
-    keeps pending, so the launcher should cancel it.
+    keeps pending, so the launcher should cancel it. `slurm_reason` is SLURM's own
+    reason column (`"DependencyNeverSatisfied"`), empty when not reported.
     """
 
     job_id: str
@@ -56,6 +57,7 @@ class SlurmJobStatus:
     exit_code: int | None = None
     signal: int | None = None
     is_final: bool = False
+    slurm_reason: str = field(default="", compare=False)
 
 
 _WAITING: Final = frozenset({"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
@@ -200,7 +202,8 @@ def status_of(
     reason = reason.strip()
 
     def make(progress: JobProgress, text: str, final: bool) -> SlurmJobStatus:
-        return SlurmJobStatus(job_id, word, progress, text, exit_code, signal, final)
+        raw = "" if reason == "None" else reason
+        return SlurmJobStatus(job_id, word, progress, text, exit_code, signal, final, raw)
 
     if word in _WAITING:
         if reason == _NEVER_STARTS:
