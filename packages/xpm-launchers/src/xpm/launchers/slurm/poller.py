@@ -22,6 +22,7 @@ from xpm.scheduler.launcher import EndCallback, Ending, Reason
 from ..errors import SlurmCommandError
 from .commands import CommandResult, CommandRunner
 from .sacct import (
+    DEPENDENCY_FAILED,
     JobProgress,
     SlurmJobStatus,
     merge_statuses,
@@ -37,7 +38,6 @@ _REASONS: dict[str, Reason] = {
     "OUT_OF_MEMORY": "memory",
     "CANCELLED": "cancelled",
 }
-_NEVER_STARTS = "DependencyNeverSatisfied"
 _BACKOFF = 1.5
 
 
@@ -55,7 +55,7 @@ def ending_of(status: SlurmJobStatus) -> Ending:
     if status.progress is JobProgress.DONE:
         return Ending(status.exit_code or 0, message=f"SLURM: {status.slurm_state} ({where})")
     reason = _REASONS.get(status.slurm_state, "failed")
-    if status.slurm_reason == _NEVER_STARTS or not status.is_final:
+    if status.reason == DEPENDENCY_FAILED or not status.is_final:
         reason = "dependency"
     code = status.exit_code if status.slurm_state == "FAILED" and not status.signal else None
     return Ending(

@@ -96,6 +96,8 @@ _PENDING_REASONS: Final = {
 }
 _MAX_TASKS: Final = 1_000_000
 _NEVER_STARTS: Final = "DependencyNeverSatisfied"
+DEPENDENCY_FAILED: Final = "cancelled: one of its dependencies failed"
+"""The `reason` of a job that SLURM cancelled because one of its dependencies failed."""
 _ARRAY_PENDING: Final = re.compile(r"([0-9]+)_\[([0-9,\-]+)(?:%[0-9]+)?\]")
 
 
@@ -221,9 +223,11 @@ def status_of(
     if word == "COMPLETED":
         return make(JobProgress.DONE, "completed", True)
     if word == "CANCELLED":
-        if reason == _NEVER_STARTS:
-            return make(JobProgress.ERROR, "cancelled: one of its dependencies failed", True)
         by = rest.removeprefix("by ").strip()
+        # SLURM itself cancels (no "by <uid>") a job whose dependency failed when it was
+        # submitted with --kill-on-invalid-dep=yes; sacct then keeps the reason Dependency.
+        if reason == _NEVER_STARTS or (reason == "Dependency" and not by):
+            return make(JobProgress.ERROR, DEPENDENCY_FAILED, True)
         return make(JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True)
     if word == "FAILED":
         return make(JobProgress.ERROR, _failure(exit_code, signal), True)
