@@ -174,3 +174,18 @@ def test_squeue_failure_keeps_following() -> None:
     poller.close()
     with pytest.raises(RuntimeError, match="closed"):
         poller.follow("5", lambda e: None)
+
+
+def test_scontrol_gives_the_exit_code_when_accounting_lags() -> None:
+    """squeue has no exit codes: a job it alone saw fail gets one from scontrol."""
+    fake = FakeSlurm()
+    poller = SlurmPoller(fake, background=False)
+    endings: list[Ending] = []
+    poller.follow("6", endings.append)
+    fake.answer("squeue", "6|FAILED|NonZeroExitCode\n")
+    fake.answer(
+        "scontrol", "JobId=6 JobName=x JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0\n"
+    )
+    poller.poll_once()
+    assert fake.called("scontrol") == [["scontrol", "-o", "show", "job", "6"]]
+    assert endings == [Ending(3, message="SLURM: FAILED, failed with exit code 3 (job 6)")]

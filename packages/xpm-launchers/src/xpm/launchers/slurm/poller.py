@@ -1,7 +1,8 @@
 """Follow many SLURM jobs from one background thread, with one `sacct` call per round.
 
 Each round asks `sacct` about every followed job at once; jobs that accounting does not
-show yet (it lags the controller by seconds, or is disabled) are asked of `squeue`.
+show yet (it lags the controller by seconds, or is disabled) are asked of `squeue`, and
+`scontrol` gives the exit code of those that `squeue` alone saw end.
 When nothing changes, rounds get further apart (up to `max_interval`); any change, or
 a new job, brings them back to `min_interval`. A job SLURM does not know is taken as
 gone only after `grace` seconds, never at once: a job just submitted may not be listed.
@@ -10,6 +11,7 @@ gone only after `grace` seconds, never at once: a job just submitted may not be 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -30,6 +32,7 @@ from .sacct import (
     parse_squeue,
     sacct_command,
     squeue_command,
+    status_of,
 )
 
 _log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ _REASONS: dict[str, Reason] = {
     "CANCELLED": "cancelled",
 }
 _BACKOFF = 1.5
+_EXIT_CODE = re.compile(r"(?:^|\s)ExitCode=([0-9]+):([0-9]+)")
 
 
 def ending_of(status: SlurmJobStatus) -> Ending:
@@ -167,7 +171,19 @@ class SlurmPoller:
                 raise _error(command, result)
             controller = parse_squeue(result.stdout, command)
         merged = merge_statuses(accounting, controller)
-        return {job_id: merged[job_id] for job_id in ids if job_id in merged}
+        return {job_id: self._with_exit_code(merged[job_id]) for job_id in ids if job_id in merged}
+
+    def _with_exit_code(self, status: SlurmJobStatus) -> SlurmJobStatus:
+        """Ask `scontrol` the exit code of a job that squeue saw end before accounting."""
+        if not status.is_final or status.exit_code is not None:
+            return status
+        command = ["scontrol", "-o", "show", "job", status.job_id]
+        result = self._runner(command)
+        match = _EXIT_CODE.search(result.stdout)
+        if result.returncode != 0 or match is None:
+            return status
+        code, signal = int(match.group(1)), int(match.group(2))
+        return status_of(status.job_id, status.slurm_state, status.slurm_reason, code, signal)
 
     def poll_once(self) -> bool:
         """Run one round: ask SLURM, call `on_end` of the jobs that ended.
