@@ -8,9 +8,6 @@ when the module starts (SLURM counts time limits in minutes) and checked last.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -26,24 +23,6 @@ pytestmark = pytest.mark.slurm
 
 WAIT = 150.0
 OPTIONS = SlurmOptions(mem="50M")
-
-
-def _cluster_problem() -> str | None:
-    if shutil.which("sinfo") is None:
-        return "sinfo is not on PATH: start a cluster with scripts/local-slurm.sh"
-    result = subprocess.run(["sinfo", "-h"], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        return f"SLURM does not answer (sinfo: {result.stderr.strip()}): run scripts/local-slurm.sh"
-    return None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cluster() -> None:
-    problem = _cluster_problem()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 class Ended:
@@ -95,7 +74,7 @@ def launcher() -> Iterator[SlurmLauncher]:
 
 @pytest.fixture(scope="module", autouse=True)
 def timeout_job(
-    cluster: None, launcher: SlurmLauncher, tmp_path_factory: pytest.TempPathFactory
+    slurm_cluster: None, launcher: SlurmLauncher, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[JobLaunch, Ended]]:
     """A job over its one-minute limit, started first so that other tests overlap it."""
     launch = job(tmp_path_factory.mktemp("timeout"), "slow", "import time; time.sleep(600)")
