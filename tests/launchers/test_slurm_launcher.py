@@ -239,3 +239,14 @@ def test_run_command_reports_missing_programs() -> None:
     with pytest.raises(SlurmCommandError) as info:
         run_command(["false"]).check(["false"])
     assert info.value.returncode == 1
+
+
+def test_a_closed_launcher_submits_nothing(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """After close(), start() refuses before running sbatch; config() gives a fresh one."""
+    launcher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        launcher.start(launch(tmp_path, "late"), lambda e: None)
+    assert fake.called("sbatch") == []
+    assert launcher.config().start(launch(tmp_path, "late"), lambda e: None)["jobid"] == "101"

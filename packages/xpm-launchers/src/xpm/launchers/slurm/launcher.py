@@ -151,6 +151,7 @@ class SlurmLauncher(Launcher):
             ValidationError: a dependency is not a SLURM job, or an option cannot be
                 written in a script.
         """
+        self._check_open()
         dependencies = [_job_id_of(record, launch) for record in launch.after]
         script = self._write_script(launch, dependencies)
         job_id = self._submit(script)
@@ -169,6 +170,7 @@ class SlurmLauncher(Launcher):
             SlurmCommandError: sbatch refused a job or an array; jobs submitted before
                 it stay submitted and followed.
         """
+        self._check_open()
         records: dict[int, Mapping[str, object]] = {}
         independent = [i for i, (launch, _) in enumerate(launches) if not launch.after]
         if len(independent) > 1:
@@ -249,6 +251,13 @@ class SlurmLauncher(Launcher):
             if result.returncode == 0 and match is not None and int(match.group(1)) > 0:
                 self._max_array_size = int(match.group(1))
         return self._max_array_size
+
+    def _check_open(self) -> None:
+        if self._poller.is_closed:
+            raise RuntimeError(
+                "this SlurmLauncher is closed and cannot start jobs: use a new one "
+                "(launcher.config() makes a copy)"
+            )
 
     def _write_script(self, launch: JobLaunch, dependencies: Sequence[str] = ()) -> Path:
         text = render_sbatch_script(

@@ -111,6 +111,11 @@ class SlurmPoller:
         """False once `sacct` said accounting is disabled: `squeue` answers alone."""
 
     @property
+    def is_closed(self) -> bool:
+        """Whether `close` was called: the poller follows no job any more."""
+        return self._is_closed
+
+    @property
     def interval(self) -> float:
         """Seconds until the next round: grows while nothing changes."""
         return self._interval
