@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from xpm.launchers import SlurmLauncher, SlurmOptions
-from xpm.scheduler.launcher import Ending, JobLaunch
+from xpm.scheduler import Ending, JobLaunch
 
 pytestmark = pytest.mark.slurm
 

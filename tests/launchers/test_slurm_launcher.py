@@ -17,7 +17,7 @@ from xpm.launchers import (
     SlurmOptions,
     run_command,
 )
-from xpm.scheduler.launcher import Ending, JobLaunch, Launcher
+from xpm.scheduler import Ending, JobLaunch, Launcher
 
 from .slurm_fake import FakeSlurm
 

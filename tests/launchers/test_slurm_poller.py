@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xpm.launchers import SlurmCommandError, SlurmPoller, ending_of, parse_sacct, parse_squeue
-from xpm.scheduler.launcher import Ending
+from xpm.scheduler import Ending
 
 from .slurm_fake import FakeSlurm
 

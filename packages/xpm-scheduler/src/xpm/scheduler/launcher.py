@@ -127,3 +127,4 @@ class Launcher(ABC):
 
     def close(self) -> None:
         """Stop following jobs (they keep running); called when the experiment ends."""
+        return None

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from xpm.core import ValidationError
-from xpm.scheduler.launcher import EndCallback, JobLaunch, Launcher
+from xpm.scheduler import JobLaunch, Launcher
+from xpm.scheduler.launcher import EndCallback  # not in xpm.scheduler's __all__
 
 from ..errors import SlurmCommandError
 from .commands import CommandRunner, run_command

@@ -1,0 +1,400 @@
+"""Reading a workspace: job states, failures and experiment runs, from the files alone.
+
+The folder is the truth (docs/dev/workspace-layout.md): the experiment, `xpm jobs` and
+the monitor all read a job through `read_job`, so they never disagree about its state.
+Reading never writes and never takes a lock; a file being replaced is read whole or not
+at all because writers rename.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, final
+
+from .jobpaths import JobPaths
+from .locks import is_job_locked
+from .process import ProcessIdentity
+
+
+class JobState(enum.StrEnum):
+    """Where a job stands; the string values are what files and the CLI show."""
+
+    UNSCHEDULED = "unscheduled"
+    """Never run here, or left without any marker by a process that is gone."""
+    WAITING = "waiting"
+    """Submitted, waiting for dependencies, tokens or a free slot (or queued in SLURM)."""
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job has ended, well or not."""
+        return self in (JobState.DONE, JobState.FAILED)
+
+
+@final
+@dataclass(frozen=True)
+class Failure:
+    """The content of `<name>.failed`: why a job failed.
+
+    Attributes:
+        reason: `failed`, `memory`, `timeout`, `cancelled` or `dependency`.
+        code: The exit code, when there was one.
+        message: One line for people (`ValueError: boom`, `killed by SIGKILL`).
+        signal: The signal that ended the process, if any.
+        exception: `(type, message)` of the Python exception the task raised, if any.
+        time: When the failure was recorded (Unix seconds), if known.
+    """
+
+    reason: str = "failed"
+    code: int | None = None
+    message: str = ""
+    signal: int | None = None
+    exception: tuple[str, str] | None = None
+    time: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object written to `<name>.failed`."""
+        return {
+            "code": self.code,
+            "reason": self.reason,
+            "message": self.message,
+            "signal": self.signal,
+            "exception": (
+                None
+                if self.exception is None
+                else {"type": self.exception[0], "message": self.exception[1]}
+            ),
+            "time": self.time if self.time is not None else time.time(),
+        }
+
+    @classmethod
+    def from_text(cls, text: str) -> Failure:
+        """Read `<name>.failed` as xpm or experimaestro wrote it; unreadable means failed."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls(message="unreadable failure record")
+        if isinstance(data, int) and not isinstance(data, bool):
+            return cls(code=data, message=f"exit code {data}")
+        if not isinstance(data, dict):
+            return cls(message="unreadable failure record")
+        reason = data.get("failure_status") or data.get("reason") or "failed"
+        code = data.get("code")
+        signal = data.get("signal")
+        exc = data.get("exception")
+        when = data.get("time")
+        return cls(
+            reason=str(reason).lower(),
+            code=code if isinstance(code, int) else None,
+            message=str(data.get("message") or ""),
+            signal=signal if isinstance(signal, int) else None,
+            exception=(
+                (str(exc.get("type", "")), str(exc.get("message", "")))
+                if isinstance(exc, dict)
+                else None
+            ),
+            time=float(when) if isinstance(when, (int, float)) else None,
+        )
+
+    def describe(self) -> str:
+        """Return the reason in words: `failed (exit code 1): ValueError: boom`."""
+        detail = []
+        if self.signal is not None:
+            detail.append(f"signal {self.signal}")
+        elif self.code is not None:
+            detail.append(f"exit code {self.code}")
+        text = self.reason + (f" ({', '.join(detail)})" if detail else "")
+        return f"{text}: {self.message}" if self.message else text
+
+
+@final
+@dataclass(frozen=True)
+class Progress:
+    """The last progress a running task reported with `progress()`."""
+
+    fraction: float
+    desc: str | None = None
+    time: float | None = None
+
+
+@final
+@dataclass(frozen=True)
+class JobRecord:
+    """One job folder, read: its identity, state and what its files say.
+
+    Attributes:
+        type_id: The task's type id (lower-cased module.qualname or `__xpmid__`).
+        identifier: The 64-hex identifier.
+        paths: Every path of the folder.
+        state: Done, failed, running, waiting or unscheduled.
+        failure: The failure record, for failed jobs.
+        process: The `<name>.pid` record, if any.
+        started: When the task began (Unix seconds), if it did.
+        ended: When it ended, for finished jobs.
+        progress: The last reported progress, if any.
+    """
+
+    type_id: str
+    identifier: str
+    paths: JobPaths
+    state: JobState
+    failure: Failure | None = None
+    process: Mapping[str, Any] | None = None
+    started: float | None = None
+    ended: float | None = None
+    progress: Progress | None = None
+
+    @property
+    def job_id(self) -> str:
+        """`<type id>/<identifier>`: how the CLI and the monitor name the job."""
+        return f"{self.type_id}/{self.identifier}"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def process_alive(record: Mapping[str, Any], paths: JobPaths) -> bool | None:
+    """Whether the process of a pid record still runs; None when this machine can't tell.
+
+    Local records are checked by pid and start time, and by the job lock (a job of
+    another host on a shared file system holds it too); other records (SLURM) are left to
+    their launcher.
+    """
+    if record.get("type") == "local":
+        try:
+            identity = ProcessIdentity.from_json(record)
+        except ValueError:
+            return is_job_locked(paths.lock)
+        running = identity.is_running()
+        return running if running is not None else is_job_locked(paths.lock)
+    return None
+
+
+def job_state(paths: JobPaths) -> JobState:
+    """Return the state of the job at `paths` (done, failed, running, waiting, unscheduled)."""
+    return read_job(paths, light=True).state
+
+
+def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
+    """Read the job folder at `paths`; `light` skips what the state does not need."""
+    type_id = paths.folder.parent.name
+    identifier = paths.folder.name
+    if paths.done.is_file():
+        if light:
+            return JobRecord(type_id, identifier, paths, JobState.DONE)
+        return JobRecord(
+            type_id,
+            identifier,
+            paths,
+            JobState.DONE,
+            started=_started(paths),
+            ended=_mtime(paths.done),
+        )
+    try:
+        failed_text = paths.failed.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        failed_text = None
+    if failed_text is not None:
+        failure = Failure.from_text(failed_text)
+        return JobRecord(
+            type_id,
+            identifier,
+            paths,
+            JobState.FAILED,
+            failure=failure,
+            started=None if light else _started(paths),
+            ended=failure.time if failure.time is not None else _mtime(paths.failed),
+        )
+    record = _read_json(paths.pid)
+    if isinstance(record, dict):
+        alive = process_alive(record, paths)
+        if alive is None or alive:
+            state = JobState.WAITING if record.get("state") == "queued" else JobState.RUNNING
+            if light:
+                return JobRecord(type_id, identifier, paths, state, process=record)
+            return JobRecord(
+                type_id,
+                identifier,
+                paths,
+                state,
+                process=record,
+                started=_started(paths),
+                progress=_progress(paths),
+            )
+    return JobRecord(type_id, identifier, paths, JobState.UNSCHEDULED)
+
+
+def _started(paths: JobPaths) -> float | None:
+    data = _read_json(paths.started)
+    if isinstance(data, dict) and isinstance(data.get("time"), (int, float)):
+        return float(data["time"])
+    return None
+
+
+def _progress(paths: JobPaths) -> Progress | None:
+    data = _read_json(paths.progress)
+    if isinstance(data, dict) and isinstance(data.get("fraction"), (int, float)):
+        desc = data.get("desc")
+        when = data.get("time")
+        return Progress(
+            float(data["fraction"]),
+            desc if isinstance(desc, str) else None,
+            float(when) if isinstance(when, (int, float)) else None,
+        )
+    return None
+
+
+def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterator[JobRecord]:
+    """Yield every job folder of the workspace, sorted by type id then identifier."""
+    root = Path(workdir) / "jobs"
+    try:
+        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
+    except OSError:
+        return
+    for type_id in types:
+        try:
+            identifiers = sorted(e.name for e in os.scandir(root / type_id) if e.is_dir())
+        except OSError:
+            continue
+        for identifier in identifiers:
+            yield read_job(JobPaths.of(Path(workdir), type_id, identifier), light=light)
+
+
+@final
+@dataclass(frozen=True)
+class SubmittedJob:
+    """One line of a run's `jobs.jsonl`: a job this run submitted, with its tags."""
+
+    job_id: str
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    submitted: float | None = None
+
+
+@final
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of an experiment: `experiments/<name>/<run id>/`.
+
+    Attributes:
+        experiment: The experiment's name.
+        run: The run id (`YYYYMMDD_HHMMSS`).
+        folder: The run folder.
+        status: `running`, `done`, `failed` or `interrupted` (running runs whose process
+            is gone read as `interrupted`).
+        started: Start time (Unix seconds).
+        ended: End time, once ended.
+        host: The machine of the experiment process.
+        pid: Its process id.
+        jobs: States of the run's jobs when the run last wrote them, by job id.
+    """
+
+    experiment: str
+    run: str
+    folder: Path
+    status: str
+    started: float | None = None
+    ended: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    jobs: Mapping[str, str] = field(default_factory=dict)
+
+    def submitted(self) -> list[SubmittedJob]:
+        """Return the jobs of this run, in submission order (from `jobs.jsonl`)."""
+        return read_submitted(self.folder / "jobs.jsonl")
+
+
+def read_submitted(path: Path) -> list[SubmittedJob]:
+    """Read a `jobs.jsonl`; a torn last line (a run that was killed) is skipped."""
+    jobs: list[SubmittedJob] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return jobs
+    for line in lines:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("job"), str):
+            when = data.get("submitted")
+            jobs.append(
+                SubmittedJob(
+                    data["job"],
+                    dict(data.get("tags") or {}),
+                    tuple(data.get("depends_on") or ()),
+                    float(when) if isinstance(when, (int, float)) else None,
+                )
+            )
+    return jobs
+
+
+def read_run(folder: Path) -> RunRecord | None:
+    """Read one run folder; None when it has no readable `status.json`."""
+    data = _read_json(folder / "status.json")
+    if not isinstance(data, dict):
+        return None
+    status = str(data.get("status", "running"))
+    pid = data.get("pid") if isinstance(data.get("pid"), int) else None
+    host = data.get("host") if isinstance(data.get("host"), str) else None
+    if status == "running" and pid is not None and host == os.uname().nodename:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            status = "interrupted"
+        except PermissionError:
+            pass
+    jobs = data.get("jobs")
+    return RunRecord(
+        experiment=str(data.get("experiment", folder.parent.name)),
+        run=str(data.get("run", folder.name)),
+        folder=folder,
+        status=status,
+        started=data.get("started"),
+        ended=data.get("ended"),
+        host=host,
+        pid=pid,
+        jobs=dict(jobs) if isinstance(jobs, dict) else {},
+    )
+
+
+def list_runs(workdir: str | os.PathLike[str], experiment: str) -> list[RunRecord]:
+    """Return the runs of `experiment`, oldest first."""
+    root = Path(workdir) / "experiments" / experiment
+    try:
+        names = sorted(
+            e.name
+            for e in os.scandir(root)
+            if e.is_dir(follow_symlinks=False) and e.name[0].isdigit()
+        )
+    except OSError:
+        return []
+    runs = [read_run(root / name) for name in names]
+    return [r for r in runs if r is not None]
+
+
+def list_experiments(workdir: str | os.PathLike[str]) -> list[str]:
+    """Return the names of the workspace's experiments, sorted."""
+    try:
+        return sorted(e.name for e in os.scandir(Path(workdir) / "experiments") if e.is_dir())
+    except OSError:
+        return []
