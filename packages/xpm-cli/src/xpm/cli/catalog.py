@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from .errors import AmbiguousJobError, UnknownExperimentError, UnknownJobError
 
 if TYPE_CHECKING:
-    from xpm.scheduler import JobRecord
+    from xpm.scheduler import JobRecord, JobState
+    from xpm.scheduler.records import JobEntry
 
     from .filters import JobFilter
 
+_NO_TAGS: Final[Mapping[str, Any]] = MappingProxyType({})
 
-@dataclass(frozen=True)
-class Submission:
+
+class Submission(NamedTuple):
     """What the experiments say about one job: its tags, experiments and dependencies.
 
     Attributes:
@@ -32,42 +34,133 @@ class Submission:
         depends_on: the jobs it depends on, by name.
     """
 
-    tags: Mapping[str, Any] = field(default_factory=dict)
+    tags: Mapping[str, Any] = _NO_TAGS
     experiments: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ListedJob:
-    """A job folder, read, with what the experiments say about it."""
+class Submissions:
+    """What the experiments say about each job, read from `jobs.jsonl` when first needed.
 
-    record: JobRecord
-    submission: Submission
+    Listing jobs without tags or experiments never reads the runs.
+    """
+
+    def __init__(self, workdir: Path, experiment: str | None = None) -> None:
+        self.workdir = workdir
+        self.experiment = experiment
+        self._by_job: dict[str, Submission] | None = None
+
+    def by_job(self) -> dict[str, Submission]:
+        """Return the submissions by job name (read once).
+
+        Raises:
+            UnknownExperimentError: the experiment is not one of the workspace's.
+        """
+        if self._by_job is None:
+            self._by_job = read_submissions(self.workdir, self.experiment)
+        return self._by_job
+
+    def get(self, name: str) -> Submission:
+        """Return what the experiments say about the job `name` (nothing if none did)."""
+        return self.by_job().get(name, _NOTHING)
+
+
+class ListedJob:
+    """A job of a listing: its name and state, with tags and the full record on demand."""
+
+    __slots__ = ("_record", "entry", "submissions")
+
+    def __init__(
+        self, entry: JobEntry, submissions: Submissions, record: JobRecord | None = None
+    ) -> None:
+        self.entry = entry
+        self.submissions = submissions
+        self._record = record
 
     @property
     def name(self) -> str:
         """`<type id>/<identifier>`."""
-        return self.record.job_id
+        return self.entry.job_id
 
-    def attributes(self) -> dict[str, object]:
-        """Return the `@attributes` a filter can test.
+    @property
+    def state(self) -> JobState:
+        """Done, failed, running, waiting or unscheduled."""
+        return self.entry.state
+
+    @property
+    def folder(self) -> str:
+        """The job folder."""
+        return self.entry.folder
+
+    @property
+    def record(self) -> JobRecord:
+        """The whole record of the job folder (failure, process, times), read once."""
+        if self._record is None:
+            self._record = self.entry.read()
+        return self._record
+
+    @property
+    def submission(self) -> Submission:
+        """What the experiments say about the job: tags, experiments, dependencies."""
+        return self.submissions.get(self.name)
+
+    def attributes(self) -> Mapping[str, object]:
+        """Return the `@attributes` a filter can test, each read only when tested.
 
         `@state`, `@type` (type id), `@id` (identifier), `@job` (`<type id>/<identifier>`),
         `@experiment` (the last experiment that submitted the job), `@reason` (why a
-        failed job failed).
+        failed job failed: failed, memory, timeout, cancelled, dependency).
         """
-        record = self.record
-        attributes: dict[str, object] = {
-            "state": record.state.value,
-            "type": record.type_id,
-            "id": record.identifier,
-            "job": record.job_id,
-        }
-        if self.submission.experiments:
-            attributes["experiment"] = self.submission.experiments[-1]
-        if record.failure is not None:
-            attributes["reason"] = record.failure.reason
-        return attributes
+        return _Attributes(self)
+
+    def tags(self) -> Mapping[str, object]:
+        """Return the job's tags, read only when a filter tests one."""
+        return _Tags(self)
+
+
+class _Attributes(Mapping[str, object]):
+    _KEYS: Final = ("state", "type", "id", "job", "experiment", "reason")
+
+    def __init__(self, job: ListedJob) -> None:
+        self.job = job
+
+    def __getitem__(self, key: str) -> object:
+        entry = self.job.entry
+        if key == "state":
+            return entry.state.value
+        if key == "type":
+            return entry.type_id
+        if key == "id":
+            return entry.identifier
+        if key == "job":
+            return entry.job_id
+        if key == "experiment" and self.job.submission.experiments:
+            return self.job.submission.experiments[-1]
+        if key == "reason" and entry.state.value == "failed":
+            failure = self.job.record.failure
+            if failure is not None:
+                return failure.reason
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._KEYS if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Tags(Mapping[str, object]):
+    def __init__(self, job: ListedJob) -> None:
+        self.job = job
+
+    def __getitem__(self, key: str) -> object:
+        return self.job.submission.tags[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.job.submission.tags)
+
+    def __len__(self) -> int:
+        return len(self.job.submission.tags)
 
 
 def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, Submission]:
@@ -99,41 +192,35 @@ def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, 
     return found
 
 
+_NOTHING: Final = Submission()
+
+
 def list_jobs(
     workdir: Path,
     *,
     experiment: str | None = None,
     job_filter: JobFilter | None = None,
-    light: bool = True,
 ) -> Iterator[ListedJob]:
     """Yield the jobs of the workspace (or of one experiment) that pass `job_filter`.
 
-    Jobs come sorted by name. With `light`, records hold what the state needs only.
+    Jobs come sorted by name. Tags and records are read only for what the filter tests.
 
     Raises:
         UnknownExperimentError: `experiment` is not an experiment of the workspace.
     """
-    from xpm.scheduler import JobPaths, read_job, scan_jobs
+    from xpm.scheduler.records import scan_states
 
-    submissions = read_submissions(workdir, experiment)
-    records: Iterator[JobRecord]
+    submissions = Submissions(workdir, experiment)
+    entries: Iterator[JobEntry]
     if experiment is None:
-        records = scan_jobs(workdir, light=light)
+        entries = scan_states(workdir)
     else:
-        records = (
-            read_job(JobPaths.of(workdir, *name.split("/", 1)), light=light)
-            for name in sorted(submissions)
-            if _job_folder(workdir, name).is_dir()
-        )
-    empty = Submission()
-    for record in records:
-        job = ListedJob(record, submissions.get(record.job_id, empty))
-        if job_filter is None or job_filter(job.attributes(), job.submission.tags):
+        wanted = submissions.by_job()
+        entries = (entry for entry in scan_states(workdir) if entry.job_id in wanted)
+    for entry in entries:
+        job = ListedJob(entry, submissions)
+        if job_filter is None or job_filter(job.attributes(), job.tags()):
             yield job
-
-
-def _job_folder(workdir: Path, name: str) -> Path:
-    return workdir / "jobs" / name
 
 
 def job_names(workdir: Path) -> list[str]:
@@ -169,6 +256,7 @@ def find_job(workdir: Path, name: str) -> ListedJob:
         AmbiguousJobError: several jobs match; the error lists them.
     """
     from xpm.scheduler import JobPaths, read_job
+    from xpm.scheduler.records import JobEntry
 
     name = name.strip().rstrip("/")
     names = job_names(workdir)
@@ -181,6 +269,7 @@ def find_job(workdir: Path, name: str) -> ListedJob:
     if len(matches) > 1:
         raise AmbiguousJobError(name, matches)
     type_id, identifier = matches[0].split("/", 1)
-    record = read_job(JobPaths.of(workdir, type_id, identifier))
-    submission = read_submissions(workdir).get(record.job_id, Submission())
-    return ListedJob(record, submission)
+    paths = JobPaths.of(workdir, type_id, identifier)
+    record = read_job(paths)
+    entry = JobEntry(type_id, identifier, str(paths.folder), record.state)
+    return ListedJob(entry, Submissions(workdir), record)

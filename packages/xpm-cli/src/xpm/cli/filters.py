@@ -108,7 +108,9 @@ def _parser() -> lark.Lark:
     import lark
 
     grammar = importlib.resources.files(__package__).joinpath("filters.lark")
-    return lark.Lark(grammar.read_text(encoding="utf-8"), parser="lalr")
+    # cache=True keeps the built parser in the temporary folder: it saves most of the
+    # 50 ms that building the tables costs at each `xpm jobs list --filter`.
+    return lark.Lark(grammar.read_text(encoding="utf-8"), parser="lalr", cache=True)
 
 
 def _syntax_error(text: str, error: lark.UnexpectedInput) -> FilterSyntaxError:
@@ -151,12 +153,20 @@ def _number(value: object) -> int | float | None:
         return None
     if isinstance(value, int | float):
         return value
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        text = value.strip()
-        if re.fullmatch(r"[+-]?\d{1,300}", text):
-            return int(text)
-        return float(text)
+    if isinstance(value, str):
+        return _text_number(value)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_number(value: str) -> int | float | None:
+    # Cached: a listing compares the same few state and tag strings thousands of times.
+    text = value.strip()
+    if not _NUMBER.fullmatch(text):
+        return None
+    if re.fullmatch(r"[+-]?\d{1,300}", text):
+        return int(text)
+    return float(text)
 
 
 def _text(value: object) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -79,8 +80,8 @@ def list_command(
         found = found[:count]
     lines = []
     for job in found:
-        shown = str(job.record.paths.folder) if fullpath else job.name
-        line = f"{job.record.state.value:<11} {shown}"
+        shown = job.folder if fullpath else job.name
+        line = f"{job.state.value:<11} {shown}"
         if show_tags:
             tags = format_tags(job.submission.tags)
             line = f"{line} {tags}" if tags else line
@@ -94,7 +95,7 @@ def list_command(
 
 def _changed(job: ListedJob) -> float:
     try:
-        return job.record.paths.folder.stat().st_mtime
+        return os.stat(job.folder).st_mtime
     except OSError:
         return 0.0
 

@@ -57,7 +57,7 @@ def kill_command(
     selected = [
         job
         for job in _matching(workdir, workspace_id, expression, experiment)
-        if job.record.state.value in ("running", "waiting")
+        if job.state.value in ("running", "waiting")
     ]
     if not selected:
         click.echo("no running or waiting job matches the filter", err=True)
@@ -139,19 +139,19 @@ def clean_command(
     selected = [
         job
         for job in _matching(workdir, workspace_id, expression, experiment)
-        if job.record.state.finished
+        if job.state.finished
     ]
     if not selected:
         click.echo("no finished job matches the filter", err=True)
         return
     removed = 0
     for job in selected:
-        folder = job.record.paths.folder
+        folder = job.folder
         if not perform:
-            click.echo(f"would delete {job.name} ({job.record.state.value}): {folder}")
+            click.echo(f"would delete {job.name} ({job.state.value}): {folder}")
             continue
         # The state is read again at the last moment: a job restarted in between is kept.
-        if not read_job(job.record.paths, light=True).state.finished or _is_locked(job):
+        if not read_job(job.entry.paths(), light=True).state.finished or _is_locked(job):
             click.echo(f"kept {job.name}: it is running again", err=True)
             continue
         shutil.rmtree(folder)
@@ -166,5 +166,5 @@ def clean_command(
 def _is_locked(job: ListedJob) -> bool:
     from xpm.scheduler.locks import is_job_locked
 
-    lock = job.record.paths.lock
+    lock = job.entry.paths().lock
     return os.path.exists(lock) and is_job_locked(lock)
