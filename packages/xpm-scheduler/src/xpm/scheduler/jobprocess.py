@@ -80,7 +80,19 @@ def _load_main_script(script: str) -> None:
         pass
     finally:
         os.environ.pop("XPM_LOADING_MAIN", None)
+    _claim_classes(vars(module).values())
     sys.modules["__main__"] = module
+
+
+def _claim_classes(values: Any) -> None:
+    """Give the script's classes the module name they had in the experiment: `__main__`.
+
+    Type ids (and so identifiers) contain the module name.
+    """
+    for value in values:
+        if isinstance(value, type) and value.__module__ == "__mp_main__":
+            value.__module__ = "__main__"
+            _claim_classes(vars(value).values())
 
 
 def stop_if_loading_main() -> None:
