@@ -142,6 +142,16 @@ class _Attributes(Mapping[str, object]):
                 return failure.reason
         raise KeyError(key)
 
+    def get(self, key: str, default: object = None) -> object:
+        # Filters call get() once per job and test: skip Mapping's generic version.
+        entry = self.job.entry
+        if key == "state":
+            return entry.state.value
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
     def __iter__(self) -> Iterator[str]:
         return (key for key in self._KEYS if key in self)
 
@@ -155,6 +165,9 @@ class _Tags(Mapping[str, object]):
 
     def __getitem__(self, key: str) -> object:
         return self.job.submission.tags[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.job.submission.tags.get(key, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.job.submission.tags)

@@ -147,6 +147,8 @@ class _Compiled:
 
 
 def _number(value: object) -> int | float | None:
+    if type(value) is str:  # the common case first: states and most tags are strings
+        return _text_number(value)
     if isinstance(value, enum.Enum):
         return _number(value.value)
     if isinstance(value, bool):
@@ -178,6 +180,8 @@ def _text(value: object) -> str:
 
 
 def _equal(actual: object, literal: str | int | float) -> bool:
+    if type(actual) is str and actual == literal:
+        return True
     left, right = _number(actual), _number(literal)
     if left is not None and right is not None:
         return left == right
