@@ -56,6 +56,8 @@ def run_experiment(
 
     experiment_file = load_experiment_file(file)
     workspace = workspace_of(workdir, workspace_id)
+    # The workspace's variables are set first: the experiment's code may read them.
+    os.environ.update(workspace.environment)
     add_import_paths(experiment_file)
     try:
         module, where = import_code(experiment_file)
@@ -70,7 +72,6 @@ def run_experiment(
     if show:
         click.echo(render_yaml(cfg), nl=False)
         return
-    os.environ.update(workspace.environment)
     with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
         try:
             run(ExperimentHelper(xp, experiment_file), cfg)
