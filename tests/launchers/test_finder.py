@@ -95,17 +95,6 @@ def test_find_launcher_builds_the_real_local_launcher(config_dir: Path) -> None:
     assert launcher.max_running == 3
 
 
-@pytest.mark.skipif(
-    hasattr(xpm.launchers, "SlurmLauncher"), reason="xpm.launchers.SlurmLauncher exists"
-)
-def test_missing_launcher_class_is_a_clear_error(config_dir: Path) -> None:
-    """If the chosen launcher's class is absent, the error names it and what to install."""
-    write(config_dir, "launchers.yaml", CLUSTER)
-    with pytest.raises(NoLauncherError, match=r"xpm\.launchers\.SlurmLauncher") as info:
-        find_launcher("cuda()")
-    assert "Install matching versions" in str(info.value)
-
-
 def test_config_dir_defaults_to_dot_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """XPM_CONFIG_DIR wins; without it the folder is ~/.config/xpm."""
     monkeypatch.setenv("XPM_CONFIG_DIR", "~/elsewhere")

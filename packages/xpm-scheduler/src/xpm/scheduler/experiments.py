@@ -541,6 +541,11 @@ class Experiment:
             threading.Timer(_LOCK_RETRY, self._follow, args=(job, 40)).start()
             return []
         self._release_tokens(job)
+        failed = next((d for d in job.dependencies if d.state is JobState.FAILED), None)
+        if failed is not None:
+            # A batch system dropped the job because a dependency failed.
+            failure = Failure("dependency", message=f"{failed.job_id} failed")
+            return self._fail(job, failure, write=True)
         failure = Failure(
             ending.reason,
             code=ending.code,
