@@ -23,6 +23,15 @@ SCRIPT = textwrap.dedent(
     with experiment(ws, "proc") as xp:
         if what == "sleep":
             Sleeper.C(seconds=3, log=log).submit()
+        elif what == "crashy":
+            Step.C(x=0, log=log).submit()
+            slow = Step.C(x=1, log=log, sleep=3).submit()
+            Step.C(x=2, prev=slow, log=log).submit()
+        elif what.startswith("token"):
+            gpu = xp.token("gpu", 1)
+            base = 10 * int(what[5:])
+            for x in range(base, base + 3):
+                gpu(1, Step.C(x=x, log=log, sleep=0.3)).submit()
         else:
             for x in range(4):
                 Step.C(x=x, log=log, sleep=0.3).submit()
@@ -148,3 +157,30 @@ def test_task_module_next_to_the_script_is_found_by_jobs(tmp_path: Path) -> None
     )
     assert proc.returncode == 0, proc.stderr
     assert (Path(proc.stdout.strip()) / "text.txt").read_text() == "found"
+
+
+def test_experiment_killed_mid_run_loses_nothing_on_rerun(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    first = _start(tmp_path, "crashy")
+    _wait_for(lambda: {(r["x"], r["event"]) for r in runs(log)} >= {(0, "end"), (1, "start")})
+    first.kill()
+    first.communicate(timeout=20)
+    second = _start(tmp_path, "crashy")
+    _out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert "re-attached to running job" in err
+    starts = [r["x"] for r in runs(log) if r["event"] == "start"]
+    assert sorted(starts) == [0, 1, 2]
+
+
+def test_tokens_hold_across_experiment_processes(tmp_path: Path) -> None:
+    procs = [_start(tmp_path, "token0"), _start(tmp_path, "token1")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    events = sorted(runs(tmp_path / "log"), key=lambda r: r["time"])
+    assert len(events) == 12
+    running = 0
+    for event in events:
+        running += 1 if event["event"] == "start" else -1
+        assert running <= 1, events
