@@ -34,3 +34,16 @@ def test_core_loads_no_third_party_module() -> None:
 @pytest.mark.parametrize("heavy", ["json", "inspect", "dataclasses", "difflib", "ast"])
 def test_core_import_skips_modules_it_needs_only_on_demand(heavy: str) -> None:
     assert heavy not in _modules_after("import xpm.core")
+
+
+def test_job_process_loads_no_experiment_machinery() -> None:
+    """A job process starts fast: the runner does not load the scheduler's engine."""
+    loaded = _modules_after("import xpm.scheduler.run")
+    heavy = {
+        "subprocess",
+        "socket",
+        "filelock",
+        "xpm.scheduler.experiments",
+        "xpm.scheduler.tokens",
+    }
+    assert heavy.isdisjoint(loaded)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sys
 import time
 import traceback
@@ -127,10 +126,8 @@ def run_job(folder: Path) -> int:
     os.chdir(folder)
     record = _read_record(pid)
     if record is None or record.get("type") == "local":
-        from .process import ProcessIdentity
-
-        _write_atomic(pid, json.dumps(ProcessIdentity.current().to_json()))
-    host = socket.gethostname()
+        _write_atomic(pid, json.dumps(_own_record()))
+    host = os.uname().nodename
     _write_atomic(folder / f"{name}.started", json.dumps({"time": time.time(), "host": host}))
     signal.signal(signal.SIGTERM, _on_sigterm)
     code = 0
@@ -171,6 +168,20 @@ def run_job(folder: Path) -> int:
         pid.unlink(missing_ok=True)
     os.close(fd)
     return code
+
+
+def _own_record() -> dict[str, Any]:
+    """This process's pid record, as `ProcessIdentity.to_json` writes it (without importing
+    `process`, which a job does not otherwise need)."""
+    with open("/proc/self/stat", "rb") as file:
+        stat = file.read()
+    start_time = int(stat[stat.rindex(b")") + 2 :].split()[19])
+    return {
+        "type": "local",
+        "pid": os.getpid(),
+        "start_time": start_time,
+        "host": os.uname().nodename,
+    }
 
 
 def _read_record(path: Path) -> dict[str, Any] | None:
