@@ -87,6 +87,19 @@ def job_paths(workdir: Path, job_id: str) -> JobPaths:
     return paths
 
 
+def relative_parts(relative: str) -> list[str]:
+    """Return the parts of a file name relative to a job folder (`metrics.json`, `out/m.json`).
+
+    Raises:
+        AccessDenied: `relative` is absolute, empty, deeper than 4 parts, or has a part
+            that is `..`, hidden or holds unusual characters.
+    """
+    parts = relative.split("/")
+    if len(parts) > 4 or not all(_RESULT_PART.fullmatch(p) and ".." not in p for p in parts):
+        raise AccessDenied(f"not a file name of a job folder: {relative!r}")
+    return parts
+
+
 def job_file(workdir: Path, paths: JobPaths, relative: str) -> Path:
     """Return the file `relative` (e.g. `metrics.json`) of a job folder, checked.
 
@@ -94,9 +107,6 @@ def job_file(workdir: Path, paths: JobPaths, relative: str) -> Path:
         AccessDenied: `relative` is absolute, has an unusual or `..` part, or resolves
             (through symlinks) outside the job folder or the workspace.
     """
-    parts = relative.split("/")
-    if len(parts) > 4 or not all(_RESULT_PART.fullmatch(p) and ".." not in p for p in parts):
-        raise AccessDenied(f"not a file name of a job folder: {relative!r}")
-    path = paths.folder.joinpath(*parts)
+    path = paths.folder.joinpath(*relative_parts(relative))
     inside(workdir, path)
     return inside(paths.folder, path)

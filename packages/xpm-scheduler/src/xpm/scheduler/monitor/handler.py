@@ -28,6 +28,7 @@ from .access import (
     is_name_valid,
     is_token_valid,
     job_paths,
+    relative_parts,
 )
 from .feed import ChangeFeed
 from .kill import KillRefused, kill_job
@@ -160,6 +161,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
     def _results(self, query: Mapping[str, str], cookie: Mapping[str, str]) -> None:
         ctx = self.context
         name = query.get("file", "metrics.json")
+        relative_parts(name)
         experiment, run = query.get("experiment", ""), query.get("run", "")
         if experiment or run:
             submitted = (
@@ -176,10 +178,9 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         values: dict[str, dict[str, float]] = {}
         for job_id in job_ids:
             try:
-                paths = job_paths(ctx.workdir, job_id)
+                numbers = read_result(ctx.workdir, job_paths(ctx.workdir, job_id), name)
             except AccessDenied:
-                continue
-            numbers = read_result(ctx.workdir, paths, name)
+                continue  # a missing folder, or a result symlinked out of the workspace
             if numbers:
                 values[job_id] = numbers
         self._send_json({"file": name, "values": values}, 200, cookie)

@@ -186,7 +186,7 @@ function columns() {
     { key: "state", label: "State", width: 96 },
     { key: "task", label: "Task", width: 150 },
     ...S.tagKeys.map((k) => ({ key: `tag:${k}`, label: k, width: 90, tag: k })),
-    { key: "progress", label: "Progress", width: 120 },
+    { key: "progress", label: "Progress", width: 130 },
     { key: "started", label: "Start", width: 90 },
     { key: "ended", label: "End", width: 90 },
     { key: "duration", label: "Duration", width: 80 },
