@@ -118,3 +118,12 @@ def sleeping_job(workspace: Path) -> Iterator[SleepingJob]:
     finally:
         handle.send_signal(signal.SIGKILL)
         handle.wait(10)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MonitorServer]:
+    """One monitor for a module's tests that only read (403s, traversal attempts)."""
+    root = tmp_path_factory.mktemp("shared") / "workspace"
+    write_sample_workspace(root, jobs=40)
+    with MonitorServer(root, token=TOKEN, interval=0.1) as monitor:
+        yield monitor

@@ -42,9 +42,9 @@ def _first_job(server: MonitorServer) -> str:
 )
 @pytest.mark.parametrize("token", [None, "wrong", ""])
 def test_every_endpoint_answers_403_without_the_token(
-    server: MonitorServer, method: str, path: str, token: str | None
+    shared_server: MonitorServer, method: str, path: str, token: str | None
 ) -> None:
-    answer = request(server, path, method=method, token=token)
+    answer = request(shared_server, path, method=method, token=token)
     assert answer.status == 403
     assert b"forbidden" in answer.body
     assert "Set-Cookie" not in answer.headers
@@ -151,8 +151,8 @@ def test_results_read_a_chosen_file(server: MonitorServer) -> None:
         "//etc/passwd",
     ],
 )
-def test_path_traversal_reads_nothing(server: MonitorServer, path: str) -> None:
-    answer = request(server, path)
+def test_path_traversal_reads_nothing(shared_server: MonitorServer, path: str) -> None:
+    answer = request(shared_server, path)
     assert answer.status == 404
     assert b"root:" not in answer.body
 
@@ -277,13 +277,14 @@ def test_one_hundred_concurrent_clients_are_served(
 
 
 def test_stop_closes_the_port_and_joins_every_thread(workspace: Path) -> None:
+    before = set(threading.enumerate())
     server = MonitorServer(workspace, token=TOKEN)
     server.start()
     port = server.port
     events = _open_events(server)
     server.stop()
     events.close()
-    assert not [t for t in threading.enumerate() if t.name.startswith("xpm-monitor")]
+    assert set(threading.enumerate()) <= before
     with pytest.raises(OSError):
         http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
     with pytest.raises(RuntimeError):
