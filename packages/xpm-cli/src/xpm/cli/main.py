@@ -12,12 +12,16 @@ from collections.abc import Sequence
 import click
 
 from .errors import run_command
+from .monitor_command import monitor
 
 
 @click.group(name="xpm", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xpm-cli", prog_name="xpm")
 def xpm() -> None:
     """Run experiments and manage their jobs."""
+
+
+xpm.add_command(monitor)
 
 
 def main(args: Sequence[str] | None = None) -> None:
