@@ -22,7 +22,9 @@ def test_plain_names_are_valid(name: str) -> None:
     assert is_name_valid(name)
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "/etc", ".hidden", "a..b", "a b", "é", "\0"])
+@pytest.mark.parametrize(
+    "name", ["", ".", "..", "a/b", "/etc", ".hidden", "a..b", "a b", "é", "\0"]
+)
 def test_names_that_could_escape_or_surprise_are_refused(name: str) -> None:
     assert not is_name_valid(name)
 

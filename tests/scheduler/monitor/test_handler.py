@@ -236,9 +236,7 @@ def _open_events(server: MonitorServer) -> socket.socket:
     return conn
 
 
-def test_events_deliver_a_change_within_one_second(
-    server: MonitorServer, workspace: Path
-) -> None:
+def test_events_deliver_a_change_within_one_second(server: MonitorServer, workspace: Path) -> None:
     state = request(server, "/api/state").json()
     running = next(j for j in state["jobs"] if j["state"] == "running")
     folder = workspace / "jobs" / running["id"]
@@ -253,9 +251,7 @@ def test_events_deliver_a_change_within_one_second(
     assert elapsed < 1.0
 
 
-def test_one_hundred_concurrent_clients_are_served(
-    server: MonitorServer, workspace: Path
-) -> None:
+def test_one_hundred_concurrent_clients_are_served(server: MonitorServer, workspace: Path) -> None:
     """100 pages hold their event stream and load the state at once; each sees a change."""
     barrier = threading.Barrier(101, timeout=30)
 

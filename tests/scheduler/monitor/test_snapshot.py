@@ -67,7 +67,10 @@ def test_new_runs_and_submitted_jobs_are_reported(workspace: Path) -> None:
     (run / "jobs.jsonl").write_text('{"job": "demo.new/abc", "tags": {"x": 1}}\n')
     change = snapshot.rescan()
     assert change is not None and change.experiments is not None
-    assert [r["run"] for r in change.experiments[0]["runs"]] == ["20261123_101500", "20261124_090000"]
+    assert [r["run"] for r in change.experiments[0]["runs"]] == [
+        "20261123_101500",
+        "20261124_090000",
+    ]
     assert change.runs == [("sweep", "20261124_090000")]
     assert snapshot.submitted("sweep", "20261124_090000") == [
         {"job": "demo.new/abc", "tags": {"x": 1}, "depends_on": [], "submitted": None}

@@ -45,8 +45,8 @@ _SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self';"
-        " connect-src 'self'; frame-ancestors 'none'"
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+        " script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
     ),
 }
 _HEARTBEAT = 10.0
@@ -55,7 +55,9 @@ _HEARTBEAT = 10.0
 def load_static() -> dict[str, tuple[bytes, str]]:
     """Read the page's files shipped in the package, by URL path."""
     folder = resources.files(__package__ or "xpm.scheduler.monitor").joinpath("static")
-    return {url: (folder.joinpath(name).read_bytes(), kind) for url, (name, kind) in _STATIC.items()}
+    return {
+        url: (folder.joinpath(name).read_bytes(), kind) for url, (name, kind) in _STATIC.items()
+    }
 
 
 @dataclass
@@ -81,7 +83,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         """The monitor this request belongs to."""
         return cast(MonitorContext, getattr(self.server, "context"))  # noqa: B009
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the monitor prints its URL and nothing per request."""
 
     def do_GET(self) -> None:
@@ -98,7 +100,9 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         ctx = self.context
         name = cookie_name(ctx.port)
         by_query = is_token_valid(query.get("token"), ctx.token)
-        if not by_query and not is_token_valid(cookie_token(self.headers["Cookie"], name), ctx.token):
+        if not by_query and not is_token_valid(
+            cookie_token(self.headers["Cookie"], name), ctx.token
+        ):
             self._send_json({"error": "forbidden: open the URL with ?token= printed by xpm"}, 403)
             return
         cookie = {}
@@ -225,9 +229,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
             ctx.feed.unsubscribe(sub)
             self.close_connection = True
 
-    def _send_json(
-        self, data: Any, status: int, headers: Mapping[str, str] | None = None
-    ) -> None:
+    def _send_json(self, data: Any, status: int, headers: Mapping[str, str] | None = None) -> None:
         self._send(json.dumps(data).encode(), "application/json", status, headers)
 
     def _send(

@@ -53,4 +53,3 @@ def kill_job(paths: JobPaths) -> dict[str, Any]:
     if not sent:
         raise KillRefused("the process has already ended")
     return {"sent": True, "how": "SIGTERM"}
-

@@ -162,7 +162,9 @@ def _write_job(
         os.utime(done, (ended, ended))
     else:
         cancelled = state == "cancelled"
-        reason = "dependency" if cancelled else rng.choice(["failed", "failed", "memory", "timeout"])
+        reason = (
+            "dependency" if cancelled else rng.choice(["failed", "failed", "memory", "timeout"])
+        )
         message = {
             "failed": "RuntimeError: loss is NaN",
             "memory": "killed by SIGKILL (out of memory)",

@@ -143,5 +143,3 @@ class MonitorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-

@@ -188,7 +188,10 @@ class WorkspaceSnapshot:
                     entry is not None
                     and entry.mtime_ns == mtime_ns
                     and mtime_ns < recent_ns
-                    and (entry.process is None or self._is_alive(entry.process, job_entry.path, type_entry.name))
+                    and (
+                        entry.process is None
+                        or self._is_alive(entry.process, job_entry.path, type_entry.name)
+                    )
                 ):
                     continue
                 paths = JobPaths(Path(job_entry.path), JobPaths.name_of(type_entry.name))
@@ -288,9 +291,6 @@ class WorkspaceSnapshot:
 def _dirs(folder: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as it:
-            return sorted(
-                (e for e in it if e.is_dir(follow_symlinks=False)), key=lambda e: e.name
-            )
+            return sorted((e for e in it if e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
     except OSError:
         return []
-

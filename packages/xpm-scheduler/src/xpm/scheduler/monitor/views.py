@@ -63,10 +63,9 @@ def log_chunk(workdir: Path, paths: JobPaths, stream: str, offset: int) -> dict[
     try:
         with open(real, "rb") as f:
             size = os.fstat(f.fileno()).st_size
-            if offset < 0:
-                start = max(0, size - LOG_TAIL)
-            else:
-                start = offset if offset <= size else 0
+            # A negative offset asks for the tail; an offset past the end means the log
+            # was rewritten, so read it again from the start.
+            start = max(0, size - LOG_TAIL) if offset < 0 else offset if offset <= size else 0
             f.seek(start)
             data = f.read(LOG_CHUNK)
     except OSError:
