@@ -1,5 +1,6 @@
 """xpm.core: typed experiment configurations and their content-hash identifiers."""
 
+from .cache import cache, cache_folder
 from .config import Config, InstanceConfig, Parameter, parameters, setmeta
 from .errors import (
     ConfigError,
@@ -13,6 +14,7 @@ from .errors import (
 from .execution import execute_task
 from .hooks import SubmitHook, submit_hooks
 from .identifier import Identifier
+from .jobcontext import JobContext, current_job, enter_job, progress
 from .params import (
     MISSING,
     Constant,
@@ -23,7 +25,7 @@ from .params import (
     field,
     pathgenerator,
 )
-from .registry import Submitter, current_submitter, submitting_to
+from .registry import Submitter, current_submitter, current_workspace, submitting_to
 from .serialization import dumps, from_dict, loads, to_dict
 from .serialized import PathBasedSerializedConfig, SerializedConfig
 from .tags import TagConflictWarning, tag, tagspath
@@ -36,6 +38,7 @@ __all__ = [
     "Constant",
     "Identifier",
     "InstanceConfig",
+    "JobContext",
     "LightweightTask",
     "Meta",
     "NoExperimentError",
@@ -54,14 +57,20 @@ __all__ = [
     "UnsetParameterError",
     "ValidationError",
     "XpmError",
+    "cache",
+    "cache_folder",
+    "current_job",
     "current_submitter",
+    "current_workspace",
     "dumps",
+    "enter_job",
     "execute_task",
     "field",
     "from_dict",
     "loads",
     "parameters",
     "pathgenerator",
+    "progress",
     "setmeta",
     "submit_hooks",
     "submitting_to",

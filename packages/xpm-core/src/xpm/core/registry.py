@@ -55,3 +55,12 @@ def current_submitter() -> Submitter:
             "`xpm run-experiment FILE.yaml`"
         )
     return _STACK[-1]
+
+
+def current_workspace() -> Path | None:
+    """Return the workspace folder of the innermost open experiment, if it has one."""
+    for submitter in reversed(_STACK):
+        workdir = getattr(submitter, "workdir", None)
+        if workdir is not None:
+            return Path(workdir)
+    return None

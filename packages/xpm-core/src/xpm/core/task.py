@@ -13,6 +13,7 @@ from .config import (
     children,
     is_submitted,
     iter_configs,
+    prepare,
     walk_own,
 )
 from .errors import ConfigError, NoExperimentError, ValidationError
@@ -95,7 +96,18 @@ class Task(Config):
 
     @property
     def jobpath(self) -> Path:
-        """The job folder `<workspace>/jobs/<type id>/<identifier>/`."""
+        """The job folder `<workspace>/jobs/<type id>/<identifier>/`.
+
+        Also known inside a job process, for the tasks its configuration uses.
+        """
+        state = self._xpm
+        if state is None or state.job is None:
+            from .jobcontext import current_job
+
+            context = current_job()
+            if context is not None:
+                spec = prepare(type(self))
+                return context.workspace / "jobs" / spec.type_id / self.__identifier__().hex()
         return Path(self.job.path)
 
     def stdout(self) -> Path:

@@ -1,0 +1,110 @@
+"""A submitted task as the experiment follows it: state, folder, dependencies, waiting."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .jobpaths import JobPaths
+from .records import Failure, JobState
+
+if TYPE_CHECKING:
+    from xpm.core import Task
+
+    from .launcher import Launcher
+    from .tokens import CounterToken
+
+
+class Job:
+    """One job of an experiment; `task.job` returns it.
+
+    Attributes:
+        task: The submitted task.
+        type_id: Its type id; `identifier`: its 64-hex identifier.
+        paths: The paths of its folder.
+        launcher: Where it runs.
+        state: Where it stands (`JobState`); changes while the experiment runs.
+        failure: Why it failed, once it has.
+        tags: The tags of its configuration.
+        dependencies: The jobs it waits for.
+        environ: Environment variables for its process (submit hooks add to it).
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        type_id: str,
+        identifier: str,
+        paths: JobPaths,
+        launcher: Launcher,
+        tags: Mapping[str, Any],
+        dependencies: list[Job],
+        tokens: list[tuple[CounterToken, int]],
+    ) -> None:
+        self.task = task
+        self.type_id = type_id
+        self.identifier = identifier
+        self.paths = paths
+        self.launcher = launcher
+        self.tags = dict(tags)
+        self.dependencies = dependencies
+        self.tokens = tokens
+        self.environ: dict[str, str] = {}
+        self.state = JobState.WAITING
+        self.failure: Failure | None = None
+        self.record: Mapping[str, object] | None = None
+        self.held_tokens = False
+        self._ended = threading.Event()
+        self._callbacks: list[Callable[[], Any]] = []
+
+    def __repr__(self) -> str:
+        return f"<Job {self.job_id} {self.state.value}>"
+
+    @property
+    def job_id(self) -> str:
+        """`<type id>/<identifier>`, as the CLI and the monitor name the job."""
+        return f"{self.type_id}/{self.identifier}"
+
+    @property
+    def path(self) -> Path:
+        """The job folder."""
+        return self.paths.folder
+
+    @property
+    def stdout(self) -> Path:
+        """`<name>.out` in the job folder."""
+        return self.paths.stdout
+
+    @property
+    def stderr(self) -> Path:
+        """`<name>.err` in the job folder."""
+        return self.paths.stderr
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job ends (or `timeout` s pass); return whether it succeeded."""
+        self._ended.wait(timeout)
+        return self.state is JobState.DONE
+
+    def on_completed(self, callback: Callable[[], Any]) -> None:
+        """Call `callback()` in the experiment process once the job has succeeded.
+
+        Called at once (in this thread) if it already has.
+        """
+        if self.state is JobState.DONE:
+            callback()
+        else:
+            self._callbacks.append(callback)
+
+    def _finish(self, state: JobState, failure: Failure | None = None) -> list[Callable[[], Any]]:
+        self.state = state
+        self.failure = failure
+        self._ended.set()
+        callbacks, self._callbacks = self._callbacks, []
+        return callbacks if state is JobState.DONE else []
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job has ended, well or not."""
+        return self._ended.is_set()

@@ -1,0 +1,263 @@
+"""Experiments end to end: real job processes, files on disk, re-runs and failures."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from xpm.core import NoExperimentError, ValidationError, tag
+from xpm.scheduler import ExperimentFailed, JobState, experiment, list_runs, read_job
+
+from .xpmtasks import Crash, EnvReader, SetEnv, Step, UsesVocab, Vocabulary, runs
+
+STEP = "tests.scheduler.xpmtasks.step"
+
+
+def test_job_folder_layout_and_run_records(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "layout") as xp:
+        step = Step.C(x=tag(2), log=log)
+        step.submit()
+    ident = step.__identifier__().hex()
+    folder = tmp_path / "ws" / "jobs" / STEP / ident
+    assert step.jobpath == folder
+    assert step.job.state is JobState.DONE
+    names = {p.name for p in folder.iterdir()}
+    assert {"params.json", "step.out", "step.err", "step.done", "step.lock", "out.txt"} <= names
+    assert "step.pid" not in names and "step.failed" not in names
+    assert (folder / "step.done").read_bytes() == b""
+    assert (folder / "out.txt").read_text() == "3"
+    params = json.loads((folder / "params.json").read_text())
+    assert params["job"] == {
+        "type_id": STEP,
+        "identifier": ident,
+        "name": "step",
+        "workspace": str(tmp_path / "ws"),
+    }
+    (run,) = list_runs(tmp_path / "ws", "layout")
+    assert run.status == "done"
+    assert run.jobs == {f"{STEP}/{ident}": "done"}
+    (submitted,) = run.submitted()
+    assert submitted.job_id == f"{STEP}/{ident}" and submitted.tags == {"x": 2}
+    current = tmp_path / "ws" / "experiments" / "layout" / "current"
+    assert current.is_symlink() and os.readlink(current) == run.run
+    assert xp.resultspath == tmp_path / "ws" / "experiments" / "layout" / "results"
+
+
+def test_each_job_runs_once_across_runs_and_within_one(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    for _ in range(2):
+        with experiment(tmp_path / "ws", "once"):
+            first = Step.C(x=1, log=log).submit()
+            again = Step.C(x=1, log=log).submit()
+            Step.C(x=2, prev=first, log=log).submit()
+        assert first.job is again.job
+    starts = [r["x"] for r in runs(log) if r["event"] == "start"]
+    assert sorted(starts) == [1, 2]
+    assert len(list_runs(tmp_path / "ws", "once")) == 2
+
+
+def test_dependency_output_is_read_after_parent(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "chain"):
+        a = Step.C(x=1, log=log, sleep=0.2).submit()
+        b = Step.C(x=10, prev=a, log=log).submit()
+        c = Step.C(x=100, prev=b, log=log).submit()
+    assert c.out.read_text() == str(2 + 11 + 101)
+    events = [(r["x"], r["event"]) for r in runs(log)]
+    assert events == [
+        (1, "start"),
+        (1, "end"),
+        (10, "start"),
+        (10, "end"),
+        (100, "start"),
+        (100, "end"),
+    ]
+
+
+def test_failure_is_recorded_and_dependents_never_run(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with pytest.raises(ExperimentFailed) as failed, experiment(tmp_path / "ws", "fails"):
+        bad = Step.C(x=-1, log=log).submit()
+        child = Step.C(x=5, prev=bad, log=log).submit()
+        ok = Step.C(x=7, log=log).submit()
+    assert ok.job.state is JobState.DONE
+    assert bad.job.state is JobState.FAILED and child.job.state is JobState.FAILED
+    record = json.loads((bad.jobpath / "step.failed").read_text())
+    assert record["code"] == 1 and record["reason"] == "failed"
+    assert record["exception"] == {"type": "ValueError", "message": "negative x: -1"}
+    assert "ValueError: negative x: -1" in bad.stderr().read_text()
+    assert [r["x"] for r in runs(log) if r["event"] == "start"] in ([-1, 7], [7, -1])
+    assert read_job(child.job.paths).failure.reason == "dependency"  # type: ignore[union-attr]
+    message = str(failed.value)
+    assert message.startswith("2 of 3 jobs failed:")
+    assert f"{bad.job.job_id}: failed (exit code 1): ValueError: negative x: -1" in message
+    assert f"log: {bad.stderr()}" in message
+    assert "| ValueError: negative x: -1" in message
+    assert f"{child.job.job_id}: dependency: {bad.job.job_id} failed" in message
+    assert [j.job_id for j in failed.value.failures] == [bad.job.job_id, child.job.job_id]
+
+
+def test_failed_job_runs_again_when_resubmitted(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    for _ in range(2):
+        with pytest.raises(ExperimentFailed), experiment(tmp_path / "ws", "retry"):
+            Step.C(x=-3, log=log).submit()
+    assert [r["x"] for r in runs(log)] == [-3, -3]
+
+
+def test_fail_fast_cancels_jobs_not_started(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with (
+        pytest.raises(ExperimentFailed) as failed,
+        experiment(tmp_path / "ws", "ff", fail_fast=True, max_jobs=1),
+    ):
+        Step.C(x=-1, log=log).submit()
+        later = Step.C(x=1, log=log, sleep=0).submit()
+    assert later.job.state is JobState.FAILED
+    assert later.job.failure.reason == "cancelled"  # type: ignore[union-attr]
+    assert "fail_fast" in str(failed.value)
+    assert [r["x"] for r in runs(log)] == [-1]
+
+
+@pytest.mark.parametrize(
+    ("how", "words"),
+    [
+        ("exit", "exited with code 3"),
+        ("SIGKILL", "killed by SIGKILL"),
+    ],
+)
+def test_process_dying_without_marker_is_reported(tmp_path: Path, how: str, words: str) -> None:
+    with pytest.raises(ExperimentFailed) as failed, experiment(tmp_path / "ws", "crash"):
+        task = Crash.C(how=how).submit()
+    record = json.loads((task.jobpath / "crash.failed").read_text())
+    assert words in record["message"]
+    assert words in str(failed.value)
+    if how == "SIGKILL":
+        assert record["signal"] == 9 and "out-of-memory" in record["message"]
+    else:
+        assert record["code"] == 3
+
+
+def test_sigterm_records_cancelled(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentFailed), experiment(tmp_path / "ws", "term"):
+        task = Crash.C(how="SIGTERM").submit()
+    record = json.loads((task.jobpath / "crash.failed").read_text())
+    assert record["reason"] == "cancelled" and record["code"] == 143
+
+
+def test_experimaestro_done_folder_is_not_run_again(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    step = Step.C(x=4, log=log)
+    folder = tmp_path / "ws" / "jobs" / STEP / step.__identifier__().hex()
+    folder.mkdir(parents=True)
+    (folder / "step.done").touch()
+    with experiment(tmp_path / "ws", "compat"):
+        step.submit()
+    assert step.job.state is JobState.DONE
+    assert runs(log) == []
+
+
+def test_dry_run_writes_nothing_and_prints_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "dry", run_mode="dry-run"):
+        a = Step.C(x=tag(1), log=log).submit()
+        Step.C(x=2, prev=a, log=log).submit()
+    assert not (tmp_path / "ws").exists()
+    out = capsys.readouterr().out
+    assert f"[unscheduled] {a.job.job_id}" in out
+    assert f"folder: {a.jobpath}" in out
+    assert "tags: x=1" in out
+    assert f"depends on: {a.job.job_id}" in out
+
+
+def test_generate_writes_folders_and_launches_nothing(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "gen", run_mode="generate"):
+        a = Step.C(x=1, log=log).submit()
+    assert sorted(p.name for p in a.jobpath.iterdir()) == ["params.json"]
+    assert runs(log) == []
+
+
+def test_max_jobs_caps_concurrency(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "cap", max_jobs=1):
+        for x in range(3):
+            Step.C(x=x, log=log, sleep=0.2).submit()
+    events = [r["event"] for r in runs(log)]
+    assert events == ["start", "end"] * 3
+
+
+def test_tokens_limit_jobs_across_the_workspace(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "tok", max_jobs=4) as xp:
+        gpu = xp.token("gpu", 1)
+        for x in range(3):
+            gpu(1, Step.C(x=x, log=log, sleep=0.2)).submit()
+        free = Step.C(x=10, log=log, sleep=0.0)
+        free.add_dependencies(gpu.dependency(1))
+        free.submit()
+    events = [r["event"] for r in runs(log)]
+    assert events == ["start", "end"] * 4
+    assert json.loads((tmp_path / "ws" / "tokens" / "gpu.json").read_text())["holders"] == {}
+
+
+def test_hooks_and_init_tasks_reach_the_job_process(tmp_path: Path) -> None:
+    with experiment(tmp_path / "ws", "env"):
+        task = EnvReader.C().submit(init_tasks=[SetEnv.C()])
+    seen = json.loads((task.jobpath / "seen.json").read_text())
+    assert seen == {"flag": "on", "init": True}
+
+
+def test_cache_is_computed_once_per_configuration(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "cache"):
+        vocab = Vocabulary.C(size=5)
+        first = UsesVocab.C(vocab=vocab, log=log).submit()
+        second = UsesVocab.C(
+            vocab=vocab,
+            log=log,
+        ).submit()
+        third = UsesVocab.C(vocab=Vocabulary.C(size=5), log=tmp_path / "other").submit()
+    assert first.job is second.job is third.job
+    folder = tmp_path / "ws" / "config" / "tests.scheduler.xpmtasks.vocabulary"
+    (cached,) = folder.iterdir()
+    assert cached.name == vocab.__identifier__().hex()
+    assert (cached / "vocab.txt").read_text() == "wwwww"
+    assert [r["task"] for r in runs(log)] == ["vocab"]
+
+
+def test_on_completed_and_wait(tmp_path: Path) -> None:
+    seen: list[str] = []
+    with experiment(tmp_path / "ws", "cb"):
+        task = Step.C(x=1, log=tmp_path / "log").submit()
+        task.on_completed(lambda: seen.append("done"))
+        assert task.wait() is True
+        assert seen == ["done"]
+        assert task.stdout().name == "step.out"
+
+
+def test_errors_before_anything_launches(tmp_path: Path) -> None:
+    with pytest.raises(NoExperimentError, match="no experiment is open"):
+        Step.C(x=1, log=tmp_path / "log").submit()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    with pytest.raises(Exception, match="is not writable"), experiment(blocked / "ws", "x"):
+        pass
+
+
+def test_unserializable_value_fails_at_submit(tmp_path: Path) -> None:
+    from .xpmtasks import Anything
+
+    with (
+        experiment(tmp_path / "ws", "bad"),
+        pytest.raises(ValidationError, match=r"^Anything\.value: cannot be hashed: object"),
+    ):
+        Anything.C(value=object()).submit()
+    assert not (tmp_path / "ws" / "jobs").exists()
+    assert not (tmp_path / "ws" / "experiments").exists()
