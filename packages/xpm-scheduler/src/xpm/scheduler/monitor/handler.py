@@ -76,7 +76,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
     """Answer one request of the monitor (one thread per connection)."""
 
     server_version = "xpm-monitor"
-    timeout = 10
+    timeout = 5
 
     @property
     def context(self) -> MonitorContext:

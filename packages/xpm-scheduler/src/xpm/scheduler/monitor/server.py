@@ -32,9 +32,34 @@ from .snapshot import WorkspaceSnapshot
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    # One daemon thread per connection (a forgotten server never blocks the interpreter's
+    # exit), each one joined by server_close() so that stop() leaves no thread behind.
     request_queue_size = 256
-    block_on_close = True
     context: MonitorContext
+
+    def __init__(self, address: tuple[str, int], handler: type[MonitorRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._requests: list[threading.Thread] = []
+        self._requests_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="xpm-monitor-request",
+            daemon=True,
+        )
+        with self._requests_lock:
+            self._requests = [t for t in self._requests if t.is_alive()]
+            self._requests.append(thread)
+        thread.start()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._requests_lock:
+            threads, self._requests = self._requests, []
+        for thread in threads:
+            thread.join()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A browser closing its connection mid-answer is normal, not worth a traceback.
@@ -116,7 +141,10 @@ class MonitorServer:
         feed.start()
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="xpm-monitor"
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="xpm-monitor",
+            daemon=True,
         )
         self._thread.start()
 
