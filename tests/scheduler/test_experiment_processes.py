@@ -105,3 +105,46 @@ def test_tasks_defined_in_the_script_run(tmp_path: Path) -> None:
     folder = Path(proc.stdout.strip())
     assert folder.parent.name == "__main__.hello"
     assert (folder / "hello.txt").read_text() == "hello world"
+
+
+def test_task_module_next_to_the_script_is_found_by_jobs(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mytasks.py").write_text(
+        textwrap.dedent(
+            """
+            from pathlib import Path
+            from xpm.core import Param, Task
+
+            class Write(Task):
+                text: Param[str]
+
+                def execute(self) -> None:
+                    Path("text.txt").write_text(self.text)
+            """
+        )
+    )
+    (project / "plan.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from mytasks import Write
+            from xpm.scheduler import experiment
+
+            with experiment(sys.argv[1], "sibling"):
+                task = Write.C(text="found").submit()
+            print(task.jobpath)
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, str(project / "plan.py"), str(tmp_path / "ws")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (Path(proc.stdout.strip()) / "text.txt").read_text() == "found"

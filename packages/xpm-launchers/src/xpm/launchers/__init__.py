@@ -1,6 +1,14 @@
 """xpm.launchers: requirements, host matching and SLURM scripts for xpm jobs."""
 
-from .errors import RequirementSyntaxError, SlurmCommandError
+from .configfile import LaunchersConfig, LocalMachine, SlurmPartition, load_launchers_config
+from .detection import detect_local_host, parse_nvidia_smi
+from .errors import (
+    LauncherConfigError,
+    NoLauncherError,
+    RequirementSyntaxError,
+    SlurmCommandError,
+)
+from .finder import LauncherChoice, choose_launcher, default_config_dir, find_launcher
 from .hosts import (
     HostAccelerator,
     HostMatch,
@@ -54,19 +62,31 @@ __all__ = [
     "HostRequirement",
     "HostSpec",
     "JobProgress",
+    "LauncherChoice",
+    "LauncherConfigError",
+    "LaunchersConfig",
+    "LocalMachine",
+    "NoLauncherError",
     "Refusal",
     "Requirement",
     "RequirementSyntaxError",
     "SlurmCommandError",
     "SlurmJobStatus",
     "SlurmOptions",
+    "SlurmPartition",
+    "choose_launcher",
+    "default_config_dir",
+    "detect_local_host",
+    "find_launcher",
     "format_duration",
     "format_memory",
+    "load_launchers_config",
     "match_hosts",
     "merge_statuses",
     "parse",
     "parse_duration",
     "parse_memory",
+    "parse_nvidia_smi",
     "parse_sacct",
     "parse_sbatch_output",
     "parse_squeue",

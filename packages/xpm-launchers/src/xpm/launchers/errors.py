@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xpm.core import XpmError
+
+if TYPE_CHECKING:
+    from .hosts import Refusal
 
 
 class RequirementSyntaxError(XpmError, ValueError):
@@ -69,6 +74,78 @@ class SlurmCommandError(XpmError, RuntimeError):
             f"SLURM command failed with exit code {self.returncode}: "
             f"{shlex.join(self.command)}\n{detail}"
         )
+
+
+class LauncherConfigError(XpmError, ValueError):
+    """A launcher configuration file (`launchers.yaml` or `launchers.py`) is wrong.
+
+    Raised by `find_launcher()` and `load_launchers_config()` when the file is not valid
+    YAML, holds an unknown or misspelled key, a value of the wrong type or an impossible
+    value, or when `launchers.py` has no `find_launcher` function or it returns something
+    other than a launcher. `file` is the file, `line` the line (from 1; None when the
+    problem is the whole file) and `key` the dotted key (`slurm.partitions.gpu.memory`).
+    Fix the file at that place; `hint` says how (often "did you mean ...?").
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: Path,
+        line: int | None = None,
+        key: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.file = file
+        self.line = line
+        self.key = key
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = str(self.file) if self.line is None else f"{self.file}, line {self.line}"
+        if self.key:
+            where += f", key {self.key}"
+        message = f"{where}: {self.problem}"
+        return f"{message}\n  {self.hint}" if self.hint else message
+
+
+class NoLauncherError(XpmError, LookupError):
+    """No configured launcher can run a requirement.
+
+    Raised by `find_launcher()` when neither `launchers.py` nor `launchers.yaml` (nor,
+    without configuration, the local machine) offers what the requirement asks for.
+    `requirement` is the requirement's text, `refusals` gives each candidate launcher
+    (`local`, `slurm/<partition>`) with the reason it was refused, and `source` says
+    where the candidates came from. Relax the requirement (add a cheaper alternative with
+    `|`), or describe a machine or SLURM partition that fits in `launchers.yaml`.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        requirement: str,
+        refusals: Sequence[Refusal] = (),
+        source: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.requirement = requirement
+        self.refusals = tuple(refusals)
+        self.source = source
+        self.hint = hint
+
+    def __str__(self) -> str:
+        lines = [f"no launcher for {self.requirement!r}: {self.problem}"]
+        if self.source:
+            lines.append(f"candidates from {self.source}:")
+        lines.extend(f"  {r.host.name}: {r.reason}" for r in self.refusals)
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
 
 
 def _one_of(words: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ again skips finished jobs, re-attaches to running ones and retries failed ones.
 
 from __future__ import annotations
 
+import collections
 import enum
 import json
 import os
@@ -154,7 +155,12 @@ class Experiment:
         self.launcher: Launcher = launcher or LocalLauncher(max_jobs)
         self.jobs: dict[str, Job] = {}
         self._cond = threading.Condition()
-        self._queue: list[Job] = []
+        self._incoming: list[Job] = []
+        self._woken: list[Job] = []
+        self._ready: dict[int, collections.deque[Job]] = {}
+        self._waiting_on: dict[int, list[Job]] = {}
+        self._listened: set[int] = set()
+        self._token_blocked: list[Job] = []
         self._ended: list[tuple[Job, Ending]] = []
         self._running: dict[int, int] = {}
         self._thread: threading.Thread | None = None
@@ -232,6 +238,7 @@ class Experiment:
             "name": paths.name,
             "workspace": str(self.workdir),
         }
+        params["pythonpath"] = _import_roots(params["objects"])
         if type(task).__module__ == "__main__":
             script = getattr(sys.modules["__main__"], "__file__", None)
             if script is None:
@@ -259,7 +266,7 @@ class Experiment:
             job._finish(JobState.UNSCHEDULED)
             return job
         with self._cond:
-            self._queue.append(job)
+            self._incoming.append(job)
             self._status_dirty = True
             self._wake = True
             self._ensure_thread()
@@ -347,7 +354,7 @@ class Experiment:
         last_status = 0.0
         while True:
             with self._cond:
-                while not (self._stop or self._ended or self._wake):
+                while not (self._stop or self._ended or self._wake or self._woken):
                     timeout = 0.5 if (self._token_wait or self._status_dirty) else None
                     if not self._cond.wait(timeout):
                         break
@@ -355,10 +362,13 @@ class Experiment:
                     return
                 self._wake = False
                 ended, self._ended = self._ended, []
+                incoming, self._incoming = self._incoming, []
             callbacks: list[Any] = []
             for job, ending in ended:
                 callbacks.extend(self._handle_end(job, ending))
-            self._schedule()
+            for job in incoming:
+                callbacks.extend(self._place(job))
+            callbacks.extend(self._schedule())
             now = time.monotonic()
             if self._status_dirty and now - last_status > 0.5:
                 last_status = now
@@ -369,51 +379,80 @@ class Experiment:
             with self._cond:
                 self._cond.notify_all()
 
-    def _schedule(self) -> None:
-        """Start every queued job that can start now (called in the scheduling thread)."""
-        self._token_wait = False
-        still: list[Job] = []
+    def _on_dependency(self, dependency: Job) -> None:
         with self._cond:
-            queue, self._queue = self._queue, []
-        for job in queue:
-            if self._failed_fast:
-                self._fail(
-                    job, Failure("cancelled", message="not started: fail_fast is on"), write=True
-                )
+            self._woken.append(dependency)
+            self._cond.notify()
+
+    def _place(self, job: Job) -> list[Any]:
+        """File a queued job: ready to start, or waiting on one unfinished dependency."""
+        if self._failed_fast:
+            failure = Failure("cancelled", message="not started: fail_fast is on")
+            return self._fail(job, failure, write=True)
+        failed = next((d for d in job.dependencies if d.state is JobState.FAILED), None)
+        if failed is not None:
+            failure = Failure("dependency", message=f"{failed.job_id} failed")
+            return self._fail(job, failure, write=True)
+        native = job.launcher.native_dependencies
+        for dep in job.dependencies:
+            if dep.finished or (native and dep.launcher is job.launcher and dep.record):
                 continue
-            failed = [d for d in job.dependencies if d.state is JobState.FAILED]
-            if failed:
-                self._fail(
-                    job,
-                    Failure("dependency", message=f"{failed[0].job_id} failed"),
-                    write=True,
-                )
-                continue
-            unfinished = [d for d in job.dependencies if not d.finished]
-            native = job.launcher.native_dependencies and all(
-                d.launcher is job.launcher and d.record is not None for d in unfinished
-            )
-            if (unfinished and not native) or not self._has_slot(job.launcher):
-                still.append(job)
-                continue
-            if not self._take_tokens(job):
-                self._token_wait = True
-                still.append(job)
-                continue
-            self._launch(job, unfinished)
-        with self._cond:
-            self._queue = still + self._queue
+            self._waiting_on.setdefault(id(dep), []).append(job)
+            if id(dep) not in self._listened:
+                self._listened.add(id(dep))
+                dep._listen(self._on_dependency)
+            return []
+        self._ready.setdefault(id(job.launcher), collections.deque()).append(job)
+        return []
+
+    def _schedule(self) -> list[Any]:
+        """Start the ready jobs that fit (called in the scheduling thread)."""
+        callbacks: list[Any] = []
+        while True:
+            with self._cond:
+                woken, self._woken = self._woken, []
+            if not woken:
+                break
+            for dep in woken:
+                for job in self._waiting_on.pop(id(dep), []):
+                    callbacks.extend(self._place(job))
+        blocked, self._token_blocked = self._token_blocked, []
+        for job in reversed(blocked):
+            self._ready[id(job.launcher)].appendleft(job)
+        if self._failed_fast:
+            for queue in self._ready.values():
+                while queue:
+                    callbacks.extend(self._place(queue.popleft()))
+            return callbacks
+        available: dict[Path, int] = {}
+        for key, queue in self._ready.items():
+            launcher = self._launchers[key]
+            while queue and self._has_slot(launcher):
+                job = queue.popleft()
+                if not self._take_tokens(job, available):
+                    self._token_blocked.append(job)
+                    continue
+                unfinished = [d for d in job.dependencies if not d.finished]
+                callbacks.extend(self._launch(job, unfinished))
+        self._token_wait = bool(self._token_blocked)
+        return callbacks
 
     def _has_slot(self, launcher: Launcher) -> bool:
         cap = launcher.max_running
         return cap is None or self._running.get(id(launcher), 0) < cap
 
-    def _take_tokens(self, job: Job) -> bool:
+    def _take_tokens(self, job: Job, available: dict[Path, int]) -> bool:
         if not job.tokens or job.held_tokens:
             return True
+        for counter, amount in job.tokens:
+            if counter.path not in available:
+                available[counter.path] = counter.available()
+            if amount > available[counter.path]:
+                return False
         taken: list[CounterToken] = []
         me = self._identity
         for counter, amount in job.tokens:
+            available[counter.path] -= amount
             if counter.try_acquire(job.job_id, amount, me.pid, me.start_time):
                 taken.append(counter)
             else:
@@ -429,7 +468,7 @@ class Experiment:
                 counter.release(job.job_id)
             job.held_tokens = False
 
-    def _launch(self, job: Job, unfinished: list[Job]) -> None:
+    def _launch(self, job: Job, unfinished: list[Job]) -> list[Any]:
         paths = job.paths
         record: Mapping[str, Any] | None = None
         if paths.pid.exists():
@@ -447,7 +486,7 @@ class Experiment:
         job.state = JobState.RUNNING
         self._status_dirty = True
         if record is not None and self._reattach(job, launch, record):
-            return
+            return []
         for marker in (paths.failed, paths.started, paths.progress):
             marker.unlink(missing_ok=True)
         try:
@@ -456,13 +495,15 @@ class Experiment:
             self._running[id(job.launcher)] -= 1
             self._release_tokens(job)
             message = f"could not start: {type(exc).__name__}: {exc}"
-            self._fail(job, Failure("failed", message=message), write=True)
-            return
+            return self._fail(job, Failure("failed", message=message), write=True)
+        if job.launcher.native_dependencies:
+            self._woken.append(job)
         if job.record.get("type") != "local":
             write_json_atomic(paths.pid, dict(job.record))
         elif job.tokens and isinstance(job.record.get("pid"), int):
             for counter, _ in job.tokens:
                 counter.transfer(job.job_id, int(job.record["pid"]), int(job.record["start_time"]))  # type: ignore[call-overload]
+        return []
 
     def _reattach(self, job: Job, launch: JobLaunch, record: Mapping[str, Any]) -> bool:
         launchers = [job.launcher]
@@ -527,7 +568,7 @@ class Experiment:
         with self._cond:
             self._running[id(job.launcher)] -= 1
             job.state = JobState.WAITING
-            self._queue.append(job)
+            self._incoming.append(job)
             self._wake = True
             self._cond.notify()
 
@@ -580,6 +621,37 @@ def _job_of(dependency: Task, task: Task) -> Job:
             "submitted in an experiment: submit it first"
         )
     return job
+
+
+_ROOTS: dict[str, str | None] = {}
+
+
+def _import_roots(objects: list[dict[str, Any]]) -> list[str]:
+    """Folders the job process needs on `sys.path` to import the graph's classes.
+
+    A task module next to the experiment script is importable in the experiment (the
+    script's folder is on `sys.path`) but not in the job, which runs elsewhere.
+    """
+    roots: list[str] = []
+    for item in objects:
+        module = str(item.get("class", "")).partition(":")[0]
+        if module not in _ROOTS:
+            _ROOTS[module] = _root_of(module)
+        root = _ROOTS[module]
+        if root is not None and root not in roots:
+            roots.append(root)
+    return roots
+
+
+def _root_of(module_name: str) -> str | None:
+    module = sys.modules.get(module_name)
+    file = getattr(module, "__file__", None)
+    if module_name == "__main__" or file is None:
+        return None
+    path = Path(file).resolve().parent
+    for _ in range(module_name.count(".") + (0 if Path(file).stem != "__init__" else 1)):
+        path = path.parent
+    return str(path)
 
 
 def _jsonable(value: Any) -> Any:

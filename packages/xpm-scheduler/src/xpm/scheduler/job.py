@@ -58,6 +58,7 @@ class Job:
         self.held_tokens = False
         self._ended = threading.Event()
         self._callbacks: list[Callable[[], Any]] = []
+        self._listeners: list[Callable[[Job], None]] = []
 
     def __repr__(self) -> str:
         return f"<Job {self.job_id} {self.state.value}>"
@@ -97,10 +98,20 @@ class Job:
         else:
             self._callbacks.append(callback)
 
+    def _listen(self, listener: Callable[[Job], None]) -> None:
+        """Call `listener(self)` when the job ends (at once if it has); for schedulers."""
+        if self.finished:
+            listener(self)
+        else:
+            self._listeners.append(listener)
+
     def _finish(self, state: JobState, failure: Failure | None = None) -> list[Callable[[], Any]]:
         self.state = state
         self.failure = failure
         self._ended.set()
+        listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            listener(self)
         callbacks, self._callbacks = self._callbacks, []
         return callbacks if state is JobState.DONE else []
 

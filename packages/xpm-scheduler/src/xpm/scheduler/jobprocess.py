@@ -136,6 +136,9 @@ def run_job(folder: Path) -> int:
     code = 0
     failure: dict[str, Any] | None = None
     try:
+        for root in data.get("pythonpath", ()):
+            if root not in sys.path:
+                sys.path.append(root)
         if isinstance(data.get("main"), str):
             _load_main_script(data["main"])
         task = from_dict(data, folder)

@@ -1,0 +1,487 @@
+"""Read `launchers.yaml` into frozen dataclasses, with file, line and key in every error.
+
+The file describes where jobs may run: the local machine (`local`) and SLURM partitions
+(`slurm.partitions`). Values the `local` section leaves out are detected. The YAML is
+composed to nodes, not loaded to dicts, so that each value keeps its line for messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from xpm.core import ValidationError
+
+from . import detection
+from .errors import LauncherConfigError, RequirementSyntaxError
+from .hosts import HostAccelerator, HostSpec
+from .requirements import AcceleratorKind, HostRequirement, parse_duration, parse_memory
+from .slurm import SlurmOptions, slurm_time
+
+GpuOption = Literal["gpus_per_node", "gres"]
+"""How a SLURM partition is asked for GPUs: `--gpus-per-node=a100:2` or `--gres=gpu:a100:2`."""
+
+LOCAL_NAME = "local"
+"""The name of the local machine among the candidate launchers."""
+
+_LOCAL_KEYS = ("cores", "memory", "gpus", "max_duration", "priority", "min_gpus", "max_jobs")
+_SLURM_KEYS = ("partitions", "qos", "account", "gres", "gpu_option", "options")
+_PARTITION_KEYS = (
+    "partition",
+    "cores",
+    "memory",
+    "gpus",
+    "max_duration",
+    "priority",
+    "min_gpus",
+    "qos",
+    "account",
+    "gres",
+    "gpu_option",
+    "options",
+)
+_GPU_KEYS = ("count", "memory", "kind", "type")
+_OPTION_KEYS = ("nodes", "constraint", "exclude", "mem_per_gpu", "nodelist", "ntasks_per_node")
+# sbatch options that find_launcher computes: writing them in `options` is a mistake.
+_COMPUTED_OPTIONS = {
+    "time": "it comes from the requirement's duration (duration=...)",
+    "cpus_per_task": "it comes from the requirement's cores (cpu(cores=...))",
+    "mem": "it comes from the requirement's memory (cpu(mem=...))",
+    "gpus": "it comes from the requirement's GPUs (cuda()*N)",
+    "gpus_per_node": "it comes from the requirement's GPUs (cuda()*N)",
+    "partition": "use the partition's `partition` key",
+    "qos": "use the `qos` key of the partition or of the slurm section",
+    "account": "use the `account` key of the partition or of the slurm section",
+}
+
+
+@dataclass(frozen=True)
+class LocalMachine:
+    """The `local` section of `launchers.yaml`: this machine, as a candidate launcher.
+
+    None for `cores`, `memory` or `gpus` means "detect it". `max_jobs` caps how many jobs
+    run at once on the local launcher (None: no cap).
+    """
+
+    cores: int | None = None
+    memory: int | None = None
+    gpus: tuple[HostAccelerator, ...] | None = None
+    max_duration: int = 0
+    priority: int = 0
+    min_gpus: int = 0
+    max_jobs: int | None = None
+
+    def host(self) -> HostSpec:
+        """Return the machine as a `HostSpec` named `local`, detecting what is not given."""
+        memory = detection.detect_memory() if self.memory is None else self.memory
+        return HostSpec(
+            LOCAL_NAME,
+            cores=detection.detect_cores() if self.cores is None else self.cores,
+            memory=memory,
+            accelerators=detection.detect_gpus(memory) if self.gpus is None else self.gpus,
+            max_duration=self.max_duration,
+            priority=self.priority,
+            min_accelerators=self.min_gpus,
+        )
+
+
+@dataclass(frozen=True)
+class SlurmPartition:
+    """One entry of `slurm.partitions`: a SLURM partition and the limits of its nodes.
+
+    `name` is the entry's key (a candidate is called `slurm/<name>`), `partition` the
+    SLURM partition it submits to. `cores`, `memory` (bytes) and `gpus` describe one node;
+    `gpu_type` is the GRES type of its GPUs (`a100`), if any. `options` holds the other
+    sbatch options to pass; `slurm_options()` adds what the requirement asks for. `gres`
+    is a GRES every job asks for besides GPUs (`tmpdisk:100`).
+    """
+
+    name: str
+    partition: str
+    cores: int
+    memory: int
+    gpus: tuple[HostAccelerator, ...] = ()
+    gpu_type: str | None = None
+    max_duration: int = 0
+    priority: int = 0
+    min_gpus: int = 0
+    qos: str | None = None
+    account: str | None = None
+    gres: str | None = None
+    gpu_option: GpuOption = "gpus_per_node"
+    options: SlurmOptions = field(default_factory=SlurmOptions)
+
+    @property
+    def candidate_name(self) -> str:
+        """The name of this partition among the candidate launchers: `slurm/<name>`."""
+        return f"slurm/{self.name}"
+
+    def host(self) -> HostSpec:
+        """Return one node of the partition as a `HostSpec` named `slurm/<name>`."""
+        return HostSpec(
+            self.candidate_name,
+            cores=self.cores,
+            memory=self.memory,
+            accelerators=self.gpus,
+            max_duration=self.max_duration,
+            priority=self.priority,
+            min_accelerators=self.min_gpus,
+        )
+
+    def slurm_options(self, requirement: HostRequirement) -> SlurmOptions:
+        """Return the sbatch options that run `requirement` on this partition.
+
+        The time limit is the requirement's duration, `--cpus-per-task` its cores,
+        `--mem` its memory, and its GPUs are asked with `gpu_option` (typed when the
+        partition's GPUs have a `type`). Durations and memory left at 0 are not written.
+        """
+        count = requirement.accelerator_count
+        spec = f"{self.gpu_type}:{count}" if self.gpu_type else str(count)
+        gres = [self.gres] if self.gres else []
+        gpus_per_node: int | str | None = None
+        if count and self.gpu_option == "gres":
+            gres.insert(0, f"gpu:{spec}")
+        elif count:
+            gpus_per_node = spec if self.gpu_type else count
+        extra = self.options.extra
+        if gres:
+            extra = (f"--gres={','.join(gres)}", *extra)
+        return replace(
+            self.options,
+            partition=self.partition,
+            qos=self.qos,
+            account=self.account,
+            time=slurm_time(requirement.duration) if requirement.duration else None,
+            cpus_per_task=requirement.cpu.cores,
+            mem=slurm_memory(requirement.cpu.memory) if requirement.cpu.memory else None,
+            gpus_per_node=gpus_per_node,
+            extra=extra,
+        )
+
+
+@dataclass(frozen=True)
+class LaunchersConfig:
+    """The content of a `launchers.yaml` file (`file`), in the order it was written.
+
+    `local` is None when the file has no `local` section: the local machine is then not a
+    candidate. Partitions keep the file's order, which breaks ties between equal
+    priorities (the local machine comes first).
+    """
+
+    file: Path
+    local: LocalMachine | None = None
+    partitions: tuple[SlurmPartition, ...] = ()
+
+
+def slurm_memory(size: int) -> str:
+    """Return `size` bytes as a SLURM size (`16G`, `400M`), rounded up to a whole KiB."""
+    kib = -(-size // 1024)
+    for symbol, factor in (("T", 1024**3), ("G", 1024**2), ("M", 1024)):
+        if kib and kib % factor == 0:
+            return f"{kib // factor}{symbol}"
+    return f"{kib}K"
+
+
+def load_launchers_config(file: Path) -> LaunchersConfig:
+    """Return the launchers described by `file`, a `launchers.yaml`.
+
+    Raises:
+        LauncherConfigError: the file cannot be read, is not YAML, or holds an unknown
+            key or a wrong value; the message names the file, the line and the key.
+    """
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LauncherConfigError(f"cannot read the file: {e}", file=file) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise LauncherConfigError(
+            f"not valid YAML: {e.problem or e.context}",
+            file=file,
+            line=None if mark is None else mark.line + 1,
+        ) from None
+    except yaml.YAMLError as e:
+        raise LauncherConfigError(f"not valid YAML: {e}", file=file) from None
+    if root is None:
+        return LaunchersConfig(file)
+    sections = _Value(root, "", file).mapping(("local", "slurm"))
+    local = _local(sections["local"]) if "local" in sections else None
+    partitions = _slurm(sections["slurm"]) if "slurm" in sections else ()
+    return LaunchersConfig(file, local, partitions)
+
+
+def _local(value: _Value) -> LocalMachine:
+    keys = value.mapping(_LOCAL_KEYS, allow_null=True)
+    gpus = _gpus(keys["gpus"], allow_type=False)[0] if "gpus" in keys else None
+    return LocalMachine(
+        cores=keys["cores"].integer(1) if "cores" in keys else None,
+        memory=keys["memory"].memory() if "memory" in keys else None,
+        gpus=gpus,
+        max_duration=keys["max_duration"].duration() if "max_duration" in keys else 0,
+        priority=keys["priority"].integer() if "priority" in keys else 0,
+        min_gpus=keys["min_gpus"].integer(0) if "min_gpus" in keys else 0,
+        max_jobs=keys["max_jobs"].integer(1) if "max_jobs" in keys else None,
+    )
+
+
+def _slurm(value: _Value) -> tuple[SlurmPartition, ...]:
+    keys = value.mapping(_SLURM_KEYS, required=("partitions",))
+    defaults = _Defaults(
+        qos=keys["qos"].text() if "qos" in keys else None,
+        account=keys["account"].text() if "account" in keys else None,
+        gres=keys["gres"].text() if "gres" in keys else None,
+        gpu_option=keys["gpu_option"].gpu_option() if "gpu_option" in keys else "gpus_per_node",
+        options=_options(keys["options"], SlurmOptions()) if "options" in keys else SlurmOptions(),
+    )
+    entries = keys["partitions"].named_entries()
+    if not entries:
+        raise keys["partitions"].error(
+            "no partition is given", hint="name each partition: `partitions: {gpu: {...}}`"
+        )
+    return tuple(_partition(name, entry, defaults) for name, entry in entries)
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    qos: str | None
+    account: str | None
+    gres: str | None
+    gpu_option: GpuOption
+    options: SlurmOptions
+
+
+def _partition(name: str, value: _Value, defaults: _Defaults) -> SlurmPartition:
+    keys = value.mapping(_PARTITION_KEYS, required=("cores", "memory"))
+    gpus, gpu_type = _gpus(keys["gpus"], allow_type=True) if "gpus" in keys else ((), None)
+    return SlurmPartition(
+        name=name,
+        partition=keys["partition"].text() if "partition" in keys else name,
+        cores=keys["cores"].integer(1),
+        memory=keys["memory"].memory(),
+        gpus=gpus or (),
+        gpu_type=gpu_type,
+        max_duration=keys["max_duration"].duration() if "max_duration" in keys else 0,
+        priority=keys["priority"].integer() if "priority" in keys else 0,
+        min_gpus=keys["min_gpus"].integer(0) if "min_gpus" in keys else 0,
+        qos=keys["qos"].text() if "qos" in keys else defaults.qos,
+        account=keys["account"].text() if "account" in keys else defaults.account,
+        gres=keys["gres"].text() if "gres" in keys else defaults.gres,
+        gpu_option=keys["gpu_option"].gpu_option() if "gpu_option" in keys else defaults.gpu_option,
+        options=_options(keys["options"], defaults.options)
+        if "options" in keys
+        else defaults.options,
+    )
+
+
+def _gpus(value: _Value, *, allow_type: bool) -> tuple[tuple[HostAccelerator, ...], str | None]:
+    gpus: list[HostAccelerator] = []
+    types: dict[str | None, _Value] = {}
+    known = _GPU_KEYS if allow_type else _GPU_KEYS[:-1]
+    for item in value.sequence():
+        keys = item.mapping(known, required=("memory",))
+        kind_text = keys["kind"].choice(("cuda", "mps")) if "kind" in keys else "cuda"
+        gpus.append(
+            HostAccelerator(
+                AcceleratorKind(kind_text),
+                keys["memory"].memory(),
+                keys["count"].integer(1) if "count" in keys else 1,
+            )
+        )
+        types.setdefault(keys["type"].text() if "type" in keys else None, item)
+    if len(types) > 1:
+        raise list(types.values())[-1].error(
+            f"GPUs of different types in one partition ({', '.join(map(str, types))})",
+            hint="declare one partition entry per GPU type, each with its `constraint` option",
+        )
+    return tuple(gpus), next(iter(types), None)
+
+
+def _options(value: _Value, base: SlurmOptions) -> SlurmOptions:
+    known = (*_OPTION_KEYS, "extra")
+    for key_value, _ in value.raw_items():
+        if key_value.name in _COMPUTED_OPTIONS:
+            raise key_value.error(
+                f"`{key_value.name}` cannot be set here",
+                hint=_COMPUTED_OPTIONS[key_value.name],
+            )
+    keys = value.mapping(known, allow_null=True)
+    changes: dict[str, int | str | tuple[str, ...]] = {}
+    for name, item in keys.items():
+        if name == "extra":
+            changes[name] = (*base.extra, *(v.text() for v in item.sequence()))
+        elif name in ("nodes", "ntasks_per_node"):
+            changes[name] = item.integer(1)
+        else:
+            changes[name] = item.text()
+    try:
+        return replace(base, **changes)  # type: ignore[arg-type]
+    except ValidationError as e:
+        wrong = keys.get(e.path, value)
+        raise wrong.error(e.message) from None
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A mapping key as written: its name and its node (for the line)."""
+
+    name: str
+    node: yaml.Node
+    key: str
+    file: Path
+
+    def error(self, problem: str, hint: str = "") -> LauncherConfigError:
+        return _error(self.node, self.key, self.file, problem, hint)
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A YAML node with the dotted key that leads to it, to read it or to blame it."""
+
+    node: yaml.Node
+    key: str
+    file: Path
+
+    def error(self, problem: str, hint: str = "") -> LauncherConfigError:
+        return _error(self.node, self.key, self.file, problem, hint)
+
+    def raw_items(self) -> list[tuple[_Key, _Value]]:
+        """Return the pairs of a mapping, checking that keys are text and not repeated."""
+        if isinstance(self.node, yaml.ScalarNode) and self.node.tag.endswith(":null"):
+            return []
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.error(f"expected a mapping (key: value lines), got {self._describe()}")
+        pairs: list[tuple[_Key, _Value]] = []
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in self.node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or not key_node.tag.endswith(":str"):
+                raise _error(key_node, self.key, self.file, "keys must be names")
+            name = str(key_node.value)
+            path = f"{self.key}.{name}" if self.key else name
+            if name in seen:
+                first = seen[name].start_mark.line + 1
+                raise _error(key_node, path, self.file, f"given twice (first on line {first})")
+            seen[name] = key_node
+            pairs.append(
+                (_Key(name, key_node, path, self.file), _Value(value_node, path, self.file))
+            )
+        return pairs
+
+    def mapping(
+        self, known: Sequence[str], *, required: Sequence[str] = (), allow_null: bool = False
+    ) -> dict[str, _Value]:
+        """Return the values of a mapping by key; refuse unknown keys, require some."""
+        if (
+            not allow_null
+            and isinstance(self.node, yaml.ScalarNode)
+            and self.node.tag.endswith(":null")
+        ):
+            raise self.error("expected a mapping (key: value lines), got nothing")
+        values: dict[str, _Value] = {}
+        for key, value in self.raw_items():
+            if key.name not in known:
+                raise key.error(f"unknown key {key.name!r}", hint=_did_you_mean(key.name, known))
+            values[key.name] = value
+        missing = [name for name in required if name not in values]
+        if missing:
+            raise self.error(f"missing key {missing[0]!r}", hint=f"known keys: {', '.join(known)}")
+        return values
+
+    def named_entries(self) -> list[tuple[str, _Value]]:
+        """Return the pairs of a mapping whose keys are free names (partition names)."""
+        return [(key.name, value) for key, value in self.raw_items()]
+
+    def sequence(self) -> list[_Value]:
+        """Return the items of a list; a single mapping counts as a list of one."""
+        if isinstance(self.node, yaml.MappingNode):
+            return [self]
+        if not isinstance(self.node, yaml.SequenceNode):
+            raise self.error(f"expected a list, got {self._describe()}")
+        return [
+            _Value(node, f"{self.key}[{index}]", self.file)
+            for index, node in enumerate(self.node.value)
+        ]
+
+    def scalar(self) -> object:
+        """Return the Python value of a scalar (text, number, boolean or None)."""
+        if not isinstance(self.node, yaml.ScalarNode):
+            raise self.error(f"expected a single value, got {self._describe()}")
+        return yaml.SafeLoader("").construct_object(self.node)
+
+    def integer(self, at_least: int | None = None) -> int:
+        """Return a whole number, at least `at_least`."""
+        value = self.scalar()
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.error(f"expected a whole number, got {self._describe()}")
+        if at_least is not None and value < at_least:
+            raise self.error(f"{value} is too small: use at least {at_least}")
+        return value
+
+    def text(self) -> str:
+        """Return a piece of text (numbers are read as their text, `2` as "2")."""
+        value = self.scalar()
+        if value is None or isinstance(value, bool | list | dict):
+            raise self.error(f"expected text, got {self._describe()}")
+        return str(self.node.value)
+
+    def memory(self) -> int:
+        """Return a memory size in bytes, written with a unit (`64G`)."""
+        return self._measure(parse_memory, "a memory size with a unit, like 64G or 512M")
+
+    def duration(self) -> int:
+        """Return a duration in seconds, written with a unit (`2 days`, `90min`)."""
+        return self._measure(parse_duration, "a duration with a unit, like 2d, 12h or 90min")
+
+    def choice(self, words: Sequence[str]) -> str:
+        """Return one of `words`."""
+        text = self.text()
+        if text not in words:
+            raise self.error(
+                f"{text!r} is not one of {', '.join(words)}",
+                hint=_did_you_mean(text, words, "values"),
+            )
+        return text
+
+    def gpu_option(self) -> GpuOption:
+        """Return how GPUs are asked for: `gpus_per_node` or `gres`."""
+        return "gres" if self.choice(("gpus_per_node", "gres")) == "gres" else "gpus_per_node"
+
+    def _measure(self, read: Callable[[str], int], expected: str) -> int:
+        value = self.scalar()
+        if not isinstance(value, str):
+            raise self.error(f"expected {expected}, got {self._describe()}")
+        try:
+            return read(value)
+        except RequirementSyntaxError as e:
+            raise self.error(f"{value!r} is not {expected}: {e.problem}") from None
+
+    def _describe(self) -> str:
+        if isinstance(self.node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(self.node, yaml.SequenceNode):
+            return "a list"
+        if self.node.tag.endswith(":null"):
+            return "nothing"
+        if self.node.tag.endswith(":str"):
+            return f"the text {self.node.value!r}"
+        return f"{self.node.value}"
+
+
+def _error(
+    node: yaml.Node, key: str, file: Path, problem: str, hint: str = ""
+) -> LauncherConfigError:
+    return LauncherConfigError(
+        problem, file=file, line=node.start_mark.line + 1, key=key or "(top level)", hint=hint
+    )
+
+
+def _did_you_mean(word: str, known: Sequence[str], what: str = "keys") -> str:
+    listing = f"known {what}: {', '.join(known)}"
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"did you mean {close[0]!r}? ({listing})" if close else listing
