@@ -285,3 +285,13 @@ def test_stop_closes_the_port_and_joins_every_thread(workspace: Path) -> None:
         http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
     with pytest.raises(RuntimeError):
         _ = server.url
+
+
+def test_a_port_in_use_raises_oserror_and_leaves_nothing_open(workspace: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = MonitorServer(workspace, port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            server.start()
+    server.stop()  # nothing to stop: no error

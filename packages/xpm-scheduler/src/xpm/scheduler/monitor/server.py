@@ -38,9 +38,9 @@ class _HTTPServer(ThreadingHTTPServer):
     context: MonitorContext
 
     def __init__(self, address: tuple[str, int], handler: type[MonitorRequestHandler]) -> None:
-        super().__init__(address, handler)
         self._requests: list[threading.Thread] = []
         self._requests_lock = threading.Lock()
+        super().__init__(address, handler)  # closes the socket, via server_close, if bind fails
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
