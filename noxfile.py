@@ -50,6 +50,13 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def slurm(session: nox.Session) -> None:
+    """Integration tests on a running SLURM cluster: start it with scripts/local-slurm.sh."""
+    session.install(*EDITABLE, *GROUPS["test"])
+    session.run("pytest", "-m", "slurm", *session.posargs)
+
+
+@nox.session(default=False)
 def demo(session: nox.Session) -> None:
     """Run the example experiment on the local launcher and the default workspace."""
     session.install(*EDITABLE)

@@ -39,9 +39,20 @@ def test_python_dash_m_runs_the_command() -> None:
 
 
 def test_main_module_does_not_import_yaml_or_lark() -> None:
-    """`xpm --help` stays fast: the root command imports neither yaml nor lark."""
+    """`xpm --help` stays fast: the root command imports no yaml, lark or xpm.scheduler."""
     code = (
-        "import sys, xpm.cli.main; print(sorted(m for m in ('yaml', 'lark') if m in sys.modules))"
+        "import sys, xpm.cli.main; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('yaml', 'lark') or m.startswith('xpm.scheduler')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    """The root help names run-experiment, jobs and experiments, and shell completion."""
+    result = runner.invoke(xpm, ["--help"])
+    for command in ("run-experiment", "jobs", "experiments", "_XPM_COMPLETE=bash_source"):
+        assert command in result.output
+    jobs = runner.invoke(xpm, ["jobs", "--help"])
+    for command in ("list", "show", "log", "kill", "clean"):
+        assert f"  {command} " in jobs.output

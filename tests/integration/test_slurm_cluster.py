@@ -1,13 +1,12 @@
 """The local SLURM cluster (scripts/local-slurm.sh) answers like a real one.
 
-Skipped when `sbatch` is not on PATH, except on CI (`CI=true`), where a missing
-cluster is a failure: start it with `sudo scripts/local-slurm.sh`.
+Skipped when `sinfo` is missing or SLURM does not answer (see conftest.py), except on
+CI (`CI=true`), where a missing cluster is a failure: start it with
+`sudo scripts/local-slurm.sh`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -28,15 +27,6 @@ from xpm.launchers import (
 )
 
 pytestmark = pytest.mark.slurm
-
-
-@pytest.fixture(autouse=True)
-def needs_sbatch() -> None:
-    if shutil.which("sbatch") is None:
-        message = "sbatch is not on PATH: start a cluster with scripts/local-slurm.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def run(command: list[str], cwd: Path | None = None) -> str:

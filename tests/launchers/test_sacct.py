@@ -194,10 +194,13 @@ def test_squeue_sees_dependencies_that_will_never_be_satisfied() -> None:
 
 
 def test_dependent_cancelled_by_kill_invalid_depend() -> None:
-    """With kill_invalid_depend, the dependent of a failed job ends CANCELLED."""
+    """With kill_invalid_depend, the dependent of a failed job ends CANCELLED.
+
+    sacct then says plain CANCELLED (no "by <uid>") with the reason Dependency.
+    """
     assert summary(parse_sacct(SACCT_KILLED_DEPENDENT)) == {
         "41": (ERROR, "failed with exit code 1"),
-        "42": (ERROR, "cancelled"),
+        "42": (ERROR, "cancelled: one of its dependencies failed"),
     }
     live = parse_squeue(SQUEUE_KILLED_DEPENDENT)["42"]
     assert (live.reason, live.is_final) == (

@@ -4,6 +4,7 @@ from .configuration import as_plain, configuration, is_configuration, load_confi
 from .errors import (
     ConfigurationError,
     ConfigurationTypeError,
+    ExperimentCodeError,
     FilterSyntaxError,
     ForwardOptionError,
     Source,
@@ -16,6 +17,7 @@ from .experiment_file import (
     load_experiment_file,
     render_yaml,
 )
+from .experiment_helper import ExperimentHelper
 from .filters import JobFilter, parse_filter
 from .forward import ParameterPath, arguments, forwardoption
 from .located import Located
@@ -23,7 +25,9 @@ from .located import Located
 __all__ = [
     "ConfigurationError",
     "ConfigurationTypeError",
+    "ExperimentCodeError",
     "ExperimentFile",
+    "ExperimentHelper",
     "FilterSyntaxError",
     "ForwardOptionError",
     "JobFilter",

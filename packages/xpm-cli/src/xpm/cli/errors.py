@@ -234,3 +234,154 @@ def run_command(
     # Non-standalone click returns the exit code of `--help`/`--version` (an Exit), or
     # the command's return value, which is None for every xpm command.
     return result if isinstance(result, int) else EXIT_OK
+
+
+class SettingsError(ConfigurationError):
+    """The settings file (`settings.yaml` in xpm's configuration folder) is invalid.
+
+    Raised when a command needs the list of workspaces: the file is not YAML, a key is
+    unknown, a value has the wrong type, or two workspaces share an id. `source` names
+    the file and line, `path` the key (`workspaces[1].path`); fix the file there. The
+    folder is `$XPM_CONFIG_DIR`, else `~/.config/xpm`.
+    """
+
+
+class UnknownWorkspaceError(XpmError, LookupError):
+    """`--workspace ID` names no workspace of the settings file.
+
+    The message lists the known ids and the closest ones; add the workspace to the
+    settings file, fix the spelling, or pass `--workdir DIR` instead.
+
+    Attributes:
+        id: the id that was asked for.
+        settings: the settings file that was read.
+        known: the ids it lists.
+    """
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+    def __init__(self, id: str, settings: str, known: Sequence[str]) -> None:
+        super().__init__(id, settings, known)
+        self.id = id
+        self.settings = settings
+        self.known = tuple(known)
+
+    def __str__(self) -> str:
+        if not self.known:
+            return (
+                f"no workspace {self.id!r}: {self.settings} lists no workspace;"
+                " add one there or pass --workdir DIR"
+            )
+        hint = _did_you_mean(self.id, self.known)
+        listing = ", ".join(self.known)
+        return f"no workspace {self.id!r} in {self.settings} (known: {listing}){hint}"
+
+
+class UnknownJobError(XpmError, LookupError):
+    """A job name given to `xpm jobs show/log` matches no job folder of the workspace.
+
+    Jobs are named `<type id>/<identifier>`; any unique prefix of that name, or of the
+    identifier alone, is enough. Run `xpm jobs list` to see the names, and check that
+    the command reads the right workspace (`--workdir`, `--workspace`).
+
+    Attributes:
+        name: the name or prefix that was given.
+        workdir: the workspace folder that was searched.
+    """
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+    def __init__(self, name: str, workdir: str) -> None:
+        super().__init__(name, workdir)
+        self.name = name
+        self.workdir = workdir
+
+    def __str__(self) -> str:
+        return (
+            f"no job matches {self.name!r} in the workspace {self.workdir};"
+            " `xpm jobs list` shows the jobs there"
+        )
+
+
+class AmbiguousJobError(XpmError, LookupError):
+    """A job prefix given to `xpm jobs show/log` matches more than one job.
+
+    The message lists the candidates; type more characters of the one you mean.
+
+    Attributes:
+        name: the prefix that was given.
+        candidates: the job names it matches, sorted.
+    """
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+    shown: ClassVar[int] = 10
+
+    def __init__(self, name: str, candidates: Sequence[str]) -> None:
+        super().__init__(name, candidates)
+        self.name = name
+        self.candidates = tuple(candidates)
+
+    def __str__(self) -> str:
+        lines = [f"{self.name!r} matches {len(self.candidates)} jobs; type more of the name:"]
+        lines += [f"  {c}" for c in self.candidates[: self.shown]]
+        if len(self.candidates) > self.shown:
+            lines.append(f"  ... and {len(self.candidates) - self.shown} more")
+        return "\n".join(lines)
+
+
+class UnknownExperimentError(XpmError, LookupError):
+    """`--experiment ID` names no experiment of the workspace.
+
+    The message lists the closest names; `xpm experiments list` shows them all.
+
+    Attributes:
+        name: the experiment that was asked for.
+        workdir: the workspace folder.
+        known: the experiments the workspace holds.
+    """
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+    def __init__(self, name: str, workdir: str, known: Sequence[str]) -> None:
+        super().__init__(name, workdir, known)
+        self.name = name
+        self.workdir = workdir
+        self.known = tuple(known)
+
+    def __str__(self) -> str:
+        hint = _did_you_mean(self.name, self.known)
+        return (
+            f"no experiment {self.name!r} in the workspace {self.workdir}{hint}"
+            " (`xpm experiments list` shows them)"
+        )
+
+
+class ExperimentCodeError(XpmError, TypeError):
+    """The Python code an experiment file names cannot run the experiment.
+
+    Raised by `xpm run-experiment` before any job is submitted: the file or module
+    cannot be found or imported, it defines no `run` function, or `run` does not take
+    `(helper: ExperimentHelper, cfg: <a @configuration class>)`. The message says which
+    and shows the expected signature.
+
+    Attributes:
+        where: the Python file or module.
+        problem: what is wrong.
+    """
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(where, problem)
+        self.where = where
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3)
+    return ". Did you mean " + " or ".join(map(repr, close)) + "?" if close else ""

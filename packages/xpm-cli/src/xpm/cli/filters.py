@@ -108,7 +108,9 @@ def _parser() -> lark.Lark:
     import lark
 
     grammar = importlib.resources.files(__package__).joinpath("filters.lark")
-    return lark.Lark(grammar.read_text(encoding="utf-8"), parser="lalr")
+    # cache=True keeps the built parser in the temporary folder: it saves most of the
+    # 50 ms that building the tables costs at each `xpm jobs list --filter`.
+    return lark.Lark(grammar.read_text(encoding="utf-8"), parser="lalr", cache=True)
 
 
 def _syntax_error(text: str, error: lark.UnexpectedInput) -> FilterSyntaxError:
@@ -145,18 +147,28 @@ class _Compiled:
 
 
 def _number(value: object) -> int | float | None:
+    if type(value) is str:  # the common case first: states and most tags are strings
+        return _text_number(value)
     if isinstance(value, enum.Enum):
         return _number(value.value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return value
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        text = value.strip()
-        if re.fullmatch(r"[+-]?\d{1,300}", text):
-            return int(text)
-        return float(text)
+    if isinstance(value, str):
+        return _text_number(value)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_number(value: str) -> int | float | None:
+    # Cached: a listing compares the same few state and tag strings thousands of times.
+    text = value.strip()
+    if not _NUMBER.fullmatch(text):
+        return None
+    if re.fullmatch(r"[+-]?\d{1,300}", text):
+        return int(text)
+    return float(text)
 
 
 def _text(value: object) -> str:
@@ -168,6 +180,8 @@ def _text(value: object) -> str:
 
 
 def _equal(actual: object, literal: str | int | float) -> bool:
+    if type(actual) is str and actual == literal:
+        return True
     left, right = _number(actual), _number(literal)
     if left is not None and right is not None:
         return left == right

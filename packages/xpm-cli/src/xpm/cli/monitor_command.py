@@ -7,27 +7,16 @@ token is required by every request, and serves until Ctrl-C.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import click
 
-
-def _default_workdir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
-    return Path(base) / "xpm" / "workspace"
+from .commands.options import workspace_of, workspace_options
 
 
 @click.command(name="monitor")
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="XPM_WORKDIR",
-    default=_default_workdir,
-    show_default="$XPM_WORKDIR, else ~/.local/share/xpm/workspace",
-    help="The workspace to show.",
-)
+@workspace_options
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -41,11 +30,11 @@ def _default_workdir() -> Path:
     show_default=True,
     help="The address to listen on; anyone who reaches it with the token can kill jobs.",
 )
-def monitor(workdir: Path, port: int, host: str) -> None:
+def monitor(workdir: Path | None, workspace_id: str | None, port: int, host: str) -> None:
     """Serve a live web page over a workspace's experiments and jobs until Ctrl-C."""
     from xpm.scheduler.monitor import MonitorServer
 
-    workdir = workdir.expanduser().absolute()
+    workdir = workspace_of(workdir, workspace_id).path
     if not (workdir / "jobs").is_dir() and not (workdir / "experiments").is_dir():
         click.echo(f"Note: {workdir} holds no jobs yet; the page fills in as experiments run.")
     server = MonitorServer(workdir, host=host, port=port)

@@ -252,18 +252,18 @@ class Experiment:
         if self.run_mode is RunMode.DRY_RUN:
             job.state = on_disk if on_disk is not JobState.UNSCHEDULED else JobState.WAITING
             self._print_dry(job, on_disk)
-            job._finish(on_disk if on_disk.finished else JobState.WAITING)
+            _call(job._finish(on_disk if on_disk.finished else JobState.WAITING))
             return job
         self._record_submission(job)
         if on_disk is JobState.DONE:
-            job._finish(JobState.DONE)
+            _call(job._finish(JobState.DONE))
             self._status_dirty = True
             return job
         paths.folder.mkdir(parents=True, exist_ok=True)
         write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
         if self.run_mode is RunMode.GENERATE:
             job.state = JobState.UNSCHEDULED
-            job._finish(JobState.UNSCHEDULED)
+            _call(job._finish(JobState.UNSCHEDULED))
             return job
         with self._cond:
             self._incoming.append(job)
@@ -611,6 +611,11 @@ class Experiment:
         for launcher in self._launchers.values():
             launcher.close()
         self._write_status(status)
+
+
+def _call(callbacks: list[Any]) -> None:
+    for callback in callbacks:
+        callback()
 
 
 def _job_of(dependency: Task, task: Task) -> Job:

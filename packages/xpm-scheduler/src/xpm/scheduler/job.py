@@ -57,6 +57,7 @@ class Job:
         self.record: Mapping[str, object] | None = None
         self.held_tokens = False
         self._ended = threading.Event()
+        self._finished = False
         self._callbacks: list[Callable[[], Any]] = []
         self._listeners: list[Callable[[Job], None]] = []
 
@@ -106,16 +107,18 @@ class Job:
             self._listeners.append(listener)
 
     def _finish(self, state: JobState, failure: Failure | None = None) -> list[Callable[[], Any]]:
+        """Record the end; return what to call next: `on_completed` callbacks, then the
+        release of `wait()`ers (so a waiter sees the callbacks' effects)."""
         self.state = state
         self.failure = failure
-        self._ended.set()
+        self._finished = True
         listeners, self._listeners = self._listeners, []
         for listener in listeners:
             listener(self)
         callbacks, self._callbacks = self._callbacks, []
-        return callbacks if state is JobState.DONE else []
+        return [*(callbacks if state is JobState.DONE else []), self._ended.set]
 
     @property
     def finished(self) -> bool:
         """Whether the job has ended, well or not."""
-        return self._ended.is_set()
+        return self._finished

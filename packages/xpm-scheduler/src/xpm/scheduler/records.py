@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, final
+from typing import Any, NamedTuple, final
 
 from .jobpaths import JobPaths
 from .locks import is_job_locked
@@ -279,6 +279,71 @@ def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterat
             yield read_job(JobPaths.of(Path(workdir), type_id, identifier), light=light)
 
 
+class JobEntry(NamedTuple):
+    """One job folder as `scan_states` lists it: its names, folder and state only.
+
+    Attributes:
+        type_id: The task's type id.
+        identifier: The 64-hex identifier.
+        folder: The job folder, as a string.
+        state: The job's state, as `read_job` would read it.
+    """
+
+    type_id: str
+    identifier: str
+    folder: str
+    state: JobState
+
+    @property
+    def job_id(self) -> str:
+        """`<type id>/<identifier>`."""
+        return f"{self.type_id}/{self.identifier}"
+
+    def paths(self) -> JobPaths:
+        """Return every path of the job folder."""
+        return JobPaths(Path(self.folder), JobPaths.name_of(self.type_id))
+
+    def read(self) -> JobRecord:
+        """Read the whole record (failure, process, times) with `read_job`."""
+        return read_job(self.paths())
+
+
+def scan_states(workdir: str | os.PathLike[str]) -> Iterator[JobEntry]:
+    """Yield the state of every job folder, sorted as `scan_jobs` does, but faster.
+
+    Listing 10,000 jobs must stay well under a second, and building `Path` objects for
+    every file costs most of `scan_jobs`' time: finished and never-run jobs are told
+    apart by file names alone (the order of `read_job`), and only a job with a pid
+    record is read by `read_job`, to check its process.
+    """
+    root = os.path.join(os.fspath(workdir), "jobs")
+    try:
+        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
+    except OSError:
+        return
+    isfile, exists = os.path.isfile, os.path.exists
+    done, failed, unscheduled = JobState.DONE, JobState.FAILED, JobState.UNSCHEDULED
+    for type_id in types:
+        stem = JobPaths.name_of(type_id)
+        type_folder = f"{root}/{type_id}"
+        try:
+            identifiers = sorted(e.name for e in os.scandir(type_folder) if e.is_dir())
+        except OSError:
+            continue
+        for identifier in identifiers:
+            folder = f"{type_folder}/{identifier}"
+            base = f"{folder}/{stem}"
+            if isfile(base + ".done"):
+                state = done
+            elif isfile(base + ".failed"):
+                state = failed
+            elif exists(base + ".pid"):
+                state = read_job(JobPaths(Path(folder), stem), light=True).state
+            else:
+                state = unscheduled
+            yield JobEntry(type_id, identifier, folder, state)
+
+
 @final
 @dataclass(frozen=True)
 class SubmittedJob:
@@ -327,14 +392,20 @@ def read_submitted(path: Path) -> list[SubmittedJob]:
     """Read a `jobs.jsonl`; a torn last line (a run that was killed) is skipped."""
     jobs: list[SubmittedJob] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except OSError:
         return jobs
-    for line in lines:
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
+    try:
+        # One parse of the whole file is several times faster than one per line.
+        rows = json.loads("[" + ",".join(lines) + "]")
+    except ValueError:
+        rows = []
+        for line in lines:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+    for data in rows:
         if isinstance(data, dict) and isinstance(data.get("job"), str):
             when = data.get("submitted")
             jobs.append(

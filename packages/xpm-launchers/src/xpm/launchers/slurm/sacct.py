@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
@@ -46,7 +46,8 @@ class SlurmJobStatus:
     `reason` a human explanation ("failed with exit code 3"). `exit_code` and `signal`
     are None when the command did not report them (`squeue`). `is_final` tells whether
     SLURM considers the job over: a job whose dependency failed is an ERROR that SLURM
-    keeps pending, so the launcher should cancel it.
+    keeps pending, so the launcher should cancel it. `slurm_reason` is SLURM's own
+    reason column (`"DependencyNeverSatisfied"`), empty when not reported.
     """
 
     job_id: str
@@ -56,6 +57,7 @@ class SlurmJobStatus:
     exit_code: int | None = None
     signal: int | None = None
     is_final: bool = False
+    slurm_reason: str = field(default="", compare=False)
 
 
 _WAITING: Final = frozenset({"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
@@ -94,6 +96,8 @@ _PENDING_REASONS: Final = {
 }
 _MAX_TASKS: Final = 1_000_000
 _NEVER_STARTS: Final = "DependencyNeverSatisfied"
+DEPENDENCY_FAILED: Final = "cancelled: one of its dependencies failed"
+"""The `reason` of a job that SLURM cancelled because one of its dependencies failed."""
 _ARRAY_PENDING: Final = re.compile(r"([0-9]+)_\[([0-9,\-]+)(?:%[0-9]+)?\]")
 
 
@@ -200,7 +204,8 @@ def status_of(
     reason = reason.strip()
 
     def make(progress: JobProgress, text: str, final: bool) -> SlurmJobStatus:
-        return SlurmJobStatus(job_id, word, progress, text, exit_code, signal, final)
+        raw = "" if reason == "None" else reason
+        return SlurmJobStatus(job_id, word, progress, text, exit_code, signal, final, raw)
 
     if word in _WAITING:
         if reason == _NEVER_STARTS:
@@ -218,9 +223,11 @@ def status_of(
     if word == "COMPLETED":
         return make(JobProgress.DONE, "completed", True)
     if word == "CANCELLED":
-        if reason == _NEVER_STARTS:
-            return make(JobProgress.ERROR, "cancelled: one of its dependencies failed", True)
         by = rest.removeprefix("by ").strip()
+        # SLURM itself cancels (no "by <uid>") a job whose dependency failed when it was
+        # submitted with --kill-on-invalid-dep=yes; sacct then keeps the reason Dependency.
+        if reason == _NEVER_STARTS or (reason == "Dependency" and not by):
+            return make(JobProgress.ERROR, DEPENDENCY_FAILED, True)
         return make(JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True)
     if word == "FAILED":
         return make(JobProgress.ERROR, _failure(exit_code, signal), True)

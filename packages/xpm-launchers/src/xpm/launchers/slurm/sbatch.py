@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import PurePath
 
@@ -17,6 +17,7 @@ from xpm.core import ValidationError
 
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _UNSAFE = re.compile(r'["\x00-\x1f\x7f]')
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -124,17 +125,27 @@ def render_sbatch_script(
     command: Sequence[str],
     dependencies: Sequence[str] = (),
     array: ArraySpec | None = None,
+    stdout: PurePath | None = None,
+    stderr: PurePath | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> str:
     """Return the text of the sbatch script that runs `command` in `job_folder`.
 
     The job runs in `job_folder` and writes `slurm-<job id>.out` and `.err` there
     (`slurm-<array id>_<task>.out` for an array). It starts only after every job in
-    `dependencies` (SLURM job ids) completed successfully (`afterok`). The script ends
-    with `exec command`, so signals from `scancel` reach the command itself.
+    `dependencies` (SLURM job ids) completed successfully (`afterok`); if one of them
+    fails, SLURM cancels it (`--kill-on-invalid-dep=yes`). The script ends with
+    `exec command`, so signals from `scancel` reach the command itself.
+
+    With `stdout` (and `stderr`, which defaults to `stdout`), SLURM and the command
+    append to these files instead, and the script itself changes to `job_folder` and
+    redirects the command: running it with plain `bash` (as a job array task does)
+    behaves the same. `environ` is exported before the command runs.
 
     Raises:
         ValidationError: a value holds a line break or a double quote, a dependency
-            is not a SLURM job id, or `command` is empty.
+            is not a SLURM job id, an `environ` name is not a shell variable name, or
+            `command` is empty.
     """
     if not command:
         raise ValidationError("the job needs a command to run", path="command")
@@ -147,26 +158,39 @@ def render_sbatch_script(
             )
     pattern = "%A_%a" if array is not None else "%j"
     folder = str(job_folder)
+    out = str(stdout) if stdout is not None else f"{folder}/slurm-{pattern}.out"
+    err = str(stderr or stdout) if stdout is not None else f"{folder}/slurm-{pattern}.err"
     directives = [
         f"--job-name={_quote('job_name', job_name)}",
         f"--chdir={_quote('job_folder', folder)}",
-        f"--output={_quote('job_folder', f'{folder}/slurm-{pattern}.out')}",
-        f"--error={_quote('job_folder', f'{folder}/slurm-{pattern}.err')}",
+        f"--output={_quote('stdout', out)}",
+        f"--error={_quote('stderr', err)}",
     ]
+    if stdout is not None:
+        directives.append("--open-mode=append")
     for argument in options.arguments():
         name, equal, value = argument.partition("=")
         directives.append(f"{name}={_quote(name, value)}" if equal else argument)
     if dependencies:
         directives.append("--dependency=afterok:" + ":".join(dependencies))
+        directives.append("--kill-on-invalid-dep=yes")
     if array is not None:
         directives.append(f"--array={array}")
-    lines = [
-        "#!/bin/bash",
-        *(f"#SBATCH {directive}" for directive in directives),
-        "",
-        "# Written by xpm: this job's folder holds its parameters and results.",
-        "exec " + shlex.join(command),
-    ]
+    body = ["# Written by xpm: this job's folder holds its parameters and results."]
+    if stdout is not None:
+        body.append(f"cd {shlex.quote(folder)} || exit 1")
+    for name, value in (environ or {}).items():
+        if not _VARIABLE.fullmatch(name):
+            raise ValidationError(
+                f"{name!r} is not an environment variable name (letters, digits and _)",
+                path=f"environ.{name}",
+                value=value,
+            )
+        body.append(f"export {name}={shlex.quote(value)}")
+    run = "exec " + shlex.join(command)
+    if stdout is not None:
+        run += f" >>{shlex.quote(out)} 2>>{shlex.quote(err)}"
+    lines = ["#!/bin/bash", *(f"#SBATCH {directive}" for directive in directives), "", *body, run]
     return "\n".join(lines) + "\n"
 
 

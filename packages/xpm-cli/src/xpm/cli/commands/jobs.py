@@ -1,0 +1,205 @@
+"""`xpm jobs list|show|log`: look at the jobs of a workspace.
+
+`kill` and `clean`, which change jobs, are in `jobs_control.py`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .options import workspace_of, workspace_options
+
+if TYPE_CHECKING:
+    from ..catalog import ListedJob
+
+FOLLOW_INTERVAL = 0.2
+
+
+@click.group(name="jobs")
+def jobs() -> None:
+    """List, inspect, kill and clean the jobs of a workspace.
+
+    JOB is `<type id>/<identifier>` as `xpm jobs list` prints it; any unique prefix of it,
+    or of the identifier alone, is enough. FILTER is a filter expression such as
+    `@state = "done" and model = "bm25"` (`@state`, `@type`, `@id`, `@job`,
+    `@experiment`, `@reason` are attributes; other names are tags).
+    """
+
+
+def format_tags(tags: object) -> str:
+    """Return tags as `key=value` pairs separated by spaces, sorted by key."""
+    if not isinstance(tags, dict) or not tags:
+        return ""
+    return " ".join(f"{key}={_tag_text(tags[key])}" for key in sorted(tags))
+
+
+def _tag_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+@jobs.command(name="list")
+@workspace_options
+@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
+@click.option("--filter", "expression", metavar="EXPR", help='e.g. @state = "done" and lr < 0.1')
+@click.option("--tags", "show_tags", is_flag=True, help="Show each job's tags.")
+@click.option("--fullpath", is_flag=True, help="Show each job's folder instead of its name.")
+@click.option(
+    "--count",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Show only the N most recently changed jobs, newest first.",
+)
+def list_command(
+    workdir: Path | None,
+    workspace_id: str | None,
+    experiment: str | None,
+    expression: str | None,
+    show_tags: bool,
+    fullpath: bool,
+    count: int | None,
+) -> None:
+    """List the jobs of the workspace: state, then name (sorted by name)."""
+    from ..catalog import list_jobs
+    from ..filters import parse_filter
+
+    job_filter = parse_filter(expression) if expression is not None else None
+    workspace = workspace_of(workdir, workspace_id)
+    found = list(list_jobs(workspace.path, experiment=experiment, job_filter=job_filter))
+    if count is not None:
+        found.sort(key=_changed, reverse=True)
+        found = found[:count]
+    lines = []
+    for job in found:
+        shown = job.folder if fullpath else job.name
+        line = f"{job.state.value:<11} {shown}"
+        if show_tags:
+            tags = format_tags(job.submission.tags)
+            line = f"{line} {tags}" if tags else line
+        lines.append(line)
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        what = "matches the filter" if job_filter is not None else "was found"
+        click.echo(f"no job {what} in the workspace {workspace.path}", err=True)
+
+
+def _changed(job: ListedJob) -> float:
+    try:
+        return os.stat(job.folder).st_mtime
+    except OSError:
+        return 0.0
+
+
+@jobs.command(name="show")
+@workspace_options
+@click.argument("job")
+def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> None:
+    """Show a job: state, folder, why it failed, times, tags, experiments, logs."""
+    from ..catalog import find_job
+
+    workspace = workspace_of(workdir, workspace_id)
+    found = find_job(workspace.path, job)
+    record = found.record
+    rows: list[tuple[str, str]] = [
+        ("job", found.name),
+        ("state", record.state.value),
+        ("folder", str(record.paths.folder)),
+    ]
+    if record.failure is not None:
+        rows.append(("failure", record.failure.describe()))
+    if record.process is not None:
+        rows.append(("process", _process_text(record.process)))
+    if record.started is not None:
+        rows.append(("started", _time_text(record.started)))
+    if record.ended is not None:
+        rows.append(("ended", _time_text(record.ended)))
+    if record.progress is not None:
+        desc = f" {record.progress.desc}" if record.progress.desc else ""
+        rows.append(("progress", f"{record.progress.fraction:.0%}{desc}"))
+    if found.submission.tags:
+        rows.append(("tags", format_tags(found.submission.tags)))
+    if found.submission.experiments:
+        rows.append(("experiments", ", ".join(found.submission.experiments)))
+    if found.submission.depends_on:
+        rows.append(("depends on", ", ".join(found.submission.depends_on)))
+    rows.append(("stdout", str(record.paths.stdout)))
+    rows.append(("stderr", str(record.paths.stderr)))
+    click.echo("\n".join(f"{key + ':':<12} {value}" for key, value in rows))
+
+
+def _process_text(process: object) -> str:
+    if not isinstance(process, dict):
+        return str(process)
+    if process.get("type") == "slurm":
+        return f"SLURM job {process.get('jobid')} (submitted from {process.get('host')})"
+    return f"pid {process.get('pid')} on {process.get('host')}"
+
+
+def _time_text(when: float) -> str:
+    return datetime.datetime.fromtimestamp(when).isoformat(sep=" ", timespec="seconds")
+
+
+@jobs.command(name="log")
+@workspace_options
+@click.option("-f", "--follow", is_flag=True, help="Keep printing while the job runs.")
+@click.option(
+    "--err/--out",
+    "stderr",
+    default=True,
+    help="Show the job's standard error (default) or its standard output.",
+)
+@click.argument("job")
+def log_command(
+    workdir: Path | None, workspace_id: str | None, follow: bool, stderr: bool, job: str
+) -> None:
+    """Print a job's standard error (or output, with --out); -f follows it like tail -f."""
+    from xpm.core import XpmError
+    from xpm.scheduler import read_job
+
+    from ..catalog import find_job
+
+    workspace = workspace_of(workdir, workspace_id)
+    record = find_job(workspace.path, job).record
+    path = record.paths.stderr if stderr else record.paths.stdout
+    position = 0
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    while True:
+        try:
+            with path.open("rb") as log:
+                log.seek(position)
+                chunk = log.read()
+        except FileNotFoundError:
+            chunk = b""
+            if not follow:
+                raise NoLogError(record.job_id, str(path)) from None
+        except OSError as error:
+            raise XpmError(f"cannot read {path}: {error.strerror}") from None
+        if chunk:
+            out.write(chunk)
+            out.flush()
+            position += len(chunk)
+            continue
+        if not follow or read_job(record.paths, light=True).state.finished:
+            return
+        time.sleep(FOLLOW_INTERVAL)
+
+
+class NoLogError(click.ClickException):
+    """The job has no log file yet: it never ran here."""
+
+    def __init__(self, job: str, path: str) -> None:
+        super().__init__(
+            f"the job {job} has no log {path} yet (it has not run in this workspace);"
+            " use -f to wait for it"
+        )

@@ -1,0 +1,170 @@
+"""`xpm jobs kill` and `xpm jobs clean`: dry by default, `--perform` acts.
+
+Without `--perform` both commands only say what they would do, so a filter can be
+checked before it kills or deletes anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .options import workspace_of, workspace_options
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..catalog import ListedJob
+
+PERFORM_HELP = "Do it; without this flag, only print what would be done."
+
+
+def _matching(
+    workdir: Path | None, workspace_id: str | None, expression: str, experiment: str | None
+) -> list[ListedJob]:
+    from ..catalog import list_jobs
+    from ..filters import parse_filter
+
+    job_filter = parse_filter(expression)
+    workspace = workspace_of(workdir, workspace_id)
+    return list(list_jobs(workspace.path, experiment=experiment, job_filter=job_filter))
+
+
+@click.command(name="kill")
+@workspace_options
+@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
+@click.option("--perform", is_flag=True, help=PERFORM_HELP)
+@click.argument("expression", metavar="FILTER")
+def kill_command(
+    workdir: Path | None,
+    workspace_id: str | None,
+    experiment: str | None,
+    perform: bool,
+    expression: str,
+) -> None:
+    """Stop the running or waiting jobs that FILTER selects.
+
+    Local jobs get SIGTERM (their whole process group) and record that they were
+    cancelled; SLURM jobs are cancelled with scancel. Example:
+    xpm jobs kill --perform '@state = "running" and lr = 0.1'
+    """
+    selected = [
+        job
+        for job in _matching(workdir, workspace_id, expression, experiment)
+        if job.state.value in ("running", "waiting")
+    ]
+    if not selected:
+        click.echo("no running or waiting job matches the filter", err=True)
+        return
+    failures = 0
+    for job in selected:
+        process = job.record.process or {}
+        where = _where(process)
+        if not perform:
+            click.echo(f"would kill {job.name} ({where})")
+            continue
+        problem = _kill(process)
+        if problem is None:
+            click.echo(f"killed {job.name} ({where})")
+        else:
+            failures += 1
+            click.echo(f"cannot kill {job.name} ({where}): {problem}", err=True)
+    if not perform:
+        click.echo(f"{len(selected)} job(s) would be killed; pass --perform to kill them")
+    elif failures:
+        raise click.ClickException(f"{failures} of {len(selected)} job(s) could not be killed")
+
+
+def _where(process: Mapping[str, object]) -> str:
+    if process.get("type") == "slurm":
+        return f"SLURM job {process.get('jobid')}"
+    return f"pid {process.get('pid')} on {process.get('host')}"
+
+
+def _kill(process: Mapping[str, object]) -> str | None:
+    """Stop the process of a pid record; return why it failed, or None."""
+    from xpm.scheduler.process import ProcessIdentity, signal_process
+
+    if process.get("type") == "slurm":
+        jobid = str(process.get("jobid", ""))
+        try:
+            done = subprocess.run(
+                ["scancel", jobid], capture_output=True, text=True, check=False, timeout=60
+            )
+        except FileNotFoundError:
+            return "scancel is not on PATH; run this on a machine of the SLURM cluster"
+        except subprocess.TimeoutExpired:
+            return "scancel did not answer within 60 s"
+        if done.returncode != 0:
+            return f"scancel {jobid} failed: {done.stderr.strip() or done.returncode}"
+        return None
+    try:
+        identity = ProcessIdentity.from_json(process)
+    except ValueError:
+        return f"unreadable process record {dict(process)!r}"
+    try:
+        signal_process(identity, signal.SIGTERM)
+    except ValueError:
+        return f"it runs on {identity.host}; run this command there"
+    except PermissionError:
+        return "permission denied (the job belongs to another user)"
+    return None
+
+
+@click.command(name="clean")
+@workspace_options
+@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
+@click.option("--perform", is_flag=True, help=PERFORM_HELP)
+@click.argument("expression", metavar="FILTER")
+def clean_command(
+    workdir: Path | None,
+    workspace_id: str | None,
+    experiment: str | None,
+    perform: bool,
+    expression: str,
+) -> None:
+    """Delete the folders of the finished (done or failed) jobs that FILTER selects.
+
+    A running, waiting or never-run job is never deleted. Example:
+    xpm jobs clean --perform '@state = "failed"'
+    """
+    from xpm.scheduler import read_job
+
+    selected = [
+        job
+        for job in _matching(workdir, workspace_id, expression, experiment)
+        if job.state.finished
+    ]
+    if not selected:
+        click.echo("no finished job matches the filter", err=True)
+        return
+    removed = 0
+    for job in selected:
+        folder = job.folder
+        if not perform:
+            click.echo(f"would delete {job.name} ({job.state.value}): {folder}")
+            continue
+        # The state is read again at the last moment: a job restarted in between is kept.
+        if not read_job(job.entry.paths(), light=True).state.finished or _is_locked(job):
+            click.echo(f"kept {job.name}: it is running again", err=True)
+            continue
+        shutil.rmtree(folder)
+        removed += 1
+        click.echo(f"deleted {job.name}")
+    if not perform:
+        click.echo(f"{len(selected)} job folder(s) would be deleted; pass --perform to delete them")
+    else:
+        click.echo(f"{removed} job folder(s) deleted")
+
+
+def _is_locked(job: ListedJob) -> bool:
+    from xpm.scheduler.locks import is_job_locked
+
+    lock = job.entry.paths().lock
+    return os.path.exists(lock) and is_job_locked(lock)

@@ -1,0 +1,92 @@
+"""`xpm run-experiment FILE.yaml`: run an experiment described by an experiment file."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+import click
+
+from .options import workspace_of, workspace_options
+
+
+@click.command(name="run-experiment")
+@click.option(
+    "--run-mode",
+    type=click.Choice(["normal", "dry-run", "generate"]),
+    default="normal",
+    show_default=True,
+    help="dry-run: show the jobs, write nothing; generate: write job folders, run nothing.",
+)
+@workspace_options
+@click.option("--port", type=click.IntRange(1, 65535), help="Serve the monitoring page here.")
+@click.option(
+    "-c",
+    "overrides",
+    multiple=True,
+    metavar="KEY.SUB=VALUE",
+    help="Override a configuration value (VALUE is YAML); repeatable.",
+)
+@click.option("--show", is_flag=True, help="Print the merged configuration and exit.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def run_experiment(
+    run_mode: str,
+    workdir: Path | None,
+    workspace_id: str | None,
+    port: int | None,
+    overrides: tuple[str, ...],
+    show: bool,
+    file: Path,
+) -> None:
+    """Run the experiment that FILE (YAML) describes, and wait for its jobs.
+
+    FILE sets `id` (the experiment's name), `file` (default: experiment.py beside FILE)
+    or `module`, optionally `pythonpath`, `parent` and `imports`; its other keys fill
+    the `@configuration` class of `run(helper, cfg)`. Exit codes: 0 when every job
+    succeeded, 1 when some failed (the failures are listed), 2 for a usage or
+    configuration error.
+    """
+    from xpm.core import XpmError
+    from xpm.scheduler import experiment
+
+    from ..experiment_code import add_import_paths, import_code, run_function
+    from ..experiment_file import experiment_configuration, load_experiment_file, render_yaml
+    from ..experiment_helper import ExperimentHelper
+
+    experiment_file = load_experiment_file(file)
+    workspace = workspace_of(workdir, workspace_id)
+    # The workspace's variables are set first: the experiment's code may read them.
+    os.environ.update(workspace.environment)
+    add_import_paths(experiment_file)
+    try:
+        module, where = import_code(experiment_file)
+    except XpmError:
+        raise
+    except Exception as error:
+        traceback.print_exc()
+        what = f"importing {experiment_file.file or experiment_file.module}"
+        raise UserCodeError(what, error) from None
+    run, cls = run_function(module, where)
+    cfg = experiment_configuration(cls, experiment_file, overrides)
+    if show:
+        click.echo(render_yaml(cfg), nl=False)
+        return
+    with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
+        try:
+            run(ExperimentHelper(xp, experiment_file), cfg)
+        except XpmError:
+            raise
+        except Exception as error:
+            traceback.print_exc()
+            raise UserCodeError(f"run() of {where}", error) from None
+
+
+class UserCodeError(click.ClickException):
+    """The experiment's own code raised an exception (its traceback is printed above)."""
+
+    def __init__(self, what: str, error: BaseException) -> None:
+        super().__init__(
+            f"{what} raised {type(error).__name__}: {error} (the traceback above shows"
+            " where; this is an error in the experiment's code)"
+        )

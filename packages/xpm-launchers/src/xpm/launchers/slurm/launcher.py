@@ -1,0 +1,330 @@
+"""The SLURM launcher: submit jobs with `sbatch`, follow them, cancel them.
+
+Each job gets its own script, `<name>.sbatch` in its folder: it can be read, and re-run
+with `bash` outside SLURM. Independent jobs started together become one job array, whose
+task N runs the N-th job's script. Jobs wait for their dependencies inside SLURM
+(`--dependency=afterok:...`), so a whole pipeline is queued at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import socket
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypedDict, Unpack
+
+from xpm.core import ValidationError
+from xpm.scheduler import JobLaunch, Launcher
+from xpm.scheduler.launcher import EndCallback  # not in xpm.scheduler's __all__
+
+from ..errors import SlurmCommandError
+from .commands import CommandRunner, run_command
+from .poller import SlurmPoller
+from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
+
+_HOST = socket.gethostname()
+_JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
+_DEFAULT_MAX_ARRAY_SIZE = 1001
+# Array task N runs the N-th script given after the command name ($0).
+_DISPATCH = 'exec bash "${@:SLURM_ARRAY_TASK_ID+1:1}"'
+
+
+class SlurmOptionChanges(TypedDict, total=False):
+    """The keyword arguments of `SlurmLauncher.config`: any `SlurmOptions` field."""
+
+    nodes: int | None
+    time: str | None
+    account: str | None
+    qos: str | None
+    partition: str | None
+    constraint: str | None
+    mem: str | None
+    exclude: str | None
+    mem_per_gpu: str | None
+    cpus_per_task: int | None
+    nodelist: str | None
+    ntasks_per_node: int | None
+    gpus: int | str | None
+    gpus_per_node: int | str | None
+    extra: tuple[str, ...]
+
+
+class SlurmLauncher(Launcher):
+    """Runs xpm jobs on a SLURM cluster with `sbatch`, and follows them with `sacct`.
+
+    Build one per set of sbatch options; `config` derives variants:
+
+        gpu = SlurmLauncher(options=SlurmOptions(partition="gpu", time="1-00:00:00"))
+        big = gpu.config(gpus=4, mem="128G")
+
+    Jobs started with `start_many` that have no pending dependency are submitted as
+    one job array (chunked to the cluster's `MaxArraySize`; at most `array_throttle`
+    tasks run at once). A background thread follows every job of the launcher with
+    one `sacct` call per round (`squeue` when accounting lags or is off).
+
+    Args:
+        options: The sbatch options of every job.
+        array_throttle: The `%N` of job arrays: how many tasks may run at once.
+        runner: Runs SLURM's commands; tests pass one that answers from captures.
+        min_poll_interval: Seconds between polls after a change.
+        max_poll_interval: Longest wait between polls while nothing changes.
+        grace: Seconds a job may stay unknown to SLURM before it is taken as gone.
+        max_array_size: Overrides the cluster's `MaxArraySize` (`scontrol show config`).
+        background: Poll from a thread; with False, call `poll` yourself.
+    """
+
+    native_dependencies = True
+
+    def __init__(
+        self,
+        options: SlurmOptions | None = None,
+        *,
+        array_throttle: int | None = None,
+        runner: CommandRunner = run_command,
+        min_poll_interval: float = 0.5,
+        max_poll_interval: float = 5.0,
+        grace: float = 60.0,
+        max_array_size: int | None = None,
+        background: bool = True,
+    ) -> None:
+        if array_throttle is not None and array_throttle < 1:
+            raise ValidationError(
+                "must be at least 1 (or None for no limit)",
+                path="array_throttle",
+                value=array_throttle,
+            )
+        self.options = options or SlurmOptions()
+        self.array_throttle = array_throttle
+        self._runner = runner
+        self._settings = (min_poll_interval, max_poll_interval, grace, background)
+        self._max_array_size = max_array_size
+        self._poller = SlurmPoller(
+            runner,
+            min_interval=min_poll_interval,
+            max_interval=max_poll_interval,
+            grace=grace,
+            background=background,
+        )
+
+    def __repr__(self) -> str:
+        return f"SlurmLauncher(options={self.options!r})"
+
+    def config(self, **changes: Unpack[SlurmOptionChanges]) -> SlurmLauncher:
+        """Return a new launcher whose options are these ones with `changes` applied.
+
+        `launcher.config(gpus=2, time="4:00:00")`; `None` removes an option. The new
+        launcher follows its own jobs; this one is unchanged.
+
+        Raises:
+            ValidationError: a name is not an sbatch option of `SlurmOptions` (the
+                message suggests the closest one), or a value cannot be written.
+        """
+        names = [f.name for f in dataclasses.fields(SlurmOptions)]
+        for name in changes:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f": did you mean {close[0]!r}?" if close else f"; options: {names}"
+                raise ValidationError(f"{name!r} is not a SLURM option{hint}", path=name)
+        minimum, maximum, grace, background = self._settings
+        return SlurmLauncher(
+            dataclasses.replace(self.options, **changes),
+            array_throttle=self.array_throttle,
+            runner=self._runner,
+            min_poll_interval=minimum,
+            max_poll_interval=maximum,
+            grace=grace,
+            max_array_size=self._max_array_size,
+            background=background,
+        )
+
+    def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
+        """Submit `launch` with `sbatch`; return its pid record `{"type": "slurm", ...}`.
+
+        The job waits in SLURM for the jobs of `launch.after` (`afterok`); SLURM
+        cancels it if one of them fails, and `on_end` then gets reason `"dependency"`.
+
+        Raises:
+            SlurmCommandError: sbatch refused the job; the message holds its stderr.
+            ValidationError: a dependency is not a SLURM job, or an option cannot be
+                written in a script.
+        """
+        self._check_open()
+        dependencies = [_job_id_of(record, launch) for record in launch.after]
+        script = self._write_script(launch, dependencies)
+        job_id = self._submit(script)
+        self._poller.follow(job_id, on_end, since=_since())
+        return self._record(job_id)
+
+    def start_many(
+        self, launches: Sequence[tuple[JobLaunch, EndCallback]]
+    ) -> list[Mapping[str, object]]:
+        """Submit jobs; those with no dependency to wait for go in one job array.
+
+        Arrays are cut into chunks of the cluster's `MaxArraySize`. The record of an
+        array task names it `"<array id>_<index>"`.
+
+        Raises:
+            SlurmCommandError: sbatch refused a job or an array; jobs submitted before
+                it stay submitted and followed.
+        """
+        self._check_open()
+        records: dict[int, Mapping[str, object]] = {}
+        independent = [i for i, (launch, _) in enumerate(launches) if not launch.after]
+        if len(independent) > 1:
+            size = self.max_array_size()
+            for first in range(0, len(independent), size):
+                chunk = independent[first : first + size]
+                if len(chunk) == 1:
+                    continue
+                job_ids = self._submit_array([launches[i][0] for i in chunk])
+                for i, job_id in zip(chunk, job_ids, strict=True):
+                    self._poller.follow(job_id, launches[i][1], since=_since())
+                    records[i] = self._record(job_id)
+        for i, (launch, on_end) in enumerate(launches):
+            if i not in records:
+                records[i] = self.start(launch, on_end)
+        return [records[i] for i in range(len(launches))]
+
+    def reattach(
+        self, launch: JobLaunch, record: Mapping[str, object], on_end: EndCallback
+    ) -> bool:
+        """Follow the job of `record` if SLURM still has it queued or running.
+
+        Never resubmits. Returns False when the record is not a SLURM one, or SLURM
+        says the job ended (or does not know it): the job's markers then tell how.
+
+        Raises:
+            SlurmCommandError: SLURM did not answer.
+        """
+        job_id = _record_job_id(record)
+        if job_id is None:
+            return False
+        status = self._poller.statuses([job_id]).get(job_id)
+        if status is None or status.is_final:
+            return False
+        self._poller.follow(job_id, on_end, since=datetime.now() - timedelta(days=30))
+        return True
+
+    def kill(self, record: Mapping[str, object]) -> bool:
+        """Cancel the job of `record` with `scancel`; False when it was not running.
+
+        Its `on_end` (if followed) is then called with reason `"cancelled"`.
+
+        Raises:
+            SlurmCommandError: SLURM did not answer, or refused to cancel the job.
+        """
+        job_id = _record_job_id(record)
+        if job_id is None:
+            return False
+        status = self._poller.statuses([job_id]).get(job_id)
+        if status is None or status.is_final:
+            return False
+        command = ["scancel", job_id]
+        self._runner(command).check(command)
+        return True
+
+    def poll(self) -> list[str]:
+        """Ask SLURM now, call `on_end` of the jobs that ended; return those still followed.
+
+        Only needed with `background=False`; the background thread does it otherwise.
+
+        Raises:
+            SlurmCommandError: SLURM did not answer.
+        """
+        self._poller.poll_once()
+        return self._poller.followed()
+
+    def close(self) -> None:
+        """Stop following jobs; they keep running in SLURM (see `reattach`)."""
+        self._poller.close()
+
+    def max_array_size(self) -> int:
+        """Return how many tasks one job array may hold (`MaxArraySize`, read once)."""
+        if self._max_array_size is None:
+            command = ["scontrol", "show", "config"]
+            result = self._runner(command)
+            match = re.search(r"^MaxArraySize\s*=\s*([0-9]+)", result.stdout, re.MULTILINE)
+            self._max_array_size = _DEFAULT_MAX_ARRAY_SIZE
+            if result.returncode == 0 and match is not None and int(match.group(1)) > 0:
+                self._max_array_size = int(match.group(1))
+        return self._max_array_size
+
+    def _check_open(self) -> None:
+        if self._poller.is_closed:
+            raise RuntimeError(
+                "this SlurmLauncher is closed and cannot start jobs: use a new one "
+                "(launcher.config() makes a copy)"
+            )
+
+    def _write_script(self, launch: JobLaunch, dependencies: Sequence[str] = ()) -> Path:
+        text = render_sbatch_script(
+            options=self.options,
+            job_name=launch.job_id,
+            job_folder=launch.folder,
+            command=launch.command,
+            dependencies=dependencies,
+            stdout=launch.stdout,
+            stderr=launch.stderr,
+            environ=launch.environ,
+        )
+        script = launch.folder / f"{launch.name}.sbatch"
+        launch.folder.mkdir(parents=True, exist_ok=True)
+        script.write_text(text)
+        return script
+
+    def _submit_array(self, launches: Sequence[JobLaunch]) -> list[str]:
+        scripts = [str(self._write_script(launch)) for launch in launches]
+        first = launches[0]
+        text = render_sbatch_script(
+            options=self.options,
+            job_name=f"xpm array of {len(launches)} jobs",
+            job_folder=first.folder,
+            command=["bash", "-c", _DISPATCH, "xpm-array", *scripts],
+            array=ArraySpec(tuple(range(len(launches))), self.array_throttle),
+        )
+        script = first.folder / f"{first.name}.array.sbatch"
+        script.write_text(text)
+        array_id = self._submit(script)
+        return [f"{array_id}_{index}" for index in range(len(launches))]
+
+    def _submit(self, script: Path) -> str:
+        command = ["sbatch", "--parsable", str(script)]
+        output = self._runner(command).check(command)
+        job_id = parse_sbatch_output(output)
+        if job_id is None:
+            raise SlurmCommandError(
+                command, 0, f"sbatch printed no job id; its output was: {output.strip()!r}"
+            )
+        return job_id
+
+    def _record(self, job_id: str) -> dict[str, object]:
+        return {"type": "slurm", "jobid": job_id, "host": _HOST}
+
+
+def _since() -> datetime:
+    # sacct's -S; the controller's clock may differ a little from ours.
+    return datetime.now() - timedelta(days=1)
+
+
+def _record_job_id(record: Mapping[str, object]) -> str | None:
+    job_id = record.get("jobid")
+    if record.get("type") != "slurm" or not isinstance(job_id, str):
+        return None
+    return job_id if _JOB_ID.fullmatch(job_id) else None
+
+
+def _job_id_of(record: Mapping[str, object], launch: JobLaunch) -> str:
+    job_id = _record_job_id(record)
+    if job_id is None:
+        raise ValidationError(
+            f"job {launch.job_id} depends on a job that does not run on SLURM ({dict(record)}): "
+            "a SLURM job can only wait for SLURM jobs; start the dependency with a "
+            "SlurmLauncher, or start this job once the dependency is done",
+            path="after",
+            value=dict(record),
+        )
+    return job_id
