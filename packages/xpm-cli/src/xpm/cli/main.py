@@ -16,6 +16,7 @@ from .commands.jobs import jobs
 from .commands.jobs_control import clean_command, kill_command
 from .commands.run_experiment import run_experiment
 from .errors import run_command
+from .monitor_command import monitor
 
 
 @click.group(name="xpm", context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,6 +38,7 @@ jobs.add_command(clean_command)
 xpm.add_command(jobs)
 xpm.add_command(experiments)
 xpm.add_command(run_experiment)
+xpm.add_command(monitor)
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -1,0 +1,119 @@
+"""What the monitor's JSON API answers about one job: details, log tails and results.
+
+Every function takes paths already checked by `access`; each reads a bounded amount
+(a log chunk, a result file of at most 1 MiB) so a huge file cannot stall the server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ..jobpaths import JobPaths
+from ..records import read_job
+from .access import AccessDenied, job_file
+from .snapshot import job_summary
+
+LOG_CHUNK = 256 * 1024
+"""Most bytes of a log sent in one answer; the page asks again from the new offset."""
+LOG_TAIL = 64 * 1024
+"""How much of the end of a log the page shows when it opens it."""
+RESULT_LIMIT = 1024 * 1024
+"""Largest result file read, in bytes."""
+
+
+def job_detail(paths: JobPaths) -> dict[str, Any]:
+    """Return a job's summary, folder, process record and parameters (`params.json`)."""
+    record = read_job(paths)
+    try:
+        params: Any = json.loads(paths.params.read_bytes())
+    except (OSError, ValueError):
+        params = None
+    return {
+        **job_summary(record),
+        "folder": str(paths.folder),
+        "process": None if record.process is None else dict(record.process),
+        "params": params,
+    }
+
+
+def log_chunk(workdir: Path, paths: JobPaths, stream: str, offset: int) -> dict[str, Any]:
+    """Return the bytes of the job's `out` or `err` log from `offset` (negative: the tail).
+
+    The answer holds `start` and `offset` (where the text begins and where to ask
+    next), `size` and `text` (decoded as UTF-8, bad bytes replaced). A log that shrank
+    (rewritten by a new run) is read again from its start.
+
+    Raises:
+        AccessDenied: `stream` is neither `out` nor `err`, or the log is a symlink out of
+            the workspace.
+    """
+    if stream not in ("out", "err"):
+        raise AccessDenied(f"no log stream {stream!r}")
+    path = paths.stdout if stream == "out" else paths.stderr
+    try:
+        real = job_file(workdir, paths, path.name)
+    except AccessDenied:
+        if not os.path.lexists(path):
+            return {"start": 0, "offset": 0, "size": 0, "text": "", "exists": False}
+        raise
+    try:
+        with open(real, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            # A negative offset asks for the tail; an offset past the end means the log
+            # was rewritten, so read it again from the start.
+            start = max(0, size - LOG_TAIL) if offset < 0 else offset if offset <= size else 0
+            f.seek(start)
+            data = f.read(LOG_CHUNK)
+    except OSError:
+        return {"start": 0, "offset": 0, "size": 0, "text": "", "exists": False}
+    if offset < 0 and start > 0:
+        # Begin the tail at a line start, so no partial line or character is shown.
+        cut = data.find(b"\n")
+        if cut >= 0:
+            data = data[cut + 1 :]
+            start += cut + 1
+    return {
+        "start": start,
+        "offset": start + len(data),
+        "size": size,
+        "text": data.decode("utf-8", errors="replace"),
+        "exists": True,
+    }
+
+
+def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] | None:
+    """Return the numbers in a job's result file (nested keys joined by dots), if any.
+
+    Raises:
+        AccessDenied: `name` is not a plain relative file name inside the job folder.
+    """
+    path = job_file(workdir, paths, name)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(RESULT_LIMIT + 1)
+    except OSError:
+        return None
+    if len(data) > RESULT_LIMIT:
+        return None
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return None
+    numbers: dict[str, float] = {}
+    _flatten(parsed, "", numbers)
+    return numbers
+
+
+def _flatten(value: Any, prefix: str, into: dict[str, float]) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        if math.isfinite(value):
+            into[prefix or "value"] = float(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
