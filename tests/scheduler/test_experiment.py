@@ -261,3 +261,28 @@ def test_unserializable_value_fails_at_submit(tmp_path: Path) -> None:
         Anything.C(value=object()).submit()
     assert not (tmp_path / "ws" / "jobs").exists()
     assert not (tmp_path / "ws" / "experiments").exists()
+
+
+def test_port_serves_the_monitor_while_the_experiment_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import time
+    import urllib.error
+    import urllib.request
+
+    with experiment(tmp_path / "ws", "watched", port=0):
+        step = Step.C(x=1, log=tmp_path / "log").submit()
+        step.wait()
+        url = re.search(r"monitoring page at (\S+)", capsys.readouterr().err)
+        assert url is not None
+        base, token = url.group(1).split("/?token=")
+        for _ in range(40):
+            with urllib.request.urlopen(f"{base}/api/state?token={token}") as answer:
+                seen = {job["id"] for job in json.loads(answer.read())["jobs"]}
+            if step.job.job_id in seen:
+                break
+            time.sleep(0.1)
+        assert step.job.job_id in seen
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{base}/api/state?token={token}", timeout=2)

@@ -717,7 +717,7 @@ def experiment(
         _check_workdir(root)
     xp = Experiment(root, name, launcher, mode, max_jobs, fail_fast)
     server = None
-    if port is not None and mode is RunMode.NORMAL:
+    if port is not None and mode is not RunMode.DRY_RUN:
         server = _start_monitor(root, port)
     try:
         with submitting_to(xp):
