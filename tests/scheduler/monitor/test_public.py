@@ -6,9 +6,9 @@ import inspect
 from importlib import resources
 
 import xpm.scheduler.monitor
-from xpm.scheduler.monitor import access, feed, handler, kill, sample, server, snapshot, views
+from xpm.scheduler.monitor import access, feed, handler, sample, server, snapshot, views
 
-MODULES = [access, feed, handler, kill, sample, server, snapshot, views]
+MODULES = [access, feed, handler, sample, server, snapshot, views]
 
 
 def test_every_public_name_has_a_docstring() -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         experiment,
     )
     from .job import Job
+    from .kill import KillRefused, kill_job, kill_process
     from .jobpaths import JobPaths
     from .launcher import Ending, JobLaunch, Launcher, job_command
     from .local import LocalLauncher
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
+    "KillRefused": ".kill",
+    "kill_job": ".kill",
+    "kill_process": ".kill",
     "Ending": ".launcher",
     "Experiment": ".experiments",
     "ExperimentFailed": ".experiments",
@@ -74,6 +78,7 @@ __all__ = [
     "JobPaths",
     "JobRecord",
     "JobState",
+    "KillRefused",
     "Launcher",
     "LocalLauncher",
     "Progress",
@@ -86,6 +91,8 @@ __all__ = [
     "TokenError",
     "experiment",
     "job_command",
+    "kill_job",
+    "kill_process",
     "list_experiments",
     "list_runs",
     "read_job",

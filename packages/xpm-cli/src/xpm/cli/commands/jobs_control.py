@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,31 +87,12 @@ def _where(process: Mapping[str, object]) -> str:
 
 def _kill(process: Mapping[str, object]) -> str | None:
     """Stop the process of a pid record; return why it failed, or None."""
-    from xpm.scheduler.process import ProcessIdentity, signal_process
+    from xpm.scheduler.kill import KillRefused, kill_process
 
-    if process.get("type") == "slurm":
-        jobid = str(process.get("jobid", ""))
-        try:
-            done = subprocess.run(
-                ["scancel", jobid], capture_output=True, text=True, check=False, timeout=60
-            )
-        except FileNotFoundError:
-            return "scancel is not on PATH; run this on a machine of the SLURM cluster"
-        except subprocess.TimeoutExpired:
-            return "scancel did not answer within 60 s"
-        if done.returncode != 0:
-            return f"scancel {jobid} failed: {done.stderr.strip() or done.returncode}"
-        return None
     try:
-        identity = ProcessIdentity.from_json(process)
-    except ValueError:
-        return f"unreadable process record {dict(process)!r}"
-    try:
-        signal_process(identity, signal.SIGTERM)
-    except ValueError:
-        return f"it runs on {identity.host}; run this command there"
-    except PermissionError:
-        return "permission denied (the job belongs to another user)"
+        kill_process(process)
+    except KillRefused as e:
+        return str(e)
     return None
 
 

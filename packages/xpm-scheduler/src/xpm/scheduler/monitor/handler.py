@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
+from ..kill import KillRefused, kill_job
 from .access import (
     AccessDenied,
     cookie_name,
@@ -31,7 +32,6 @@ from .access import (
     relative_parts,
 )
 from .feed import ChangeFeed
-from .kill import KillRefused, kill_job
 from .views import job_detail, log_chunk, read_result
 
 _STATIC = {
@@ -192,11 +192,11 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
     def _kill(self, query: Mapping[str, str]) -> None:
         paths = job_paths(self.context.workdir, query.get("id", ""))
         try:
-            answer = kill_job(paths)
+            how = kill_job(paths)
         except KillRefused as e:
             self._send_json({"error": str(e)}, 409)
             return
-        self._send_json(answer, 200)
+        self._send_json({"sent": True, "how": how}, 200)
 
     def _is_same_origin(self) -> bool:
         origin = self.headers["Origin"]

@@ -1,0 +1,72 @@
+"""Stopping a job from outside its experiment: `xpm jobs kill` and the monitor's button.
+
+A local job gets SIGTERM (its whole process group) and records `cancelled` itself; a
+SLURM job is cancelled with `scancel`. Either way the job folder tells the end.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Mapping
+
+from xpm.core import XpmError
+
+from .jobpaths import JobPaths
+from .process import ProcessIdentity, signal_process
+from .records import JobState, read_job
+
+
+class KillRefused(XpmError):
+    """The job cannot be stopped from here; the message says why and what to do."""
+
+
+def kill_process(process: Mapping[str, object]) -> str:
+    """Stop the process of a `<name>.pid` record; return how (`SIGTERM` or `scancel`).
+
+    Raises:
+        KillRefused: the record is unreadable, the process runs on another machine or
+            belongs to another user, it has already ended, or `scancel` failed.
+    """
+    if process.get("type") == "slurm":
+        jobid = process.get("jobid")
+        if not isinstance(jobid, str) or not jobid.replace("_", "").isdigit():
+            raise KillRefused(f"unreadable SLURM job id {jobid!r} in the pid record")
+        try:
+            done = subprocess.run(
+                ["scancel", jobid], capture_output=True, text=True, timeout=60, check=False
+            )
+        except FileNotFoundError:
+            raise KillRefused(
+                "scancel is not on PATH; run this on a machine of the SLURM cluster"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise KillRefused("scancel did not answer within 60 s") from None
+        if done.returncode != 0:
+            raise KillRefused(f"scancel {jobid} failed: {done.stderr.strip() or done.returncode}")
+        return "scancel"
+    try:
+        identity = ProcessIdentity.from_json(process)
+    except ValueError:
+        raise KillRefused(f"unreadable process record {dict(process)!r}") from None
+    try:
+        sent = signal_process(identity, signal.SIGTERM)
+    except ValueError:
+        raise KillRefused(f"it runs on {identity.host}; stop it from there") from None
+    except PermissionError:
+        raise KillRefused("permission denied (the job belongs to another user)") from None
+    if not sent:
+        raise KillRefused("the process has already ended")
+    return "SIGTERM"
+
+
+def kill_job(paths: JobPaths) -> str:
+    """Stop the job of `paths` if it runs or waits; return how (`SIGTERM` or `scancel`).
+
+    Raises:
+        KillRefused: the job is not running, or `kill_process` refused.
+    """
+    record = read_job(paths, light=True)
+    if record.state not in (JobState.RUNNING, JobState.WAITING) or record.process is None:
+        raise KillRefused(f"the job is {record.state}, not running")
+    return kill_process(record.process)
