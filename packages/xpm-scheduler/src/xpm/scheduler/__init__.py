@@ -20,8 +20,8 @@ if TYPE_CHECKING:
         experiment,
     )
     from .job import Job
-    from .kill import KillRefused, kill_job, kill_process
     from .jobpaths import JobPaths
+    from .kill import KillRefused, kill_job, kill_process
     from .launcher import Ending, JobLaunch, Launcher, job_command
     from .local import LocalLauncher
     from .records import (
