@@ -286,3 +286,18 @@ def test_port_serves_the_monitor_while_the_experiment_runs(
         assert step.job.job_id in seen
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{base}/api/state?token={token}", timeout=2)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_both_ways_of_starting_local_jobs(tmp_path: Path, fork: bool) -> None:
+    from xpm.scheduler import LocalLauncher
+
+    log = tmp_path / "log"
+    launcher = LocalLauncher(max_jobs=2, fork=fork)
+    with pytest.raises(ExperimentFailed), experiment(tmp_path / "ws", "ways", launcher=launcher):
+        good = Step.C(x=1, log=log).submit()
+        bad = Crash.C(how="exit").submit()
+    assert good.job.state is JobState.DONE
+    assert json.loads((bad.jobpath / "crash.failed").read_text())["code"] == 3
+    (start,) = [r for r in runs(log) if r["event"] == "start"]
+    assert start["pid"] != os.getpid()

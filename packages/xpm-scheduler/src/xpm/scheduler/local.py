@@ -1,6 +1,8 @@
 """The local launcher: each job is a detached process of this machine.
 
-Ends are seen through pidfds (no polling), so a dependent job starts as soon as its
+Jobs are forked from a fork server (see `forkserver`) rather than started as new
+interpreters, which saves Python's start and imports for every job. Ends are reported at
+once (by the fork server, or through pidfds), so a dependent job starts as soon as its
 parent's process exits. The launcher takes the job lock before starting the process and
 hands it over, so two experiments sharing a workspace never start the same job twice.
 """
@@ -9,11 +11,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
+from typing import Any
 
+from .forkserver import Reader, send
 from .jobprocess import EXIT_LOCKED, LOCK_FD_ENV
-from .launcher import EndCallback, Ending, JobLaunch, Launcher
+from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .locks import acquire_job_lock
 from .process import ExitStatus, ProcessIdentity, signal_process, spawn
 from .watcher import ProcessWatcher
@@ -29,18 +36,111 @@ def _ending(status: ExitStatus) -> Ending:
     )
 
 
+class _ForkClient:
+    """The experiment's end of a fork server (see `forkserver`)."""
+
+    def __init__(self, lost: Any) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock = mine
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "xpm.scheduler.forkserver", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        theirs.close()
+        self.lost = lost
+        self.closing = False
+        self.alive = True
+        self.guard = threading.Lock()
+        self.next_id = 0
+        self.pending: dict[int, tuple[threading.Event, list[Any], EndCallback]] = {}
+        self.running: dict[int, tuple[int, EndCallback]] = {}
+        self.thread = threading.Thread(target=self._read, name="xpm-forkserver", daemon=True)
+        self.thread.start()
+
+    def start(self, launch: JobLaunch, lock_fd: int, on_end: EndCallback) -> tuple[int, int]:
+        event = threading.Event()
+        answer: list[Any] = []
+        with self.guard:
+            if not self.alive:
+                raise OSError("the fork server has stopped")
+            self.next_id += 1
+            ident = self.next_id
+            self.pending[ident] = (event, answer, on_end)
+            request = {
+                "id": ident,
+                "folder": str(launch.folder),
+                "stdout": str(launch.stdout),
+                "stderr": str(launch.stderr),
+                "env": {**os.environ, **launch.environ},
+            }
+            send(self.sock, request, [lock_fd])
+        if not event.wait(30) or not answer:
+            raise OSError("the fork server did not answer")
+        if "error" in answer[0]:
+            raise OSError(answer[0]["error"])
+        return int(answer[0]["pid"]), int(answer[0]["start_time"])
+
+    def _read(self) -> None:
+        reader = Reader(self.sock)
+        while True:
+            try:
+                messages = reader.read()
+            except OSError:
+                messages = None
+            if messages is None:
+                break
+            for message in messages:
+                if "exit" in message:
+                    with self.guard:
+                        entry = self.running.pop(int(message["exit"]), None)
+                    if entry is not None:
+                        entry[1](_ending(ExitStatus(int(message["status"]))))
+                    continue
+                with self.guard:
+                    event, answer, on_end = self.pending.pop(int(message["id"]))
+                    if "pid" in message:
+                        self.running[int(message["pid"])] = (int(message["start_time"]), on_end)
+                answer.append(message)
+                event.set()
+        with self.guard:
+            self.alive = False
+            orphans, self.running = self.running, {}
+            pending, self.pending = self.pending, {}
+        for event, _, _ in pending.values():
+            event.set()
+        if not self.closing:
+            for pid, (start_time, on_end) in orphans.items():
+                self.lost(ProcessIdentity(pid, start_time), on_end)
+
+    def close(self) -> None:
+        self.closing = True
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join()
+        self.sock.close()
+        self.process.wait()
+
+
 class LocalLauncher(Launcher):
     """Run jobs as processes of this machine, at most `max_jobs` at once.
+
+    Jobs are forked from a fork server that has imported xpm once (see `forkserver`),
+    which saves a Python start per job; `fork=False` starts each job as a new
+    interpreter (`python -m xpm.scheduler.run`) instead.
 
     Args:
         max_jobs: The cap on running jobs; by default the number of CPUs this process
             may use.
+        fork: Whether to fork jobs from a fork server.
     """
 
-    def __init__(self, max_jobs: int | None = None) -> None:
+    def __init__(self, max_jobs: int | None = None, *, fork: bool = True) -> None:
         if max_jobs is not None and max_jobs < 1:
             raise ValueError(f"max_jobs must be at least 1, got {max_jobs}")
         self.max_running = max_jobs or len(os.sched_getaffinity(0))
+        self.fork = fork
+        self._forks: _ForkClient | None = None
         self._watcher: ProcessWatcher | None = None
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
@@ -74,6 +174,15 @@ class LocalLauncher(Launcher):
         if lock is None:
             on_end(Ending(EXIT_LOCKED, message="another process runs this job"))
             return {"type": "local", "taken": True}
+        if self.fork and launch.command == job_command(launch.folder):
+            try:
+                forks = self._fork_client()
+                pid, start_time = forks.start(launch, lock.fd, on_end)
+            except OSError:
+                self.fork = False
+            else:
+                lock.close()
+                return ProcessIdentity(pid, start_time).to_json()
         env = {**os.environ, **launch.environ, LOCK_FD_ENV: str(lock.fd)}
         try:
             handle = spawn(
@@ -88,6 +197,15 @@ class LocalLauncher(Launcher):
             lock.close()
         watcher.add(handle, lambda status: on_end(_ending(status)))
         return handle.identity.to_json()
+
+    def _fork_client(self) -> _ForkClient:
+        with self._guard:
+            if self._forks is None or not self._forks.alive:
+                self._forks = _ForkClient(self._lost)
+            return self._forks
+
+    def _lost(self, identity: ProcessIdentity, on_end: EndCallback) -> None:
+        self._watch().add(identity, lambda status: on_end(_ending(status)))
 
     def reattach(
         self, launch: JobLaunch, record: Mapping[str, object], on_end: EndCallback
@@ -116,6 +234,9 @@ class LocalLauncher(Launcher):
             watcher, thread = self._watcher, self._thread
             self._watcher = self._thread = None
             self._closing = True
+            forks, self._forks = self._forks, None
+        if forks is not None:
+            forks.close()
         if watcher is not None and thread is not None:
             watcher.wakeup()
             thread.join()

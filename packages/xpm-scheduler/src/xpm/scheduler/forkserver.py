@@ -1,0 +1,179 @@
+"""A fork server: job processes forked from a Python that has already started.
+
+Starting a job as a new interpreter costs Python's start and the import of xpm.core,
+tens of milliseconds that dominate short jobs. The local launcher therefore starts one
+small server per experiment (`python -m xpm.scheduler.forkserver`, in its own session)
+that imports what every job needs once, then forks a child per job. The child becomes
+the leader of a new session, points its output at the job's files, takes the job lock
+handed over by the experiment, and runs the job exactly as `python -m
+xpm.scheduler.run` would. The server reports each child's pid and exit status.
+
+Jobs outlive the server and the experiment: when the experiment's end of the socket
+closes, the server exits at once and its children, re-parented, go on.
+
+Protocol, over a Unix stream socket pair, one JSON object per message:
+request `{"id", "folder", "stdout", "stderr", "env"}` with the lock descriptor attached
+(SCM_RIGHTS); replies `{"id", "pid", "start_time"}` or `{"id", "error"}`, and later
+`{"exit": pid, "status": code}` (minus the signal number when a signal killed it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+_MAX_MESSAGE = 1 << 20
+
+
+def send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    """Send one message (and descriptors) on `sock`."""
+    data = json.dumps(message).encode() + b"\n"
+    if fds:
+        socket.send_fds(sock, [data], fds)
+    else:
+        sock.sendall(data)
+
+
+class Reader:
+    """Splits a stream socket into messages, collecting the descriptors sent along."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+        self.fds: list[int] = []
+
+    def read(self) -> list[dict[str, Any]] | None:
+        """Read what is available; None once the other end has closed."""
+        data, fds, _, _ = socket.recv_fds(self.sock, _MAX_MESSAGE, 16)
+        if not data:
+            return None
+        self.fds.extend(fds)
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line]
+
+
+def _start_time(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as file:
+        stat = file.read()
+    return int(stat[stat.rindex(b")") + 2 :].split()[19])
+
+
+def _child(request: dict[str, Any], lock_fd: int) -> None:
+    """In the forked child: become the job's process, run the job, never return."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) > 2 and int(name) != lock_fd:
+                with contextlib.suppress(OSError):
+                    os.close(int(name))
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        out = os.open(request["stdout"], flags, 0o666)
+        err = (
+            out
+            if request["stderr"] == request["stdout"]
+            else os.open(request["stderr"], flags, 0o666)
+        )
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        env: dict[str, str] = request["env"]
+        extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
+        sys.path[1:1] = extra
+        os.environ.clear()
+        os.environ.update(env)
+        from .jobprocess import LOCK_FD_ENV, run_job
+
+        os.environ[LOCK_FD_ENV] = str(lock_fd)
+        folder = Path(request["folder"])
+        os.chdir(folder)
+        sys.argv = ["xpm.scheduler.run", str(folder)]
+        code = run_job(folder)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve(fd: int) -> None:
+    """Serve fork requests on the socket `fd` until the experiment closes it."""
+    import xpm.core  # noqa: F401  (imported once here, for every job)
+
+    from . import jobprocess  # noqa: F401
+
+    server = socket.socket(fileno=fd)
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    reader = Reader(server)
+    while True:
+        ready, _, _ = select.select([server.fileno(), wake_r], [], [])
+        if wake_r in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(wake_r, 4096)
+            _reap(server)
+        if server.fileno() in ready:
+            try:
+                messages = reader.read()
+            except OSError:
+                messages = None
+            if messages is None:
+                return
+            for request in messages:
+                lock_fd = reader.fds.pop(0)
+                try:
+                    pid = os.fork()
+                except OSError as exc:
+                    os.close(lock_fd)
+                    _reply(server, {"id": request["id"], "error": f"fork failed: {exc}"})
+                    continue
+                if pid == 0:
+                    _child(request, lock_fd)
+                os.close(lock_fd)
+                start = _start_time(pid)
+                _reply(server, {"id": request["id"], "pid": pid, "start_time": start})
+            _reap(server)
+
+
+def _reply(server: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        send(server, message)
+    except OSError:
+        os._exit(0)
+
+
+def _reap(server: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _reply(server, {"exit": pid, "status": os.waitstatus_to_exitcode(status)})
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
