@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from xpm.core import (
     Task,
@@ -171,6 +171,8 @@ class Experiment:
         self._launchers: dict[int, Launcher] = {id(self.launcher): self.launcher}
         self._identity = ProcessIdentity.current()
         self._run_dir: Path | None = None
+        self._jobs_file: TextIO | None = None
+        self._paths: dict[int, JobPaths] = {}
         self._started = time.time()
         self._failed_fast = False
         self.status = StatusLine(sys.stderr)
@@ -190,14 +192,19 @@ class Experiment:
     def job_folder(self, task: Task) -> Path:
         """Return `<workdir>/jobs/<type id>/<identifier>/` (the core asks before sealing)."""
         spec = prepare(type(task))
-        return JobPaths.of(self.workdir, spec.type_id, task.__identifier__().hex()).folder
+        paths = JobPaths.of(self.workdir, spec.type_id, task.__identifier__().hex())
+        self._paths[id(task)] = paths
+        return paths.folder
 
     # -- submitting ---------------------------------------------------------------------
 
     def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Job:
         """Queue the sealed `task` (called by `Task.submit()`); return its job."""
         spec = prepare(type(task))
-        identifier = task.__identifier__().hex()
+        paths = self._paths.pop(id(task), None) or JobPaths.of(
+            self.workdir, spec.type_id, task.__identifier__().hex()
+        )
+        identifier = paths.folder.name
         job_id = f"{spec.type_id}/{identifier}"
         existing = self.jobs.get(job_id)
         if existing is not None:
@@ -208,7 +215,6 @@ class Experiment:
                 "xpm.scheduler.Launcher (LocalLauncher, or a SlurmLauncher from "
                 "xpm.launchers; find_launcher('spec') picks one from a requirement)"
             )
-        paths = JobPaths.of(self.workdir, spec.type_id, identifier)
         dependencies: list[Job] = []
         tokens: list[tuple[CounterToken, int]] = []
         for dep_task in task_dependencies(task):
@@ -229,6 +235,13 @@ class Experiment:
         chosen = launcher or self.launcher
         self._launchers.setdefault(id(chosen), chosen)
         job = Job(task, spec.type_id, identifier, paths, chosen, task.tags(), dependencies, tokens)
+        on_disk = read_job(paths, light=True).state
+        if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
+            self.jobs[job_id] = job
+            self._record_submission(job)
+            _call(job._finish(JobState.DONE))
+            self._status_dirty = True
+            return job
         for hook in submit_hooks(task):
             hook.process(job, chosen)
         params = to_dict(task, paths.folder)
@@ -247,7 +260,6 @@ class Experiment:
                     "processes cannot import it; move it to a module (a .py file) and import it"
                 )
             params["main"] = str(Path(script).absolute())
-        on_disk = read_job(paths, light=True).state
         self.jobs[job_id] = job
         if self.run_mode is RunMode.DRY_RUN:
             job.state = on_disk if on_disk is not JobState.UNSCHEDULED else JobState.WAITING
@@ -255,10 +267,6 @@ class Experiment:
             _call(job._finish(on_disk if on_disk.finished else JobState.WAITING))
             return job
         self._record_submission(job)
-        if on_disk is JobState.DONE:
-            _call(job._finish(JobState.DONE))
-            self._status_dirty = True
-            return job
         paths.folder.mkdir(parents=True, exist_ok=True)
         write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
         if self.run_mode is RunMode.GENERATE:
@@ -293,8 +301,10 @@ class Experiment:
             "depends_on": [d.job_id for d in job.dependencies],
             "submitted": time.time(),
         }
-        with open(run / "jobs.jsonl", "a", encoding="utf-8") as file:
-            file.write(json.dumps(line) + "\n")
+        if self._jobs_file is None:
+            self._jobs_file = open(run / "jobs.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._jobs_file.write(json.dumps(line) + "\n")
+        self._jobs_file.flush()
 
     def _run_folder(self) -> Path:
         if self._run_dir is None:
@@ -615,6 +625,9 @@ class Experiment:
             self._thread.join()
         for launcher in self._launchers.values():
             launcher.close()
+        if self._jobs_file is not None:
+            self._jobs_file.close()
+            self._jobs_file = None
         self._write_status(status)
 
 

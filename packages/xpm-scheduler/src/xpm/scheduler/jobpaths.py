@@ -39,7 +39,7 @@ class JobPaths:
         """
         _check_part("type id", type_id)
         _check_part("job identifier", identifier)
-        folder = Path(workspace) / "jobs" / type_id / identifier
+        folder = Path(f"{Path(workspace)}/jobs/{type_id}/{identifier}")
         return cls(folder, cls.name_of(type_id))
 
     @staticmethod
