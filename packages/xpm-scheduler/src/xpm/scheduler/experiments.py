@@ -434,12 +434,12 @@ class Experiment:
                 while queue:
                     callbacks.extend(self._place(queue.popleft()))
             return callbacks
-        available: dict[Path, int] = {}
+        full: set[Path] = set()
         for key, queue in self._ready.items():
             launcher = self._launchers[key]
             while queue and self._has_slot(launcher):
                 job = queue.popleft()
-                if not self._take_tokens(job, available):
+                if not self._take_tokens(job, full):
                     self._token_blocked.append(job)
                     continue
                 unfinished = [d for d in job.dependencies if not d.finished]
@@ -451,24 +451,23 @@ class Experiment:
         cap = launcher.max_running
         return cap is None or self._running.get(id(launcher), 0) < cap
 
-    def _take_tokens(self, job: Job, available: dict[Path, int]) -> bool:
+    def _take_tokens(self, job: Job, full: set[Path]) -> bool:
+        """Acquire every token `job` needs, or none; `full` remembers tokens found
+        exhausted during this pass, so that other jobs do not ask again."""
         if not job.tokens or job.held_tokens:
             return True
-        for counter, amount in job.tokens:
-            if counter.path not in available:
-                available[counter.path] = counter.available()
-            if amount > available[counter.path]:
-                return False
+        if any(counter.path in full for counter, _ in job.tokens):
+            return False
         taken: list[CounterToken] = []
         me = self._identity
         for counter, amount in job.tokens:
-            available[counter.path] -= amount
             if counter.try_acquire(job.job_id, amount, me.pid, me.start_time):
                 taken.append(counter)
-            else:
-                for held in taken:
-                    held.release(job.job_id)
-                return False
+                continue
+            full.add(counter.path)
+            for held in taken:
+                held.release(job.job_id)
+            return False
         job.held_tokens = True
         return True
 
