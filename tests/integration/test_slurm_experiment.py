@@ -46,3 +46,17 @@ def test_failure_on_slurm_is_reported_with_the_job_reason(tmp_path: Path) -> Non
     assert "failed (exit code 1): ValueError: negative x: -1" in message
     assert f"{child.job.job_id}: dependency: {bad.job.job_id} failed" in message
     assert [r["x"] for r in runs(log)] == [-1]
+
+
+def test_independent_jobs_go_to_slurm_as_one_array(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    launcher = SlurmLauncher(options=SlurmOptions(mem="100M"))
+    with experiment(tmp_path / "ws", "slurm-array", launcher=launcher):
+        steps = [Step.C(x=x, log=log) for x in range(4)]
+        for step in steps:
+            step.submit()
+    records = [json.loads((s.jobpath / "step.pid").read_text()) for s in steps]
+    arrays = {str(r["jobid"]).split("_")[0] for r in records}
+    assert len(arrays) == 1, records
+    assert sorted(str(r["jobid"]).split("_")[1] for r in records) == ["0", "1", "2", "3"]
+    assert sorted(r["x"] for r in runs(log) if r["event"] == "start") == [0, 1, 2, 3]

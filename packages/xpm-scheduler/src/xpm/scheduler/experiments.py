@@ -166,6 +166,8 @@ class Experiment:
         self._thread: threading.Thread | None = None
         self._stop = False
         self._token_wait = False
+        self._hold = 0.0
+        self._last_submit = 0.0
         self._wake = False
         self._status_dirty = False
         self._launchers: dict[int, Launcher] = {id(self.launcher): self.launcher}
@@ -274,6 +276,7 @@ class Experiment:
             _call(job._finish(JobState.UNSCHEDULED))
             return job
         with self._cond:
+            self._last_submit = time.monotonic()
             self._incoming.append(job)
             self._status_dirty = True
             self._wake = True
@@ -366,6 +369,8 @@ class Experiment:
             with self._cond:
                 while not (self._stop or self._ended or self._wake or self._woken):
                     timeout = 0.5 if (self._token_wait or self._status_dirty) else None
+                    if self._hold:
+                        timeout = min(timeout or self._hold, self._hold)
                     if not self._cond.wait(timeout):
                         break
                 if self._stop:
@@ -435,15 +440,24 @@ class Experiment:
                     callbacks.extend(self._place(queue.popleft()))
             return callbacks
         full: set[Path] = set()
+        self._hold = 0.0
         for key, queue in self._ready.items():
             launcher = self._launchers[key]
+            wait = launcher.batch_window - (time.monotonic() - self._last_submit)
+            if queue and wait > 0:
+                self._hold = max(self._hold, wait)
+                continue
+            batch: list[tuple[Job, JobLaunch]] = []
             while queue and self._has_slot(launcher):
                 job = queue.popleft()
                 if not self._take_tokens(job, full):
                     self._token_blocked.append(job)
                     continue
-                unfinished = [d for d in job.dependencies if not d.finished]
-                callbacks.extend(self._launch(job, unfinished))
+                launch = self._prepare(job)
+                if launch is not None:
+                    batch.append((job, launch))
+            if batch:
+                callbacks.extend(self._start(launcher, batch))
         self._token_wait = bool(self._token_blocked)
         return callbacks
 
@@ -477,12 +491,14 @@ class Experiment:
                 counter.release(job.job_id)
             job.held_tokens = False
 
-    def _launch(self, job: Job, unfinished: list[Job]) -> list[Any]:
+    def _prepare(self, job: Job) -> JobLaunch | None:
+        """Count `job` as running; return its launch, or None if it was re-attached."""
         paths = job.paths
         record: Mapping[str, Any] | None = None
         if paths.pid.exists():
             old = read_job(paths)
             record = old.process if old.state is JobState.RUNNING else None
+        unfinished = [d for d in job.dependencies if not d.finished]
         launch = JobLaunch(
             folder=paths.folder,
             name=paths.name,
@@ -495,23 +511,37 @@ class Experiment:
         job.state = JobState.RUNNING
         self._status_dirty = True
         if record is not None and self._reattach(job, launch, record):
-            return []
+            return None
         for marker in (paths.failed, paths.started, paths.progress):
             marker.unlink(missing_ok=True)
+        return launch
+
+    def _start(self, launcher: Launcher, batch: list[tuple[Job, JobLaunch]]) -> list[Any]:
+        """Start prepared jobs; several at once go through `start_many` (job arrays)."""
         try:
-            job.record = job.launcher.start(launch, self._on_end(job))
+            if len(batch) == 1:
+                job, launch = batch[0]
+                records = [launcher.start(launch, self._on_end(job))]
+            else:
+                records = launcher.start_many([(ln, self._on_end(jb)) for jb, ln in batch])
         except Exception as exc:
-            self._running[id(job.launcher)] -= 1
-            self._release_tokens(job)
-            message = f"could not start: {type(exc).__name__}: {exc}"
-            return self._fail(job, Failure("failed", message=message), write=True)
-        if job.launcher.native_dependencies:
-            self._woken.append(job)
-        if job.record.get("type") != "local":
-            write_json_atomic(paths.pid, dict(job.record))
-        elif job.tokens and isinstance(job.record.get("pid"), int):
-            for counter, _ in job.tokens:
-                counter.transfer(job.job_id, int(job.record["pid"]), int(job.record["start_time"]))  # type: ignore[call-overload]
+            callbacks: list[Any] = []
+            for job, _ in batch:
+                self._running[id(launcher)] -= 1
+                self._release_tokens(job)
+                message = f"could not start: {type(exc).__name__}: {exc}"
+                callbacks.extend(self._fail(job, Failure("failed", message=message), write=True))
+            return callbacks
+        for (job, _), record in zip(batch, records, strict=True):
+            job.record = record
+            if launcher.native_dependencies:
+                self._woken.append(job)
+            if record.get("type") != "local":
+                write_json_atomic(job.paths.pid, dict(record))
+            elif job.tokens and isinstance(record.get("pid"), int):
+                pid, start_time = record["pid"], record["start_time"]
+                for counter, _ in job.tokens:
+                    counter.transfer(job.job_id, int(pid), int(start_time))  # type: ignore[call-overload]
         return []
 
     def _reattach(self, job: Job, launch: JobLaunch, record: Mapping[str, Any]) -> bool:
@@ -534,6 +564,8 @@ class Experiment:
         return local
 
     def _handle_end(self, job: Job, ending: Ending) -> list[Any]:
+        if job.finished:
+            return []
         self._running[id(job.launcher)] = max(0, self._running.get(id(job.launcher), 1) - 1)
         self._status_dirty = True
         record = read_job(job.paths)

@@ -91,10 +91,13 @@ class Launcher(ABC):
         max_running: How many of this launcher's jobs may run at once (None: no cap).
         native_dependencies: Whether the launcher can start a job before its
             dependencies end, making it wait for them itself (SLURM's `afterok`).
+        batch_window: Seconds to wait after the latest submission before starting jobs,
+            so that jobs submitted together reach `start_many` together (job arrays).
     """
 
     max_running: int | None = None
     native_dependencies: bool = False
+    batch_window: float = 0.0
 
     @abstractmethod
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:

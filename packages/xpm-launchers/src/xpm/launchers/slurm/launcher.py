@@ -78,6 +78,7 @@ class SlurmLauncher(Launcher):
     """
 
     native_dependencies = True
+    batch_window = 0.2
 
     def __init__(
         self,
