@@ -155,3 +155,48 @@ def test_the_token_is_required_by_the_page(browser: Any, workspace: Path) -> Non
         answer = page.goto(server.url.split("?")[0])
         assert answer is not None and answer.status == 403
         page.close()
+
+
+def test_a_real_experiment_is_followed_live_and_a_job_killed(browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    from xpm.scheduler import ExperimentFailed, experiment
+
+    from ..xpmtasks import Sleeper, Step
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    log = tmp_path / "log"
+    sleeper = Sleeper.C(seconds=60, log=log)
+    step = Step.C(x=1, log=log, sleep=1.5)
+    sleeper_id = f"tests.scheduler.xpmtasks.sleeper/{sleeper.__identifier__().hex()}"
+    step_id = f"tests.scheduler.xpmtasks.step/{step.__identifier__().hex()}"
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with experiment(workspace, "live"):
+                sleeper.submit()
+                step.submit()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with MonitorServer(workspace, token=TOKEN) as server:
+        page = browser.new_page()
+        page.goto(server.url)
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        runner = threading.Thread(target=run)
+        runner.start()
+        page.fill("#search", "xpmtasks")
+        expect(_row_state(page, step_id)).to_have_text("running", timeout=10000)
+        expect(_row_state(page, step_id)).to_have_text("done", timeout=10000)
+        expect(_row_state(page, sleeper_id)).to_have_text("running")
+        page.click(f'tr.job[data-job="{sleeper_id}"]')
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#jv-kill")
+        expect(_row_state(page, sleeper_id)).to_have_text("failed", timeout=5000)
+        expect(page.locator(f'tr.job[data-job="{sleeper_id}"]')).to_contain_text("cancelled")
+        runner.join(30)
+        page.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ExperimentFailed)
+    assert f"{sleeper_id}: cancelled" in str(outcome[0])
