@@ -49,9 +49,15 @@ def test_main_module_does_not_import_yaml_or_lark() -> None:
 
 
 def test_help_lists_every_command(runner: CliRunner) -> None:
-    """The root help names run-experiment, jobs and experiments, and shell completion."""
+    """The root help names every command group, and shell completion."""
     result = runner.invoke(xpm, ["--help"])
-    for command in ("run-experiment", "jobs", "experiments", "_XPM_COMPLETE=bash_source"):
+    for command in (
+        "run-experiment",
+        "jobs",
+        "experiments",
+        "launchers",
+        "_XPM_COMPLETE=bash_source",
+    ):
         assert command in result.output
     jobs = runner.invoke(xpm, ["jobs", "--help"])
     for command in ("list", "show", "log", "kill", "clean"):

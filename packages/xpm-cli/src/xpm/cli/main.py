@@ -14,6 +14,7 @@ import click
 from .commands.experiments import experiments
 from .commands.jobs import jobs
 from .commands.jobs_control import clean_command, kill_command
+from .commands.launchers import launchers
 from .commands.run_experiment import run_experiment
 from .errors import run_command
 from .monitor_command import monitor
@@ -37,6 +38,7 @@ jobs.add_command(kill_command)
 jobs.add_command(clean_command)
 xpm.add_command(jobs)
 xpm.add_command(experiments)
+xpm.add_command(launchers)
 xpm.add_command(run_experiment)
 xpm.add_command(monitor)
 
