@@ -8,7 +8,13 @@ from .errors import (
     RequirementSyntaxError,
     SlurmCommandError,
 )
-from .finder import LauncherChoice, choose_launcher, default_config_dir, find_launcher
+from .finder import (
+    LauncherChoice,
+    call_hook,
+    choose_launcher,
+    default_config_dir,
+    find_launcher,
+)
 from .hosts import (
     HostAccelerator,
     HostMatch,
@@ -86,6 +92,7 @@ __all__ = [
     "SlurmOptions",
     "SlurmPartition",
     "SlurmPoller",
+    "call_hook",
     "choose_launcher",
     "default_config_dir",
     "detect_local_host",

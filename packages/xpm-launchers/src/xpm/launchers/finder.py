@@ -110,7 +110,7 @@ def find_launcher(
     folder = default_config_dir() if config_dir is None else config_dir
     hook = folder / LAUNCHERS_PY
     if hook.is_file():
-        launcher = _call_hook(hook, requirement, types.MappingProxyType(dict(tags or {})))
+        launcher = call_hook(hook, requirement, types.MappingProxyType(dict(tags or {})))
         if launcher is not None:
             return launcher
     return choose_launcher(requirement, config_dir=folder).build()
@@ -214,7 +214,13 @@ class _FileCache(Generic[T]):
         return cached[1]
 
 
-def _call_hook(file: Path, requirement: Requirement, tags: Mapping[str, str]) -> Launcher | None:
+def call_hook(file: Path, requirement: Requirement, tags: Mapping[str, str]) -> Launcher | None:
+    """Ask the `find_launcher` of the `launchers.py` at `file`; None lets the YAML decide.
+
+    Raises:
+        LauncherConfigError: the file defines no `find_launcher`, or it returned something
+            that is not a launcher.
+    """
     function = getattr(_hooks.get(file), "find_launcher", None)
     if not callable(function):
         raise LauncherConfigError(

@@ -53,7 +53,7 @@ def find_command(spec: str, tags: tuple[str, ...], config_dir: Path | None) -> N
         default_config_dir,
         parse,
     )
-    from xpm.launchers.finder import LAUNCHERS_PY, LAUNCHERS_YAML, _call_hook
+    from xpm.launchers.finder import LAUNCHERS_PY, LAUNCHERS_YAML, call_hook
 
     tag_map = _parse_tags(tags)
     folder = default_config_dir() if config_dir is None else config_dir
@@ -64,7 +64,7 @@ def find_command(spec: str, tags: tuple[str, ...], config_dir: Path | None) -> N
         if hook.is_file():
             # The same call as xpm.launchers.find_launcher makes, so that the answer is
             # the one a job would get.
-            launcher = _call_hook(hook, requirement, types.MappingProxyType(tag_map))
+            launcher = call_hook(hook, requirement, types.MappingProxyType(tag_map))
             if launcher is not None:
                 lines.append(f"launcher: {launcher!r}")
                 lines.append(f"chosen by: {hook} (find_launcher{_tags_text(tag_map)})")
