@@ -120,6 +120,7 @@ def main() -> None:
         accuracy = json.loads((evaluation.jobpath / "metrics.json").read_text())["accuracy"]
         print(f"{tags:<20} {accuracy:8.1%}   {evaluation.jobpath.relative_to(workdir)}")
     print(f"\nExperiment runs are recorded in {xp.workdir / 'experiments' / xp.name}")
+    print("See the jobs with `xpm jobs list --tags`, or in a browser with `xpm monitor`.")
 
 
 if __name__ == "__main__":
