@@ -5,28 +5,43 @@ from __future__ import annotations
 import itertools
 import reprlib
 import sys
-import typing
-from collections.abc import Iterator
-from pathlib import Path
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    ClassVar,
-    Generic,
-    Self,
-    TypeVar,
-    dataclass_transform,
-)
 
 from .errors import ConfigError, SealedError, UnsetParameterError
 from .params import MISSING, Field, Kind, PathGenerator, field
-from .validation import Checker, compile_checker, describe
 
+# Importing xpm.core must stay fast (tests/test_imports.py): typing, pathlib and the
+# validation module are imported when a class is first prepared, not here.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
+
     from .identifier import Identifier
     from .task import Task
+    from .validation import Checker
 
-C = TypeVar("C")
+    C = TypeVar("C")
+else:
+
+    def dataclass_transform(**kwargs: Any) -> Any:
+        """`typing.dataclass_transform`, without importing typing (about 10 ms)."""
+        options = {
+            "eq_default": kwargs.pop("eq_default", True),
+            "order_default": kwargs.pop("order_default", False),
+            "kw_only_default": kwargs.pop("kw_only_default", False),
+        }
+        if sys.version_info >= (3, 12):
+            options["frozen_default"] = kwargs.pop("frozen_default", False)
+        options["field_specifiers"] = kwargs.pop("field_specifiers", ())
+        options["kwargs"] = kwargs
+
+        def decorate(cls: Any) -> Any:
+            cls.__dataclass_transform__ = options
+            return cls
+
+        return decorate
+
 
 _MARKERS = ("Param", "Meta", "Option", "Constant", "Annotated")
 _BY_NAME: dict[str, type] = {}
@@ -72,9 +87,10 @@ class Parameter:
         self.default_factory = spec.default_factory
         self.generator = generator
         self.ignore_default = bool(spec.ignore_default)
-        self.ignored = (
-            spec.ignored or kind is Kind.META or generator is not None or annotation is Path
-        )
+        # `annotation is pathlib.Path`, without importing pathlib when nothing else has.
+        pathlib = sys.modules.get("pathlib")
+        is_path = pathlib is not None and annotation is pathlib.Path
+        self.ignored = spec.ignored or kind is Kind.META or generator is not None or is_path
         self._help = spec.help
         self.skip_equal = self._skip_equal()
         self.path = f"{owner.__name__}.{name}"
@@ -130,6 +146,8 @@ class Parameter:
         return value
 
     def __repr__(self) -> str:
+        from .validation import describe
+
         return f"<Parameter {self.path}: {describe(self.annotation)} ({self.kind.value})>"
 
 
@@ -178,10 +196,14 @@ class ClassSpec:
 def _is_candidate(annotation: Any) -> bool:
     if isinstance(annotation, str):
         return annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1] in _MARKERS
-    return typing.get_origin(annotation) is typing.Annotated
+    # An evaluated `Param[...]` means that typing is loaded already.
+    typing = sys.modules.get("typing")
+    return typing is not None and typing.get_origin(annotation) is typing.Annotated
 
 
 def _hints(cls: type) -> dict[str, Any]:
+    import typing
+
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except NameError:
@@ -197,6 +219,10 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
+    import typing
+
+    from .validation import compile_checker
+
     if typing.get_origin(hint) is not typing.Annotated:
         return None
     inner, *meta = typing.get_args(hint)
@@ -344,8 +370,12 @@ class Config(metaclass=ConfigMeta):
     """
 
     __slots__ = ("__dict__", "__weakref__", "_xpm")
-    __xpm_spec__: ClassVar[ClassSpec]
-    C: ClassVar[_SelfClass] = _SelfClass()
+    if TYPE_CHECKING:
+        # Declared for type checkers only: typing.get_type_hints() on a subclass would
+        # otherwise need `ClassVar`, that is typing, in this module's namespace.
+        __xpm_spec__: ClassVar[ClassSpec]
+        C: ClassVar[_SelfClass]
+    C = _SelfClass()
 
     def __init__(self, **kwargs: Any) -> None:
         spec = type(self).__dict__.get("__xpm_spec__") or prepare(type(self))
@@ -463,19 +493,19 @@ def _state(config: Config) -> State:
     return state
 
 
-class TaggedValue(Generic[C]):
+class TaggedValue:
     """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
 
     __slots__ = ("value",)
 
-    def __init__(self, value: C) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
 
     def __repr__(self) -> str:
         return f"tag({self.value!r})"
 
 
-def _untag(config: Config, name: str, tagged: TaggedValue[Any]) -> Any:
+def _untag(config: Config, name: str, tagged: TaggedValue) -> Any:
     from .tags import check_tag
 
     _state(config).tags[name] = check_tag(name, tagged.value)
