@@ -163,6 +163,7 @@ class ClassSpec:
         "is_instance",
         "names",
         "params",
+        "plan",
         "type_bytes",
         "type_id",
     )
@@ -180,6 +181,7 @@ class ClassSpec:
         self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
         self.type_bytes = self.type_id.encode("utf-8")
         self.is_instance = issubclass(cls, InstanceConfig)
+        self.plan: Any = None  # the identifier's per-class table, built on first use
 
     def unknown(self, name: str) -> ConfigError:
         import difflib
@@ -446,9 +448,7 @@ class Config(metaclass=ConfigMeta):
             ValidationError: a required parameter is unset (the message gives its path),
                 or a value cannot be hashed.
         """
-        from .identifier import identifier
-
-        return identifier(self)
+        return _identifier(self)
 
     def tag(self, name: str, value: Any) -> Self:
         """Attach tag `name` with `value` (str, int, float or bool); returns the config."""
@@ -471,6 +471,15 @@ class Config(metaclass=ConfigMeta):
         """Make the job of this task wait for `dependencies` (tokens, other tasks)."""
         _state(self).dependencies.extend(dependencies)
         return self
+
+
+def _identifier(config: Config) -> Identifier:
+    """Import the identifier module on first use, then let it take this name's place."""
+    from . import identifier
+
+    global _identifier
+    _identifier = identifier.identifier
+    return _identifier(config)
 
 
 class InstanceConfig(Config):

@@ -60,15 +60,20 @@ class Identifier:
 
 
 class _Context:
-    """What one identifier computation tracks: the path (for cycles), instance order."""
+    """What one identifier computation tracks: the path (for cycles), instance order.
 
-    __slots__ = ("index", "instances", "memo", "tainted")
+    `memo` maps `id(config)` to its digest once known, or to its depth on the path while
+    it is being hashed (so one lookup tells a cycle from a config hashed already);
+    `tainted[d]` is true when the config at depth `d` met a cycle or an `InstanceConfig`,
+    whose encoding depends on the path: its digest is then not memoized.
+    """
+
+    __slots__ = ("instances", "memo", "tainted")
 
     def __init__(self) -> None:
-        self.index: dict[int, int] = {}
         self.tainted: list[bool] = []
         self.instances: dict[bytes, list[int]] = {}
-        self.memo: dict[int, bytes] = {}
+        self.memo: dict[int, bytes | int] = {}
 
 
 class _Unhashable(Exception):
@@ -113,79 +118,159 @@ def _without_meta(value: Any) -> Any:
     return value
 
 
-_SCALARS: dict[type, Any] = {
-    int: lambda v: _INT + _pack_q(v),
-    bool: lambda v: _INT + _pack_q(v),
-    float: lambda v: _FLOAT + _pack_d(v),
-    str: lambda v: _STR + v.encode("utf-8"),
-    type(None): lambda v: _NONE,
-}
+_SCALAR_TYPES = frozenset((int, bool, float, str, type(None)))
+
+# How `_digest` may leave a parameter out (see `Parameter.skip_equal`).
+_ALWAYS = 0  # never left out
+_IF_NONE = 1  # left out when None
+_IF_FACTORY = 2  # left out when equal to the default factory's value
+_IF_DEFAULT = 3  # left out when equal to the default
+
+_Step = tuple[str, int, Any, Any, bytes, bytes, bytes, bytes, bytes]
+
+
+def _step(param: Any) -> _Step:
+    """Return what `_digest` needs for `param`, with its byte prefixes precomputed."""
+    skip = param.skip_equal
+    if skip is MISSING:
+        mode = _ALWAYS
+    elif skip is None:
+        mode = _IF_NONE
+    elif skip is FACTORY:
+        mode = _IF_FACTORY
+    else:
+        mode = _IF_DEFAULT
+    prefix = param.name_bytes
+    return (
+        param.name,
+        mode,
+        skip,
+        param,
+        prefix + _STR,
+        prefix + _INT,
+        prefix + _FLOAT,
+        prefix + _OBJECT,
+        prefix,
+    )
+
+
+_PLANS: dict[Any, tuple[bytes, list[_Step]]] = {}
+
+
+def _plan(spec: Any, values: dict[str, Any]) -> tuple[bytes, list[_Step]]:
+    """Return the first bytes and the steps hashing a config of `spec`, sorted by name.
+
+    `values` are the config's own: an ignored parameter holding a config forced into the
+    identifier (`setmeta(cfg, False)`) gets a step of its own. `spec.plan` keeps the
+    result for classes without ignored parameters, the only ones that need no `values`.
+    """
+    plan = _PLANS.get(spec)
+    if plan is None:
+        plan = _PLANS[spec] = (_OBJECT + spec.type_bytes, [_step(p) for p in spec.hashed])
+    if not spec.ignored_params:
+        spec.plan = plan
+        return plan
+    head, steps = plan
+    forced = [p for p in spec.ignored_params if _is_forced(values.get(p.name))]
+    if forced:
+        steps = sorted(steps + [_step(p) for p in forced], key=lambda step: step[0])
+    return head, steps
+
+
+# Digests of encodings met recently: sub-configurations are often equal from one
+# configuration to the next (a grid over a few parameters), and a lookup costs less than
+# SHA-256. A pure cache: cleared when full.
+_KNOWN: dict[bytes, bytes] = {}
+_KNOWN_MAX = 4096
 
 
 def _digest(config: Config, ctx: _Context) -> bytes:
+    """Return the digest of `config`, which is neither on the path nor in `ctx.memo`.
+
+    The hot loop of `identifier()`: scalars are encoded inline, with the byte prefixes of
+    each parameter precomputed by `_plan`. After an exception `ctx` is left inconsistent;
+    `identifier()` then drops it.
+    """
     state: State | None = config._xpm
     if state is not None and state.digest is not None:
         return state.digest
+    memo = ctx.memo
     key = id(config)
-    memo = ctx.memo.get(key)
-    if memo is not None:
-        return memo
     spec = type(config).__xpm_spec__
+    values = config.__dict__
+    head, steps = spec.plan or _plan(spec, values)
     tainted = ctx.tainted
-    ctx.index[key] = len(tainted)
+    memo[key] = len(tainted)
     tainted.append(False)
-    try:
-        parts = [_OBJECT]
-        if state is not None and state.task is not None and state.task is not config:
-            parts.append(_TASK)
-            _encode_config(state.task, parts, ctx)
+    if state is not None and state.task is not None and state.task is not config:
+        parts = [_OBJECT, _TASK]
+        _encode_config(state.task, parts, ctx)
         parts.append(spec.type_bytes)
-        values = config.__dict__
-        params = spec.hashed
-        if spec.ignored_params:
-            forced = [p for p in spec.ignored_params if _is_forced(values.get(p.name))]
-            if forced:
-                params = sorted(params + forced, key=lambda p: p.name)
-        for param in params:
-            value = values.get(param.name, MISSING)
-            if value is MISSING:
-                raise _Unhashable
-            skip = param.skip_equal
-            if skip is not MISSING:
-                if value is None and skip is None:
+    else:
+        parts = [head]
+    append = parts.append
+    for name, mode, skip, param, as_str, as_int, as_float, as_config, prefix in steps:
+        try:
+            value = values[name]
+        except KeyError:
+            raise _Unhashable from None
+        kind = type(value)
+        if mode:
+            if mode == _IF_NONE:
+                if value is None:
                     continue
-                scalar = _SCALARS.get(type(value))
-                if scalar is not None:
-                    if skip is FACTORY:
-                        if _at_default(param, value):
-                            continue
-                    elif skip is not None and value == skip:
+            elif mode == _IF_DEFAULT:
+                if kind in _SCALAR_TYPES:
+                    if value == skip:
                         continue
-                elif param.ignore_default and _at_default(param, value):
+                elif skip == _without_meta(value):
                     continue
+            elif _at_default(param, value):
+                continue
+        if kind is str:
+            append(as_str + value.encode("utf-8"))
+        elif kind is int or kind is bool:
+            append(as_int + _pack_q(value))
+        elif kind is float:
+            append(as_float + _pack_d(value))
+        elif value is None:
+            append(prefix + _NONE)
+        elif isinstance(value, Config):
+            vstate = value._xpm
+            if vstate is not None and vstate.meta:
+                continue
+            append(as_config)
+            known = memo.get(id(value))
+            if known is None:
+                digest = _digest(value, ctx)
+            elif isinstance(known, int):
+                _cycle(known, parts, ctx)
+                continue
             else:
-                scalar = _SCALARS.get(type(value))
-            if scalar is not None:
-                parts.append(param.name_bytes)
-                parts.append(scalar(value))
-            elif isinstance(value, Config):
-                vstate = value._xpm
-                if vstate is None or not vstate.meta:
-                    parts.append(param.name_bytes)
-                    _encode_config(value, parts, ctx)
-            else:
-                parts.append(param.name_bytes)
-                _encode(value, parts, ctx)
-        if state is not None and state.init_tasks:
-            parts.append(_INIT_TASKS)
-            for task in state.init_tasks:
-                _encode_config(task, parts, ctx)
-    finally:
-        del ctx.index[key]
-        is_tainted = tainted.pop()
-    digest = _sha256(b"".join(parts)).digest()
-    if not is_tainted:
-        ctx.memo[key] = digest
+                digest = known
+            append(digest)
+            if type(value).__xpm_spec__.is_instance:
+                _instance(value, digest, parts, ctx)
+        else:
+            append(prefix)
+            _encode(value, parts, ctx)
+    if state is not None and state.init_tasks:
+        append(_INIT_TASKS)
+        for task in state.init_tasks:
+            _encode_config(task, parts, ctx)
+    data = b"".join(parts)
+    cached = _KNOWN.get(data)
+    if cached is None:
+        digest = _sha256(data).digest()
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[data] = digest
+    else:
+        digest = cached
+    if tainted.pop():
+        del memo[key]
+    else:
+        memo[key] = digest
         if state is not None and state.sealed and not ctx.instances:
             state.digest = digest
     return digest
@@ -199,9 +284,15 @@ def _at_default(param: Any, value: Any) -> bool:
 
 
 def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
-    scalar = _SCALARS.get(type(value))
-    if scalar is not None:
-        parts.append(scalar(value))
+    kind = type(value)
+    if kind is str:
+        parts.append(_STR + value.encode("utf-8"))
+    elif kind is int or kind is bool:
+        parts.append(_INT + _pack_q(value))
+    elif kind is float:
+        parts.append(_FLOAT + _pack_d(value))
+    elif value is None:
+        parts.append(_NONE)
     elif isinstance(value, Config):
         _encode_config(value, parts, ctx)
     elif isinstance(value, float):
@@ -214,7 +305,10 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
         items = [v for v in value if not _is_meta(v)]
         parts.append(_LIST + _pack_d(len(items)))
         for item in items:
-            _encode(item, parts, ctx)
+            if isinstance(item, Config):
+                _encode_config(item, parts, ctx)
+            else:
+                _encode(item, parts, ctx)
     elif isinstance(value, (set, frozenset)):
         items = [v for v in value if not _is_meta(v)]
         parts.append(_SET + _pack_d(len(items)))
@@ -234,24 +328,37 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
 
 def _encode_config(value: Config, parts: list[bytes], ctx: _Context) -> None:
     parts.append(_OBJECT)
-    index = ctx.index.get(id(value))
-    if index is not None:
-        depth = len(ctx.tainted)
-        for i in range(index, depth):
-            ctx.tainted[i] = True
-        parts.append(_CYCLE + _pack_q(depth - index))
+    known = ctx.memo.get(id(value))
+    if known is None:
+        digest = _digest(value, ctx)
+    elif isinstance(known, int):
+        _cycle(known, parts, ctx)
         return
-    digest = _digest(value, ctx)
+    else:
+        digest = known
     parts.append(digest)
     if type(value).__xpm_spec__.is_instance:
-        for i in range(len(ctx.tainted)):
-            ctx.tainted[i] = True
-        seen = ctx.instances.setdefault(digest, [])
-        if id(value) not in seen:
-            seen.append(id(value))
-        position = seen.index(id(value))
-        if position > 0:
-            parts.append(_INSTANCE + _pack_q(position))
+        _instance(value, digest, parts, ctx)
+
+
+def _cycle(index: int, parts: list[bytes], ctx: _Context) -> None:
+    """Encode a config met again on the path, at depth `index`: its distance up the path."""
+    depth = len(ctx.tainted)
+    for i in range(index, depth):
+        ctx.tainted[i] = True
+    parts.append(_CYCLE + _pack_q(depth - index))
+
+
+def _instance(value: Config, digest: bytes, parts: list[bytes], ctx: _Context) -> None:
+    """Number the distinct `InstanceConfig` objects that share `digest`, after the first."""
+    for i in range(len(ctx.tainted)):
+        ctx.tainted[i] = True
+    seen = ctx.instances.setdefault(digest, [])
+    if id(value) not in seen:
+        seen.append(id(value))
+    position = seen.index(id(value))
+    if position > 0:
+        parts.append(_INSTANCE + _pack_q(position))
 
 
 def _sort_key(value: Any) -> bytes:
