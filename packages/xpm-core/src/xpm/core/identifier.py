@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from .config import FACTORY, Config, State
@@ -120,61 +121,158 @@ def _without_meta(value: Any) -> Any:
 
 _SCALAR_TYPES = frozenset((int, bool, float, str, type(None)))
 
-# How `_digest` may leave a parameter out (see `Parameter.skip_equal`).
-_ALWAYS = 0  # never left out
-_IF_NONE = 1  # left out when None
-_IF_FACTORY = 2  # left out when equal to the default factory's value
-_IF_DEFAULT = 3  # left out when equal to the default
+# The skip test of each kind of `Parameter.skip_equal` (MISSING: never skipped).
+_SKIP_IF_NONE = "value is None"
+_SKIP_IF_FACTORY = "_at_default(param_{i}, value)"
+_SKIP_IF_DEFAULT = (
+    "(value == skip_{i}) if kind in _SCALAR_TYPES else (skip_{i} == _without_meta(value))"
+)
 
-_Step = tuple[str, int, Any, Any, bytes, bytes, bytes, bytes, bytes]
+# How one parameter value is encoded, after `name_bytes`; the branches exclude each
+# other, and the one for the declared type comes first.
+_BRANCHES = {
+    str: """\
+if kind is str:
+    append({prefix_str!r} + value.encode("utf-8"))
+""",
+    int: """\
+if kind is int or kind is bool:
+    append({prefix_int!r} + _pack_q(value))
+""",
+    float: """\
+if kind is float:
+    append({prefix_float!r} + _pack_d(value))
+""",
+    None: """\
+if value is None:
+    append({prefix_none!r})
+""",
+    Config: """\
+if isinstance(value, Config):
+    vstate = value._xpm
+    if vstate is None or not vstate.meta:
+        append({prefix_config!r})
+        known = memo.get(id(value))
+        if known is None:
+            digest = _digest(value, ctx)
+        elif isinstance(known, int):
+            _cycle(known, parts, ctx)
+            digest = None
+        else:
+            digest = known
+        if digest is not None:
+            append(digest)
+            if type(value).__xpm_spec__.is_instance:
+                _instance(value, digest, parts, ctx)
+""",
+}
+_OTHER = """\
+else:
+    append({prefix!r})
+    _encode(value, parts, ctx)
+"""
+
+_Encoder = Callable[[dict[str, Any], list[bytes], dict[int, Any], "_Context"], None]
 
 
-def _step(param: Any) -> _Step:
-    """Return what `_digest` needs for `param`, with its byte prefixes precomputed."""
-    skip = param.skip_equal
-    if skip is MISSING:
-        mode = _ALWAYS
-    elif skip is None:
-        mode = _IF_NONE
-    elif skip is FACTORY:
-        mode = _IF_FACTORY
-    else:
-        mode = _IF_DEFAULT
-    prefix = param.name_bytes
-    return (
-        param.name,
-        mode,
-        skip,
-        param,
-        prefix + _STR,
-        prefix + _INT,
-        prefix + _FLOAT,
-        prefix + _OBJECT,
-        prefix,
-    )
+def _compile(params: list[Any]) -> _Encoder:
+    """Return a function appending the encoding of `params` (sorted by name) to `parts`.
+
+    The identifier's hot loop, generated once per class (as attrs and dataclasses
+    generate `__init__`): no loop over parameters and no test on how each is skipped;
+    byte prefixes are constants.
+    """
+    lines = ["def encode(values, parts, memo, ctx):", "    append = parts.append"]
+    namespace: dict[str, Any] = {
+        "Config": Config,
+        "_SCALAR_TYPES": _SCALAR_TYPES,
+        "_Unhashable": _Unhashable,
+        "_at_default": _at_default,
+        "_cycle": _cycle,
+        "_digest": _digest,
+        "_encode": _encode,
+        "_instance": _instance,
+        "_pack_d": _pack_d,
+        "_pack_q": _pack_q,
+        "_without_meta": _without_meta,
+    }
+    for i, param in enumerate(params):
+        namespace[f"param_{i}"] = param
+        namespace[f"skip_{i}"] = skip = param.skip_equal
+        prefix = param.name_bytes
+        lines += [
+            "    try:",
+            f"        value = values[{param.name!r}]",
+            "    except KeyError:",
+            "        raise _Unhashable from None",
+            "    kind = type(value)",
+        ]
+        if skip is MISSING:
+            indent = "    "
+        else:
+            if skip is None:
+                test = _SKIP_IF_NONE
+            elif skip is FACTORY:
+                test = _SKIP_IF_FACTORY
+            else:
+                test = _SKIP_IF_DEFAULT
+            lines.append(f"    if not ({test.format(i=i)}):")
+            indent = "        "
+        first = _declared(param.annotation)
+        order = [first, *(key for key in _BRANCHES if key is not first)]
+        code = "el".join(_BRANCHES[key] for key in order) + _OTHER
+        code = code.format(
+            prefix=prefix,
+            prefix_str=prefix + _STR,
+            prefix_int=prefix + _INT,
+            prefix_float=prefix + _FLOAT,
+            prefix_none=prefix + _NONE,
+            prefix_config=prefix + _OBJECT,
+        )
+        lines += [indent + line for line in code.splitlines()]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<xpm identifier encoder>", "exec"), namespace)
+    encode: _Encoder = namespace["encode"]
+    return encode
 
 
-_PLANS: dict[Any, tuple[bytes, list[_Step]]] = {}
+def _declared(annotation: Any) -> Any:
+    """Return the `_BRANCHES` key most values of a parameter declared so will take."""
+    if annotation is bool:
+        return int
+    if annotation in (str, int, float):
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, Config):
+        return Config
+    return None
 
 
-def _plan(spec: Any, values: dict[str, Any]) -> tuple[bytes, list[_Step]]:
-    """Return the first bytes and the steps hashing a config of `spec`, sorted by name.
+_PLANS: dict[Any, tuple[bytes, _Encoder]] = {}
+_FORCED: dict[tuple[Any, ...], _Encoder] = {}
+
+
+def _plan(spec: Any, values: dict[str, Any]) -> tuple[bytes, _Encoder]:
+    """Return the first bytes of the encoding of a config of `spec`, and its encoder.
 
     `values` are the config's own: an ignored parameter holding a config forced into the
-    identifier (`setmeta(cfg, False)`) gets a step of its own. `spec.plan` keeps the
-    result for classes without ignored parameters, the only ones that need no `values`.
+    identifier (`setmeta(cfg, False)`) is encoded too. `spec.plan` keeps the result for
+    classes without ignored parameters, the only ones that need no `values`.
     """
     plan = _PLANS.get(spec)
     if plan is None:
-        plan = _PLANS[spec] = (_OBJECT + spec.type_bytes, [_step(p) for p in spec.hashed])
+        plan = _PLANS[spec] = (_OBJECT + spec.type_bytes, _compile(spec.hashed))
     if not spec.ignored_params:
         spec.plan = plan
         return plan
-    head, steps = plan
     forced = [p for p in spec.ignored_params if _is_forced(values.get(p.name))]
-    if forced:
-        steps = sorted(steps + [_step(p) for p in forced], key=lambda step: step[0])
-    return head, steps
+    if not forced:
+        return plan
+    params = sorted(spec.hashed + forced, key=lambda p: p.name)
+    key = tuple(params)
+    encode = _FORCED.get(key)
+    if encode is None:
+        encode = _FORCED[key] = _compile(params)
+    return plan[0], encode
 
 
 # Digests of encodings met recently: sub-configurations are often equal from one
@@ -187,9 +285,7 @@ _KNOWN_MAX = 4096
 def _digest(config: Config, ctx: _Context) -> bytes:
     """Return the digest of `config`, which is neither on the path nor in `ctx.memo`.
 
-    The hot loop of `identifier()`: scalars are encoded inline, with the byte prefixes of
-    each parameter precomputed by `_plan`. After an exception `ctx` is left inconsistent;
-    `identifier()` then drops it.
+    After an exception `ctx` is left inconsistent; `identifier()` then drops it.
     """
     state: State | None = config._xpm
     if state is not None and state.digest is not None:
@@ -198,7 +294,7 @@ def _digest(config: Config, ctx: _Context) -> bytes:
     key = id(config)
     spec = type(config).__xpm_spec__
     values = config.__dict__
-    head, steps = spec.plan or _plan(spec, values)
+    head, encode = spec.plan or _plan(spec, values)
     tainted = ctx.tainted
     memo[key] = len(tainted)
     tainted.append(False)
@@ -208,54 +304,9 @@ def _digest(config: Config, ctx: _Context) -> bytes:
         parts.append(spec.type_bytes)
     else:
         parts = [head]
-    append = parts.append
-    for name, mode, skip, param, as_str, as_int, as_float, as_config, prefix in steps:
-        try:
-            value = values[name]
-        except KeyError:
-            raise _Unhashable from None
-        kind = type(value)
-        if mode:
-            if mode == _IF_NONE:
-                if value is None:
-                    continue
-            elif mode == _IF_DEFAULT:
-                if kind in _SCALAR_TYPES:
-                    if value == skip:
-                        continue
-                elif skip == _without_meta(value):
-                    continue
-            elif _at_default(param, value):
-                continue
-        if kind is str:
-            append(as_str + value.encode("utf-8"))
-        elif kind is int or kind is bool:
-            append(as_int + _pack_q(value))
-        elif kind is float:
-            append(as_float + _pack_d(value))
-        elif value is None:
-            append(prefix + _NONE)
-        elif isinstance(value, Config):
-            vstate = value._xpm
-            if vstate is not None and vstate.meta:
-                continue
-            append(as_config)
-            known = memo.get(id(value))
-            if known is None:
-                digest = _digest(value, ctx)
-            elif isinstance(known, int):
-                _cycle(known, parts, ctx)
-                continue
-            else:
-                digest = known
-            append(digest)
-            if type(value).__xpm_spec__.is_instance:
-                _instance(value, digest, parts, ctx)
-        else:
-            append(prefix)
-            _encode(value, parts, ctx)
+    encode(values, parts, memo, ctx)
     if state is not None and state.init_tasks:
-        append(_INIT_TASKS)
+        parts.append(_INIT_TASKS)
         for task in state.init_tasks:
             _encode_config(task, parts, ctx)
     data = b"".join(parts)
@@ -293,6 +344,8 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
         parts.append(_FLOAT + _pack_d(value))
     elif value is None:
         parts.append(_NONE)
+    elif kind is list:
+        _encode_list(value, parts, ctx)
     elif isinstance(value, Config):
         _encode_config(value, parts, ctx)
     elif isinstance(value, float):
@@ -302,13 +355,7 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
     elif isinstance(value, str):
         parts.append(_STR + value.encode("utf-8"))
     elif isinstance(value, (list, tuple)):
-        items = [v for v in value if not _is_meta(v)]
-        parts.append(_LIST + _pack_d(len(items)))
-        for item in items:
-            if isinstance(item, Config):
-                _encode_config(item, parts, ctx)
-            else:
-                _encode(item, parts, ctx)
+        _encode_list(value, parts, ctx)
     elif isinstance(value, (set, frozenset)):
         items = [v for v in value if not _is_meta(v)]
         parts.append(_SET + _pack_d(len(items)))
@@ -324,6 +371,23 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
             _encode(item, parts, ctx)
     else:
         raise _Unhashable
+
+
+def _encode_list(value: list[Any] | tuple[Any, ...], parts: list[bytes], ctx: _Context) -> None:
+    items: Any = value
+    for item in value:
+        if isinstance(item, Config) and item._xpm is not None and item._xpm.meta:
+            items = [v for v in value if not _is_meta(v)]
+            break
+    parts.append(_LIST + _pack_d(len(items)))
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            parts.append(_FLOAT + _pack_d(item))
+        elif isinstance(item, Config):
+            _encode_config(item, parts, ctx)
+        else:
+            _encode(item, parts, ctx)
 
 
 def _encode_config(value: Config, parts: list[bytes], ctx: _Context) -> None:
