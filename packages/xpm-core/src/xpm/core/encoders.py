@@ -104,8 +104,17 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
             "        raise _Unhashable from None",
             "    kind = type(value)",
         ]
+        first = _declared(param.annotation)
         indent = "    "
-        if skip is not MISSING:
+        if skip is not MISSING and skip is not None and skip is not FACTORY and first in _SCALARS:
+            # The usual case, a scalar parameter with a bare default: when the value has
+            # the declared type, `value == skip` is the whole test.
+            test = _SKIP_IF_DEFAULT.format(i=i)
+            lines.append(
+                f"    if not ((value == skip_{i}) if kind is {first.__name__} else ({test})):"
+            )
+            indent = "        "
+        elif skip is not MISSING:
             test = (
                 _SKIP_IF_NONE
                 if skip is None
@@ -115,7 +124,6 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
             )
             lines.append(f"    if not ({test.format(i=i)}):")
             indent = "        "
-        first = _declared(param.annotation)
         if leaf:
             order: list[Any] = [first, *(key for key in (str, int, float) if key is not first)]
             tail = _LEAF_OTHER

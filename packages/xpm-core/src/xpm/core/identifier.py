@@ -179,19 +179,21 @@ def _plan(spec: Any, values: dict[str, Any]) -> tuple[bytes, Encoder]:
     return plan[0], with_forced
 
 
-# Digests of encodings met recently: sub-configurations are often equal from one
+# Digests of short encodings met recently: sub-configurations are often equal from one
 # configuration to the next (a grid over a few parameters), and a lookup costs less than
-# SHA-256. A pure cache: cleared when full.
+# SHA-256. A pure cache, of at most 4096 x 1 KiB: cleared when full.
 _KNOWN: dict[bytes, bytes] = {}
 _KNOWN_MAX = 4096
+_KNOWN_SIZE = 1024
 
 
 def _hash(data: bytes) -> bytes:
-    """Return the SHA-256 digest of `data`, remembered in `_KNOWN`."""
+    """Return the SHA-256 digest of `data`, remembered in `_KNOWN` if `data` is short."""
     digest = _sha256(data).digest()
-    if len(_KNOWN) >= _KNOWN_MAX:
-        _KNOWN.clear()
-    _KNOWN[data] = digest
+    if len(data) <= _KNOWN_SIZE:
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[data] = digest
     return digest
 
 
@@ -297,12 +299,26 @@ def _encode_list(value: list[Any] | tuple[Any, ...], parts: list[bytes], ctx: _C
             items = [v for v in value if not _is_meta(v)]
             break
     parts.append(_LIST + _pack_d(len(items)))
+    memo = ctx.memo
     for item in items:
-        kind = type(item)
-        if kind is float:
+        if type(item) is float:
             parts.append(_FLOAT + _pack_d(item))
         elif isinstance(item, Config):
-            _encode_config(item, parts, ctx)
+            # _encode_config, inlined: lists of configs are common.
+            parts.append(_OBJECT)
+            spec = type(item).__xpm_spec__
+            known = memo.get(id(item))
+            if known is None:
+                digester = spec.plan
+                digest = digester(item, ctx) if digester is not None else _digest(item, ctx)
+            elif isinstance(known, int):
+                _cycle(known, parts, ctx)
+                continue
+            else:
+                digest = known
+            parts.append(digest)
+            if spec.is_instance:
+                _instance(item, digest, parts, ctx)
         else:
             _encode(item, parts, ctx)
 
