@@ -1,7 +1,7 @@
 """xpm.core: typed experiment configurations and their content-hash identifiers."""
 
 from .cache import cache, cache_folder
-from .config import Config, InstanceConfig, Parameter, parameters, setmeta
+from .config import Config, InstanceConfig, parameters, setmeta
 from .errors import (
     ConfigError,
     NoExperimentError,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .registry import Submitter, current_submitter, current_workspace, submitting_to
     from .serialization import dumps, from_dict, loads, to_dict
     from .serialized import PathBasedSerializedConfig, SerializedConfig
+    from .spec import Parameter
     from .tags import TagConflictWarning, tag, tagspath
 else:
     _LAZY = {
@@ -35,6 +36,7 @@ else:
         "Meta": "params",
         "Option": "params",
         "Param": "params",
+        "Parameter": "spec",
         "PathBasedSerializedConfig": "serialized",
         "SerializedConfig": "serialized",
         "SubmitHook": "hooks",
