@@ -12,10 +12,9 @@ from .errors import (
     XpmError,
 )
 from .params import MISSING, PathGenerator, field, pathgenerator
-from .task import LightweightTask, Task, task_dependencies, validate
 
 # The names below are imported on first use (PEP 562), so that `import xpm.core` stays
-# fast: `Param` and its siblings need typing, the others need json, hashlib, pathlib...
+# fast: `Param` and its siblings need typing, the others need hashlib, pathlib...
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .execution import execute_task
@@ -28,11 +27,13 @@ if TYPE_CHECKING:
     from .serialized import PathBasedSerializedConfig, SerializedConfig
     from .spec import Parameter
     from .tags import TagConflictWarning, tag, tagspath
+    from .task import LightweightTask, Task, task_dependencies, validate
 else:
     _LAZY = {
         "Constant": "params",
         "Identifier": "identifier",
         "JobContext": "jobcontext",
+        "LightweightTask": "task",
         "Meta": "params",
         "Option": "params",
         "Param": "params",
@@ -42,6 +43,7 @@ else:
         "SubmitHook": "hooks",
         "Submitter": "registry",
         "TagConflictWarning": "tags",
+        "Task": "task",
         "current_job": "jobcontext",
         "current_submitter": "registry",
         "current_workspace": "registry",
@@ -55,7 +57,9 @@ else:
         "submitting_to": "registry",
         "tag": "tags",
         "tagspath": "tags",
+        "task_dependencies": "task",
         "to_dict": "serialization",
+        "validate": "task",
     }
 
     def __getattr__(name: str) -> object:
