@@ -47,3 +47,27 @@ def test_job_process_loads_no_experiment_machinery() -> None:
         "xpm.scheduler.tokens",
     }
     assert heavy.isdisjoint(loaded)
+
+
+@pytest.mark.parametrize(
+    "slow", ["typing", "pathlib", "enum", "re", "functools", "hashlib", "contextlib", "warnings"]
+)
+def test_core_import_stays_fast(slow: str) -> None:
+    """`import xpm.core` loads none of the modules that cost milliseconds to import."""
+    assert slow not in _modules_after("import xpm.core")
+
+
+def test_core_names_load_on_first_use() -> None:
+    """Every name of `__all__` resolves, also through `import *`, and shows in `dir()`."""
+    code = (
+        "import xpm.core\n"
+        "names = {n: getattr(xpm.core, n) for n in xpm.core.__all__}\n"
+        "ns = {}\n"
+        "exec('from xpm.core import *', ns)\n"
+        "assert set(xpm.core.__all__) <= set(ns) and set(xpm.core.__all__) <= set(dir(xpm.core))\n"
+        "assert callable(xpm.core.cache) and not hasattr(xpm.core, 'Nonexistent')\n"
+        "import xpm.core.cache\n"
+        "from xpm.core import cache\n"
+        "assert callable(cache)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -198,3 +198,29 @@ def test_any_and_dict_types() -> None:
 
     loose = Loose.C(anything=object(), table={"a": 1})
     assert loose.table == {"a": 1.0}
+
+
+def test_markers_are_annotated_aliases() -> None:
+    """`Param[int]` is `Annotated[int, Kind.PARAM]`, as before markers were built lazily."""
+    import typing
+
+    from xpm.core import Constant, Meta, Option, Param
+    from xpm.core.params import Kind
+
+    assert Param[int] == typing.Annotated[int, Kind.PARAM]
+    assert Meta[int] == Option[int] == typing.Annotated[int, Kind.META]
+    assert Constant[int] == typing.Annotated[int, Kind.CONSTANT]
+    assert repr(Kind.PARAM) == "<Kind.PARAM: 'param'>"
+
+
+def test_config_metaclass_is_a_dataclass_transform() -> None:
+    """The runtime marker equals the one `typing.dataclass_transform` would set."""
+    import typing
+
+    from xpm.core.config import ConfigMeta
+    from xpm.core.params import Field
+
+    expected = typing.dataclass_transform(kw_only_default=True, field_specifiers=(field, Field))(
+        type("Probe", (), {})
+    )
+    assert ConfigMeta.__dataclass_transform__ == expected.__dataclass_transform__  # type: ignore[attr-defined]

@@ -8,21 +8,19 @@ likes; it runs under a file lock, so two jobs needing the same cache compute it 
 
 from __future__ import annotations
 
-import fcntl
-import functools
-import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
-
 from .config import Config, prepare
 from .errors import XpmError
-from .jobcontext import current_job
-from .registry import current_workspace
 
-P = ParamSpec("P")
-R = TypeVar("R")
-S = TypeVar("S", bound=Config)
+# Imported by `import xpm.core` (its name is also the module's): it must stay light.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Concatenate, ParamSpec, TypeVar
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
+    S = TypeVar("S", bound=Config)
 
 
 def cache(
@@ -40,9 +38,14 @@ def cache(
     if not filename or "/" in filename or filename in (".", ".."):
         raise ValueError(f"@cache needs a plain file name, got {filename!r}")
 
+    import functools
+
     def decorate(method: Callable[Concatenate[S, Path, P], R]) -> Callable[Concatenate[S, P], R]:
         @functools.wraps(method)
         def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            import fcntl
+            import os
+
             folder = cache_folder(self)
             folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(folder / f".{filename}.lock", os.O_RDWR | os.O_CREAT, 0o666)
@@ -59,6 +62,9 @@ def cache(
 
 def cache_folder(config: Config) -> Path:
     """Return `<workspace>/config/<type id>/<identifier>/` for `config`."""
+    from .jobcontext import current_job
+    from .registry import current_workspace
+
     job = current_job()
     workspace = job.workspace if job is not None else current_workspace()
     if workspace is None:

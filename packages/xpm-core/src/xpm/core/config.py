@@ -2,225 +2,57 @@
 
 from __future__ import annotations
 
-import itertools
 import reprlib
 import sys
-import typing
-from collections.abc import Iterator
-from pathlib import Path
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    ClassVar,
-    Generic,
-    Self,
-    TypeVar,
-    dataclass_transform,
-)
 
 from .errors import ConfigError, SealedError, UnsetParameterError
-from .params import MISSING, Field, Kind, PathGenerator, field
-from .validation import Checker, compile_checker, describe
+from .params import Field, Kind, field
 
+# Importing xpm.core must stay fast (tests/test_imports.py): typing, pathlib and the
+# reading of classes (spec.py) are imported when a class is first prepared, not here.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
+
     from .identifier import Identifier
+    from .spec import ClassSpec, Parameter
     from .task import Task
 
-C = TypeVar("C")
+    C = TypeVar("C")
+else:
+
+    def dataclass_transform(**kwargs: Any) -> Any:
+        """`typing.dataclass_transform`, without importing typing (about 10 ms)."""
+        options = {
+            "eq_default": kwargs.pop("eq_default", True),
+            "order_default": kwargs.pop("order_default", False),
+            "kw_only_default": kwargs.pop("kw_only_default", False),
+        }
+        if sys.version_info >= (3, 12):
+            options["frozen_default"] = kwargs.pop("frozen_default", False)
+        options["field_specifiers"] = kwargs.pop("field_specifiers", ())
+        options["kwargs"] = kwargs
+
+        def decorate(cls: Any) -> Any:
+            cls.__dataclass_transform__ = options
+            return cls
+
+        return decorate
+
 
 _MARKERS = ("Param", "Meta", "Option", "Constant", "Annotated")
 _BY_NAME: dict[str, type] = {}
 FACTORY: Any = object()
 
 
-class Parameter:
-    """One declared parameter of a configuration class, as `parameters(cls)` lists it."""
-
-    __slots__ = (
-        "_help",
-        "annotation",
-        "check",
-        "default",
-        "default_factory",
-        "generator",
-        "ignore_default",
-        "ignored",
-        "kind",
-        "name",
-        "name_bytes",
-        "owner",
-        "path",
-        "skip_equal",
-    )
-
-    def __init__(
-        self,
-        owner: type,
-        name: str,
-        kind: Kind,
-        annotation: Any,
-        check: Checker,
-        spec: Field,
-        generator: PathGenerator | None,
-    ) -> None:
-        self.owner = owner
-        self.name = name
-        self.kind = kind
-        self.annotation = annotation
-        self.check = check
-        self.default = spec.default
-        self.default_factory = spec.default_factory
-        self.generator = generator
-        self.ignore_default = bool(spec.ignore_default)
-        self.ignored = (
-            spec.ignored or kind is Kind.META or generator is not None or annotation is Path
-        )
-        self._help = spec.help
-        self.skip_equal = self._skip_equal()
-        self.path = f"{owner.__name__}.{name}"
-        self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
-
-    def _skip_equal(self) -> Any:
-        """The value for which the identifier leaves this parameter out (`MISSING`: never).
-
-        `None` when only a `None` value is left out; for a `default_factory` with
-        `ignore_default`, the factory's value is compared at hashing time.
-        """
-        if self.kind is Kind.CONSTANT:
-            return MISSING
-        if self.default is None:
-            return None
-        if self.ignore_default:
-            if self.default is MISSING:
-                return FACTORY if self.default_factory is not MISSING else MISSING
-            return self.default
-        return MISSING
-
-    @property
-    def type(self) -> Any:
-        """The declared type, without `Param`/`Meta` (for example `int` or `list[Model]`)."""
-        return self.annotation
-
-    @property
-    def help(self) -> str | None:
-        """The help text: `field(help=...)` or the docstring written under the parameter."""
-        if self._help is None:
-            self._help = _docstrings(self.owner).get(self.name, "")
-        return self._help or None
-
-    @property
-    def is_required(self) -> bool:
-        """True when the parameter has no default and must be given."""
-        return (
-            self.default is MISSING and self.default_factory is MISSING and self.generator is None
-        )
-
-    @property
-    def is_constant(self) -> bool:
-        """True for `Constant[...]` parameters, whose value the class fixes."""
-        return self.kind is Kind.CONSTANT
-
-    def make_default(self) -> Any:
-        """Return a fresh default value (calling the factory), or `MISSING`."""
-        if self.default_factory is not MISSING:
-            return self.default_factory()  # type: ignore[operator]
-        value = self.default
-        if isinstance(value, (list, dict, set)):
-            return type(value)(value)
-        return value
-
-    def __repr__(self) -> str:
-        return f"<Parameter {self.path}: {describe(self.annotation)} ({self.kind.value})>"
-
-
-class ClassSpec:
-    """Everything xpm derives from a configuration class, computed once."""
-
-    __slots__ = (
-        "cls",
-        "defaults",
-        "generated",
-        "hashed",
-        "ignored_params",
-        "is_instance",
-        "names",
-        "params",
-        "type_bytes",
-        "type_id",
-    )
-
-    def __init__(self, cls: type, params: dict[str, Parameter]) -> None:
-        self.cls = cls
-        self.params = params
-        self.names = sorted(params)
-        ordered = [params[n] for n in self.names]
-        self.hashed = [p for p in ordered if not p.ignored]
-        self.ignored_params = [p for p in ordered if p.ignored and p.generator is None]
-        self.defaults = [p for p in params.values() if not p.is_required and p.generator is None]
-        self.generated = [p for p in params.values() if p.generator is not None]
-        explicit = cls.__dict__.get("__xpmid__")
-        self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
-        self.type_bytes = self.type_id.encode("utf-8")
-        self.is_instance = issubclass(cls, InstanceConfig)
-
-    def unknown(self, name: str) -> ConfigError:
-        import difflib
-
-        close = difflib.get_close_matches(name, self.params, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        known = ", ".join(self.names) or "none"
-        return ConfigError(
-            f"{self.cls.__name__} has no parameter {name!r}.{hint} (parameters: {known})",
-            path=f"{self.cls.__name__}.{name}",
-        )
-
-
 def _is_candidate(annotation: Any) -> bool:
     if isinstance(annotation, str):
         return annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1] in _MARKERS
-    return typing.get_origin(annotation) is typing.Annotated
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(cls, include_extras=True)
-    except NameError:
-        module = sys.modules.get(cls.__module__)
-        localns = {**_BY_NAME, **(vars(module) if module is not None else {})}
-        try:
-            return typing.get_type_hints(cls, localns=localns, include_extras=True)
-        except NameError as exc:
-            raise ConfigError(
-                f"cannot resolve the annotation of {cls.__qualname__}: {exc}; "
-                "define the class it names at module level, or import it"
-            ) from None
-
-
-def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
-    if typing.get_origin(hint) is not typing.Annotated:
-        return None
-    inner, *meta = typing.get_args(hint)
-    kind = next((m for m in meta if isinstance(m, Kind)), None)
-    generator = next((m for m in meta if isinstance(m, PathGenerator)), None)
-    if kind is None and generator is None:
-        return None
-    # Param[Annotated[Path, pathgenerator(...)]] nests: look one level deeper.
-    if typing.get_origin(inner) is typing.Annotated:
-        inner, *more = typing.get_args(inner)
-        generator = generator or next((m for m in more if isinstance(m, PathGenerator)), None)
-    spec = raw if isinstance(raw, Field) else None
-    if spec is None:
-        spec = Field(raw, MISSING, True, False, None)
-    if isinstance(spec.default_factory, PathGenerator):
-        generator, spec.default_factory = spec.default_factory, MISSING
-    if kind is None:
-        kind = Kind.META
-    if kind is Kind.CONSTANT and spec.default is MISSING:
-        raise ConfigError(
-            "a Constant needs a value: write `name: Constant[int] = 1`",
-            path=f"{owner.__name__}.{name}",
-        )
-    return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
+    # An evaluated `Param[...]` means that typing is loaded already.
+    typing = sys.modules.get("typing")
+    return typing is not None and typing.get_origin(annotation) is typing.Annotated
 
 
 def prepare(cls: type) -> ClassSpec:
@@ -230,35 +62,10 @@ def prepare(cls: type) -> ClassSpec:
     (forward references and cycles) and use `from __future__ import annotations`.
     """
     spec: ClassSpec | None = cls.__dict__.get("__xpm_spec__")
-    if spec is not None:
-        return spec
-    hints = _hints(cls)
-    params: dict[str, Parameter] = {}
-    for klass in reversed(cls.__mro__):
-        if not isinstance(klass, ConfigMeta):
-            continue
-        raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
-        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
-            if name not in hints:
-                continue
-            raw = raw_defaults.get(name, MISSING)
-            if raw is MISSING and name in params:
-                inherited = params[name]
-                raw = Field(
-                    inherited.default,
-                    inherited.default_factory,
-                    inherited.ignore_default,
-                    inherited.ignored,
-                    None,
-                )
-            param = _parameter(cls, klass, name, hints[name], raw)
-            if param is None:
-                if name in raw_defaults and name not in klass.__dict__:
-                    setattr(klass, name, raw_defaults[name])
-                continue
-            params[name] = param
-    spec = ClassSpec(cls, params)
-    type.__setattr__(cls, "__xpm_spec__", spec)
+    if spec is None:
+        from .spec import build
+
+        spec = build(cls)
     return spec
 
 
@@ -344,8 +151,12 @@ class Config(metaclass=ConfigMeta):
     """
 
     __slots__ = ("__dict__", "__weakref__", "_xpm")
-    __xpm_spec__: ClassVar[ClassSpec]
-    C: ClassVar[_SelfClass] = _SelfClass()
+    if TYPE_CHECKING:
+        # Declared for type checkers only: typing.get_type_hints() on a subclass would
+        # otherwise need `ClassVar`, that is typing, in this module's namespace.
+        __xpm_spec__: ClassVar[ClassSpec]
+        C: ClassVar[_SelfClass]
+    C = _SelfClass()
 
     def __init__(self, **kwargs: Any) -> None:
         spec = type(self).__dict__.get("__xpm_spec__") or prepare(type(self))
@@ -416,9 +227,7 @@ class Config(metaclass=ConfigMeta):
             ValidationError: a required parameter is unset (the message gives its path),
                 or a value cannot be hashed.
         """
-        from .identifier import identifier
-
-        return identifier(self)
+        return _identifier(self)
 
     def tag(self, name: str, value: Any) -> Self:
         """Attach tag `name` with `value` (str, int, float or bool); returns the config."""
@@ -443,6 +252,15 @@ class Config(metaclass=ConfigMeta):
         return self
 
 
+def _identifier(config: Config) -> Identifier:
+    """Import the identifier module on first use, then let it take this name's place."""
+    from . import identifier
+
+    global _identifier
+    _identifier = identifier.identifier
+    return _identifier(config)
+
+
 class InstanceConfig(Config):
     """A configuration whose object identity matters.
 
@@ -463,19 +281,19 @@ def _state(config: Config) -> State:
     return state
 
 
-class TaggedValue(Generic[C]):
+class TaggedValue:
     """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
 
     __slots__ = ("value",)
 
-    def __init__(self, value: C) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
 
     def __repr__(self) -> str:
         return f"tag({self.value!r})"
 
 
-def _untag(config: Config, name: str, tagged: TaggedValue[Any]) -> Any:
+def _untag(config: Config, name: str, tagged: TaggedValue) -> Any:
     from .tags import check_tag
 
     _state(config).tags[name] = check_tag(name, tagged.value)
@@ -525,37 +343,6 @@ def walk(root: Config) -> Iterator[Config]:
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
-
-
-_DOC_CACHE: dict[type, dict[str, str]] = {}
-
-
-def _docstrings(cls: type) -> dict[str, str]:
-    """Read the docstrings written under each parameter of `cls` (from its source)."""
-    if cls in _DOC_CACHE:
-        return _DOC_CACHE[cls]
-    import ast
-    import inspect
-    import textwrap
-
-    docs: dict[str, str] = {}
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):
-        tree = None
-    if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
-        body = tree.body[0].body
-        for node, after in itertools.pairwise(body):
-            if (
-                isinstance(node, ast.AnnAssign)
-                and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr)
-                and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)
-            ):
-                docs[node.target.id] = inspect.cleandoc(after.value.value)
-    _DOC_CACHE[cls] = docs
-    return docs
 
 
 def is_submitted(config: Config) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class XpmError(Exception):

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar, overload
+# `import xpm.core` stays fast (tests/test_imports.py): typing, enum and pathlib are
+# imported when first needed, not here. `TYPE_CHECKING` is spelled out for the same reason;
+# type checkers treat any name `TYPE_CHECKING` as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Annotated, Any, ClassVar, Final, TypeVar, overload
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
-class Kind(enum.Enum):
+class Kind:
     """What a parameter is for; `Param` values name the job, the others do not."""
 
-    PARAM = "param"
-    META = "meta"
-    CONSTANT = "constant"
+    __slots__ = ("name", "value")
+
+    if TYPE_CHECKING:
+        PARAM: ClassVar[Kind]
+        META: ClassVar[Kind]
+        CONSTANT: ClassVar[Kind]
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<Kind.{self.name}: {self.value!r}>"
+
+    def __reduce__(self) -> str:
+        return f"Kind.{self.name}"
+
+
+Kind.PARAM = Kind("PARAM", "param")
+Kind.META = Kind("META", "meta")
+Kind.CONSTANT = Kind("CONSTANT", "constant")
 
 
 class _Missing:
@@ -37,17 +59,32 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
-Param = Annotated[T, Kind.PARAM]
-"""An experimental parameter: its value is part of the configuration's identifier."""
+if TYPE_CHECKING:
+    Param = Annotated[T, Kind.PARAM]
+    """An experimental parameter: its value is part of the configuration's identifier."""
 
-Meta = Annotated[T, Kind.META]
-"""A parameter that changes how, not what, is computed: never part of the identifier."""
+    Meta = Annotated[T, Kind.META]
+    """A parameter that changes how, not what, is computed: never part of the identifier."""
 
-Option = Annotated[T, Kind.META]
-"""The same as `Meta` (experimaestro's older name)."""
+    Option = Annotated[T, Kind.META]
+    """The same as `Meta` (experimaestro's older name)."""
 
-Constant = Annotated[T, Kind.CONSTANT]
-"""A value fixed by the class (a version number, say): always part of the identifier."""
+    Constant = Annotated[T, Kind.CONSTANT]
+    """A value fixed by the class (a version number, say): always part of the identifier."""
+else:
+    _MARKERS = {"Param": "PARAM", "Meta": "META", "Option": "META", "Constant": "CONSTANT"}
+
+    def __getattr__(name: str) -> Any:
+        # Param, Meta, Option and Constant are `typing.Annotated` aliases; they are built
+        # on first use so that importing xpm.core does not import typing.
+        if name not in _MARKERS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Annotated, TypeVar
+
+        T = TypeVar("T")
+        for marker, kind in _MARKERS.items():
+            globals()[marker] = Annotated[T, getattr(Kind, kind)]
+        return globals()[name]
 
 
 class PathGenerator:
@@ -62,6 +99,8 @@ class PathGenerator:
     __slots__ = ("path",)
 
     def __init__(self, path: str | Path = "") -> None:
+        from pathlib import Path
+
         self.path = Path(path)
 
     def __call__(self, folder: Path | None = None) -> Path:
@@ -102,33 +141,34 @@ class Field:
         self.help = help
 
 
-@overload
-def field(
-    *,
-    default: T,
-    ignore_default: bool | None = None,
-    ignored: bool = False,
-    help: str | None = None,
-) -> T: ...
+# The overloads are for type checkers only (typing is not imported at run time).
+if TYPE_CHECKING:
 
+    @overload
+    def field(
+        *,
+        default: T,
+        ignore_default: bool | None = None,
+        ignored: bool = False,
+        help: str | None = None,
+    ) -> T: ...
 
-@overload
-def field(
-    *,
-    default_factory: Callable[[], T],
-    ignore_default: bool | None = None,
-    ignored: bool = False,
-    help: str | None = None,
-) -> T: ...
+    @overload
+    def field(
+        *,
+        default_factory: Callable[[], T],
+        ignore_default: bool | None = None,
+        ignored: bool = False,
+        help: str | None = None,
+    ) -> T: ...
 
-
-@overload
-def field(
-    *,
-    ignore_default: bool | None = None,
-    ignored: bool = False,
-    help: str | None = None,
-) -> Any: ...
+    @overload
+    def field(
+        *,
+        ignore_default: bool | None = None,
+        ignored: bool = False,
+        help: str | None = None,
+    ) -> Any: ...
 
 
 def field(

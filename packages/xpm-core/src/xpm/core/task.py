@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import Any, TypeVar
-
 from .config import (
     Config,
     State,
@@ -17,9 +13,14 @@ from .config import (
     walk_own,
 )
 from .errors import ConfigError, NoExperimentError, ValidationError
-from .registry import current_submitter
 
-C = TypeVar("C")
+TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
+    from typing import Any, TypeVar
+
+    C = TypeVar("C")
 
 
 class LightweightTask(Config):
@@ -65,6 +66,8 @@ class Task(Config):
             NoExperimentError: no experiment is open.
             ValidationError: a required parameter is unset (the message gives its path).
         """
+        from .registry import current_submitter
+
         state = _state(self)
         if state.job is not None:
             return state.outputs
@@ -100,6 +103,8 @@ class Task(Config):
 
         Also known inside a job process, for the tasks its configuration uses.
         """
+        from pathlib import Path
+
         state = self._xpm
         if state is None or state.job is None:
             from .jobcontext import current_job
@@ -112,10 +117,14 @@ class Task(Config):
 
     def stdout(self) -> Path:
         """Path of the job's standard output file."""
+        from pathlib import Path
+
         return Path(self.job.stdout)
 
     def stderr(self) -> Path:
         """Path of the job's standard error file."""
+        from pathlib import Path
+
         return Path(self.job.stderr)
 
     def wait(self) -> bool:

@@ -1,0 +1,269 @@
+"""How a configuration class is read: its annotations become `Parameter`s in a `ClassSpec`.
+
+Imported when the first configuration is built (`config.prepare`), not by `import
+xpm.core`: reading annotations needs typing and the validation module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import typing
+from typing import Any
+
+from .config import _BY_NAME, FACTORY, ConfigMeta, InstanceConfig
+from .errors import ConfigError
+from .params import MISSING, Field, Kind, PathGenerator
+from .validation import Checker, compile_checker, describe
+
+
+class Parameter:
+    """One declared parameter of a configuration class, as `parameters(cls)` lists it."""
+
+    __slots__ = (
+        "_help",
+        "annotation",
+        "check",
+        "default",
+        "default_factory",
+        "generator",
+        "ignore_default",
+        "ignored",
+        "kind",
+        "name",
+        "name_bytes",
+        "owner",
+        "path",
+        "skip_equal",
+    )
+
+    def __init__(
+        self,
+        owner: type,
+        name: str,
+        kind: Kind,
+        annotation: Any,
+        check: Checker,
+        spec: Field,
+        generator: PathGenerator | None,
+    ) -> None:
+        self.owner = owner
+        self.name = name
+        self.kind = kind
+        self.annotation = annotation
+        self.check = check
+        self.default = spec.default
+        self.default_factory = spec.default_factory
+        self.generator = generator
+        self.ignore_default = bool(spec.ignore_default)
+        # `annotation is pathlib.Path`, without importing pathlib when nothing else has.
+        pathlib = sys.modules.get("pathlib")
+        is_path = pathlib is not None and annotation is pathlib.Path
+        self.ignored = spec.ignored or kind is Kind.META or generator is not None or is_path
+        self._help = spec.help
+        self.skip_equal = self._skip_equal()
+        self.path = f"{owner.__name__}.{name}"
+        self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
+
+    def _skip_equal(self) -> Any:
+        """The value for which the identifier leaves this parameter out (`MISSING`: never).
+
+        `None` when only a `None` value is left out; for a `default_factory` with
+        `ignore_default`, the factory's value is compared at hashing time.
+        """
+        if self.kind is Kind.CONSTANT:
+            return MISSING
+        if self.default is None:
+            return None
+        if self.ignore_default:
+            if self.default is MISSING:
+                return FACTORY if self.default_factory is not MISSING else MISSING
+            return self.default
+        return MISSING
+
+    @property
+    def type(self) -> Any:
+        """The declared type, without `Param`/`Meta` (for example `int` or `list[Model]`)."""
+        return self.annotation
+
+    @property
+    def help(self) -> str | None:
+        """The help text: `field(help=...)` or the docstring written under the parameter."""
+        if self._help is None:
+            self._help = _docstrings(self.owner).get(self.name, "")
+        return self._help or None
+
+    @property
+    def is_required(self) -> bool:
+        """True when the parameter has no default and must be given."""
+        return (
+            self.default is MISSING and self.default_factory is MISSING and self.generator is None
+        )
+
+    @property
+    def is_constant(self) -> bool:
+        """True for `Constant[...]` parameters, whose value the class fixes."""
+        return self.kind is Kind.CONSTANT
+
+    def make_default(self) -> Any:
+        """Return a fresh default value (calling the factory), or `MISSING`."""
+        if self.default_factory is not MISSING:
+            return self.default_factory()  # type: ignore[operator]
+        value = self.default
+        if isinstance(value, (list, dict, set)):
+            return type(value)(value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<Parameter {self.path}: {describe(self.annotation)} ({self.kind.value})>"
+
+
+class ClassSpec:
+    """Everything xpm derives from a configuration class, computed once."""
+
+    __slots__ = (
+        "cls",
+        "defaults",
+        "generated",
+        "hashed",
+        "ignored_params",
+        "is_instance",
+        "names",
+        "params",
+        "plan",
+        "type_bytes",
+        "type_id",
+    )
+
+    def __init__(self, cls: type, params: dict[str, Parameter]) -> None:
+        self.cls = cls
+        self.params = params
+        self.names = sorted(params)
+        ordered = [params[n] for n in self.names]
+        self.hashed = [p for p in ordered if not p.ignored]
+        self.ignored_params = [p for p in ordered if p.ignored and p.generator is None]
+        self.defaults = [p for p in params.values() if not p.is_required and p.generator is None]
+        self.generated = [p for p in params.values() if p.generator is not None]
+        explicit = cls.__dict__.get("__xpmid__")
+        self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
+        self.type_bytes = self.type_id.encode("utf-8")
+        self.is_instance = issubclass(cls, InstanceConfig)
+        self.plan: Any = None  # the identifier's per-class table, built on first use
+
+    def unknown(self, name: str) -> ConfigError:
+        import difflib
+
+        close = difflib.get_close_matches(name, self.params, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(self.names) or "none"
+        return ConfigError(
+            f"{self.cls.__name__} has no parameter {name!r}.{hint} (parameters: {known})",
+            path=f"{self.cls.__name__}.{name}",
+        )
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except NameError:
+        module = sys.modules.get(cls.__module__)
+        localns = {**_BY_NAME, **(vars(module) if module is not None else {})}
+        try:
+            return typing.get_type_hints(cls, localns=localns, include_extras=True)
+        except NameError as exc:
+            raise ConfigError(
+                f"cannot resolve the annotation of {cls.__qualname__}: {exc}; "
+                "define the class it names at module level, or import it"
+            ) from None
+
+
+def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
+    from .config import Config
+
+    if typing.get_origin(hint) is not typing.Annotated:
+        return None
+    inner, *meta = typing.get_args(hint)
+    kind = next((m for m in meta if isinstance(m, Kind)), None)
+    generator = next((m for m in meta if isinstance(m, PathGenerator)), None)
+    if kind is None and generator is None:
+        return None
+    # Param[Annotated[Path, pathgenerator(...)]] nests: look one level deeper.
+    if typing.get_origin(inner) is typing.Annotated:
+        inner, *more = typing.get_args(inner)
+        generator = generator or next((m for m in more if isinstance(m, PathGenerator)), None)
+    spec = raw if isinstance(raw, Field) else None
+    if spec is None:
+        spec = Field(raw, MISSING, True, False, None)
+    if isinstance(spec.default_factory, PathGenerator):
+        generator, spec.default_factory = spec.default_factory, MISSING
+    if kind is None:
+        kind = Kind.META
+    if kind is Kind.CONSTANT and spec.default is MISSING:
+        raise ConfigError(
+            "a Constant needs a value: write `name: Constant[int] = 1`",
+            path=f"{owner.__name__}.{name}",
+        )
+    return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
+
+
+def build(cls: type) -> ClassSpec:
+    """Read the annotations of configuration class `cls`; `config.prepare` keeps the result."""
+    hints = _hints(cls)
+    params: dict[str, Parameter] = {}
+    for klass in reversed(cls.__mro__):
+        if not isinstance(klass, ConfigMeta):
+            continue
+        raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
+        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
+            if name not in hints:
+                continue
+            raw = raw_defaults.get(name, MISSING)
+            if raw is MISSING and name in params:
+                inherited = params[name]
+                raw = Field(
+                    inherited.default,
+                    inherited.default_factory,
+                    inherited.ignore_default,
+                    inherited.ignored,
+                    None,
+                )
+            param = _parameter(cls, klass, name, hints[name], raw)
+            if param is None:
+                if name in raw_defaults and name not in klass.__dict__:
+                    setattr(klass, name, raw_defaults[name])
+                continue
+            params[name] = param
+    spec = ClassSpec(cls, params)
+    type.__setattr__(cls, "__xpm_spec__", spec)
+    return spec
+
+
+_DOC_CACHE: dict[type, dict[str, str]] = {}
+
+
+def _docstrings(cls: type) -> dict[str, str]:
+    """Read the docstrings written under each parameter of `cls` (from its source)."""
+    if cls in _DOC_CACHE:
+        return _DOC_CACHE[cls]
+    import ast
+    import inspect
+    import textwrap
+
+    docs: dict[str, str] = {}
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
+        body = tree.body[0].body
+        for node, after in itertools.pairwise(body):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    _DOC_CACHE[cls] = docs
+    return docs
