@@ -23,7 +23,7 @@ from typing import Final, TypeVar
 
 from .configuration import as_plain, is_configuration, load_configuration
 from .errors import ConfigurationError, Source
-from .located import Located, Plain, from_node, merge
+from .located import Located, Plain, compose, from_node, merge
 
 T = TypeVar("T")
 
@@ -106,7 +106,6 @@ def _python_file(path: Path) -> Path:
 
 
 def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Located:
-    import yaml
 
     shown = _shown(path)
     where = named_at if named_at is not None else Source(shown)
@@ -122,15 +121,7 @@ def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Locat
         ) from None
     except UnicodeDecodeError as error:
         raise ConfigurationError(f"cannot read {shown}: {error}", source=where) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
-        raise ConfigurationError(f"invalid YAML: {problem}", source=Source(shown, line)) from None
-    except yaml.YAMLError as error:
-        raise ConfigurationError(f"invalid YAML: {error}", source=Source(shown)) from None
+    node = compose(text, shown)
     if node is None:
         return Located({}, Source(shown, 1))
     document = from_node(node, shown)

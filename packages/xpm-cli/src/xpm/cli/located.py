@@ -54,6 +54,28 @@ class Located:
         return self.value
 
 
+def compose(
+    text: str, shown: str, error: type[ConfigurationError] = ConfigurationError
+) -> yaml.Node | None:
+    """Parse YAML `text` into nodes, which keep line numbers; None for an empty document.
+
+    Raises:
+        ConfigurationError: (or the subclass `error`) invalid YAML, naming the file
+            `shown` and the line of the problem.
+    """
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = problem.problem or problem.context or "invalid YAML"
+        raise error(f"invalid YAML: {what}", source=Source(shown, line)) from None
+    except yaml.YAMLError as problem:
+        raise error(f"invalid YAML: {problem}", source=Source(shown)) from None
+
+
 def from_node(node: yaml.Node, origin: str, *, has_lines: bool = True) -> Located:
     """Return the `Located` tree of a composed YAML node read from `origin`.
 

@@ -74,9 +74,8 @@ def load_workspaces(path: Path) -> list[Workspace]:
         SettingsError: the file is not valid YAML, or a key is unknown, missing or of
             the wrong type; the message names the file, line and key.
     """
-    import yaml
 
-    from .located import from_node
+    from .located import compose, from_node
 
     shown = str(path)
     try:
@@ -85,15 +84,7 @@ def load_workspaces(path: Path) -> list[Workspace]:
         return []
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsError(f"cannot read the settings: {error}", source=Source(shown)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
-        raise SettingsError(f"invalid YAML: {problem}", source=Source(shown, line)) from None
-    except yaml.YAMLError as error:
-        raise SettingsError(f"invalid YAML: {error}", source=Source(shown)) from None
+    node = compose(text, shown, SettingsError)
     if node is None:
         return []
     document = from_node(node, shown)
