@@ -106,7 +106,6 @@ def _python_file(path: Path) -> Path:
 
 
 def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Located:
-
     shown = _shown(path)
     where = named_at if named_at is not None else Source(shown)
     if path.resolve() in chain:
