@@ -74,7 +74,6 @@ def load_workspaces(path: Path) -> list[Workspace]:
         SettingsError: the file is not valid YAML, or a key is unknown, missing or of
             the wrong type; the message names the file, line and key.
     """
-
     from .located import compose, from_node
 
     shown = str(path)
