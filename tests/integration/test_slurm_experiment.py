@@ -55,9 +55,9 @@ def _failed(task: object) -> dict[str, object]:
 
 def _submissions(folder: Path, since: datetime) -> list[tuple[str, str, str]]:
     """Return (job id, job name, work dir) of each job sacct has run from under `folder`."""
+    start = since.strftime("%Y-%m-%dT%H:%M:%S")
     result = subprocess.run(
-        ["sacct", "-X", "-P", "-n", "-S", since.strftime("%Y-%m-%dT%H:%M:%S"), "-o"]
-        + ["JobID,JobName,WorkDir"],
+        ["sacct", "-X", "-P", "-n", "-S", start, "-o", "JobID,JobName,WorkDir"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -109,7 +109,7 @@ def test_exit_memory_and_cancel_are_reported_with_their_reasons(tmp_path: Path) 
     def cancel_when_started(sleeper: Sleeper) -> None:
         try:
             _wait_for(lambda: any(r["task"] == "sleeper" for r in runs(log)))
-            killed.append(kill_job(sleeper.job.paths))  # type: ignore[attr-defined]
+            killed.append(kill_job(sleeper.job.paths))
         except BaseException as error:  # reported by the main thread
             killed.append(error)
 
