@@ -217,6 +217,20 @@ def test_one_sacct_call_per_round_for_all_jobs(
     assert squeue[0] == "squeue" and squeue[squeue.index("-j") + 1] == "102"
 
 
+def test_array_tasks_accounting_lists_as_pending_are_asked_of_squeue(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """sacct keeps a pending array row while tasks end: squeue tells them at once."""
+    endings: list[Ending] = []
+    launcher.start_many([(launch(tmp_path, f"j{i}"), endings.append) for i in range(2)])
+    fake.calls.clear()
+    fake.answer("sacct", "101_[0-1]|PENDING|0:0|None\n")
+    fake.answer("squeue", "101_0|COMPLETED|None\n101_1|RUNNING|None\n")
+    assert launcher.poll() == ["101_1"]
+    assert [c[0] for c in fake.calls] == ["sacct", "squeue"]  # no scontrol for COMPLETED
+    assert [e.code for e in endings] == [0]
+
+
 def test_reattach_follows_queued_jobs_only(
     launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
 ) -> None:
