@@ -1,8 +1,8 @@
 """Follow many SLURM jobs from one background thread, with one `sacct` call per round.
 
 Each round asks `sacct` about every followed job at once; jobs that accounting does not
-show yet (it lags the controller by seconds, or is disabled) are asked of `squeue`, and
-`scontrol` gives the exit code of those that `squeue` alone saw end.
+show yet, or shows as queued (it lags the controller by seconds, or is disabled), are asked
+of `squeue`, and `scontrol` gives the exit code of those that `squeue` alone saw fail.
 When nothing changes, rounds get further apart (up to `max_interval`); any change, or
 a new job, brings them back to `min_interval`. A job SLURM does not know is taken as
 gone only after `grace` seconds, never at once: a job just submitted may not be listed.
