@@ -165,6 +165,43 @@ def test_poll_reports_the_end_once(
     assert len(endings) == 1
 
 
+OVER_MEMORY = (
+    "slurmstepd-vm: error: StepId=101.batch exceeded memory limit (436338688 > 104857600), "
+    "being killed\nslurmstepd-vm: error: Exceeded job memory limit\n"
+)
+
+
+def test_a_job_killed_over_its_memory_limit_ends_with_reason_memory(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """OverMemoryKill (no cgroups) ends a job FAILED 0:9; slurmstepd's message says why."""
+    job, other = launch(tmp_path, "hog"), launch(tmp_path, "killed")
+    endings: list[Ending] = []
+    launcher.start(job, endings.append)
+    launcher.start(other, endings.append)
+    job.stderr.write_text("Traceback? no: memory\n" + OVER_MEMORY)
+    fake.answer("sacct", "101|FAILED|0:9|None\n102|FAILED|0:9|None\n")
+    assert launcher.poll() == []
+    assert [(e.reason, e.signal) for e in endings] == [("memory", 9), ("failed", 9)]
+    assert endings[0].message.endswith("exceeded its memory limit (killed by slurmstepd)")
+
+
+def test_an_array_task_killed_over_memory_ends_with_reason_memory(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """slurmstepd writes an array task's message to slurm-<array>_<task>.err, first folder."""
+    jobs = [launch(tmp_path, f"j{i}") for i in range(2)]
+    endings: list[Ending] = []
+    launcher.start_many([(j, endings.append) for j in jobs])
+    (jobs[0].folder / "slurm-101_1.err").write_text(OVER_MEMORY)
+    fake.answer("sacct", "101_0|COMPLETED|0:0|None\n101_1|FAILED|0:9|None\n")
+    assert launcher.poll() == []
+    assert [(e.code, e.signal, e.reason) for e in endings] == [
+        (0, None, "failed"),
+        (None, 9, "memory"),
+    ]
+
+
 def test_one_sacct_call_per_round_for_all_jobs(
     launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
 ) -> None:
@@ -178,6 +215,20 @@ def test_one_sacct_call_per_round_for_all_jobs(
     sacct, squeue = fake.calls
     assert sacct[0] == "sacct" and sacct[sacct.index("-j") + 1] == "101,102"
     assert squeue[0] == "squeue" and squeue[squeue.index("-j") + 1] == "102"
+
+
+def test_array_tasks_accounting_lists_as_pending_are_asked_of_squeue(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """sacct keeps a pending array row while tasks end: squeue tells them at once."""
+    endings: list[Ending] = []
+    launcher.start_many([(launch(tmp_path, f"j{i}"), endings.append) for i in range(2)])
+    fake.calls.clear()
+    fake.answer("sacct", "101_[0-1]|PENDING|0:0|None\n")
+    fake.answer("squeue", "101_0|COMPLETED|None\n101_1|RUNNING|None\n")
+    assert launcher.poll() == ["101_1"]
+    assert [c[0] for c in fake.calls] == ["sacct", "squeue"]  # no scontrol for COMPLETED
+    assert [e.code for e in endings] == [0]
 
 
 def test_reattach_follows_queued_jobs_only(

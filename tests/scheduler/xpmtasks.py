@@ -140,3 +140,16 @@ class Anything(Task):
 
     def execute(self) -> None:
         pass
+
+
+class Hog(Task):
+    """Allocates and touches `megabytes` of memory, then holds it for `hold` seconds."""
+
+    megabytes: Param[int]
+    hold: Meta[float] = 30.0
+
+    def execute(self) -> None:
+        block = bytearray(self.megabytes * 1024 * 1024)
+        for offset in range(0, len(block), 4096):
+            block[offset] = 1
+        time.sleep(self.hold)

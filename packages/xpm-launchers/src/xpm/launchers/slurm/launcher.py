@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import socket
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from xpm.core import ValidationError
-from xpm.scheduler import JobLaunch, Launcher
+from xpm.scheduler import Ending, JobLaunch, Launcher
 from xpm.scheduler.launcher import EndCallback  # not in xpm.scheduler's __all__
 
 from ..errors import SlurmCommandError
@@ -30,6 +31,10 @@ _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _DEFAULT_MAX_ARRAY_SIZE = 1001
 # Array task N runs the N-th script given after the command name ($0).
+# What slurmstepd writes when OverMemoryKill kills a job ("StepId=42.batch exceeded memory
+# limit (436338688 > 104857600), being killed"), in the last _LOG_TAIL bytes of its log.
+_OVER_MEMORY = re.compile(r"slurmstepd.*: error: .*exceeded (job )?memory limit", re.IGNORECASE)
+_LOG_TAIL = 16384
 _DISPATCH = 'exec bash "${@:SLURM_ARRAY_TASK_ID+1:1}"'
 
 
@@ -157,7 +162,7 @@ class SlurmLauncher(Launcher):
         dependencies = [_job_id_of(record, launch) for record in launch.after]
         script = self._write_script(launch, dependencies)
         job_id = self._submit(script)
-        self._poller.follow(job_id, on_end, since=_since())
+        self._poller.follow(job_id, _memory_aware(on_end, [launch.stderr]), since=_since())
         return self._record(job_id)
 
     def start_many(
@@ -182,8 +187,11 @@ class SlurmLauncher(Launcher):
                 if len(chunk) == 1:
                     continue
                 job_ids = self._submit_array([launches[i][0] for i in chunk])
+                folder = launches[chunk[0]][0].folder
                 for i, job_id in zip(chunk, job_ids, strict=True):
-                    self._poller.follow(job_id, launches[i][1], since=_since())
+                    # slurmstepd writes to the array's own error file, in its first folder.
+                    logs = [launches[i][0].stderr, folder / f"slurm-{job_id}.err"]
+                    self._poller.follow(job_id, _memory_aware(launches[i][1], logs), since=_since())
                     records[i] = self._record(job_id)
         for i, (launch, on_end) in enumerate(launches):
             if i not in records:
@@ -207,7 +215,8 @@ class SlurmLauncher(Launcher):
         status = self._poller.statuses([job_id]).get(job_id)
         if status is None or status.is_final:
             return False
-        self._poller.follow(job_id, on_end, since=datetime.now() - timedelta(days=30))
+        since = datetime.now() - timedelta(days=30)
+        self._poller.follow(job_id, _memory_aware(on_end, [launch.stderr]), since=since)
         return True
 
     def kill(self, record: Mapping[str, object]) -> bool:
@@ -304,6 +313,37 @@ class SlurmLauncher(Launcher):
 
     def _record(self, job_id: str) -> dict[str, object]:
         return {"type": "slurm", "jobid": job_id, "host": _HOST}
+
+
+def _memory_aware(on_end: EndCallback, logs: Sequence[Path]) -> EndCallback:
+    """Report reason `"memory"` for a job that slurmstepd killed over its memory limit.
+
+    Clusters that police memory by polling (`JobAcctGatherParams=OverMemoryKill`, no
+    cgroups) do not end such a job OUT_OF_MEMORY but FAILED with signal 9; only the
+    message slurmstepd writes to the job's error file tells why.
+    """
+
+    def call(ending: Ending) -> None:
+        if ending.reason == "failed" and ending.signal == 9 and any(map(_over_memory, logs)):
+            ending = dataclasses.replace(
+                ending,
+                reason="memory",
+                message=f"{ending.message}: exceeded its memory limit (killed by slurmstepd)",
+            )
+        on_end(ending)
+
+    return call
+
+
+def _over_memory(log: Path) -> bool:
+    try:
+        with open(log, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - _LOG_TAIL))
+            text = file.read().decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _OVER_MEMORY.search(text) is not None
 
 
 def _since() -> datetime:

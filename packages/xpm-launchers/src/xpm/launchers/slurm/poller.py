@@ -1,8 +1,8 @@
 """Follow many SLURM jobs from one background thread, with one `sacct` call per round.
 
 Each round asks `sacct` about every followed job at once; jobs that accounting does not
-show yet (it lags the controller by seconds, or is disabled) are asked of `squeue`, and
-`scontrol` gives the exit code of those that `squeue` alone saw end.
+show yet, or shows as queued (it lags the controller by seconds, or is disabled), are asked
+of `squeue`, and `scontrol` gives the exit code of those that `squeue` alone saw fail.
 When nothing changes, rounds get further apart (up to `max_interval`); any change, or
 a new job, brings them back to `min_interval`. A job SLURM does not know is taken as
 gone only after `grace` seconds, never at once: a job just submitted may not be listed.
@@ -149,7 +149,8 @@ class SlurmPoller:
     ) -> dict[str, SlurmJobStatus]:
         """Return what SLURM says of each job in `job_ids` now (unknown jobs are absent).
 
-        Runs one `sacct`, then one `squeue` for the jobs `sacct` does not list.
+        Runs one `sacct`, then one `squeue` for the jobs `sacct` does not list or lists
+        as queued (the controller is more recent).
 
         Raises:
             SlurmCommandError: `squeue` failed (the controller does not answer).
@@ -167,7 +168,13 @@ class SlurmPoller:
                 self.has_accounting = False
             else:
                 _log.warning("%s; asking squeue instead", _error(command, result))
-        missing = [job_id for job_id in ids if job_id not in accounting]
+        # Jobs accounting lists as queued are asked too: it lags the controller by seconds,
+        # and keeps a pending array's row (`42_[5-199]`) while its tasks start and end.
+        missing = [
+            job_id
+            for job_id in ids
+            if job_id not in accounting or accounting[job_id].progress is JobProgress.WAITING
+        ]
         controller: dict[str, SlurmJobStatus] = {}
         if missing:
             command = squeue_command(_query_ids(missing))
@@ -183,6 +190,8 @@ class SlurmPoller:
         """Ask `scontrol` the exit code of a job that squeue saw end before accounting."""
         if not status.is_final or status.exit_code is not None:
             return status
+        if status.progress is JobProgress.DONE:
+            return status  # COMPLETED: exit code 0
         command = ["scontrol", "-o", "show", "job", status.job_id]
         result = self._runner(command)
         match = _EXIT_CODE.search(result.stdout)
