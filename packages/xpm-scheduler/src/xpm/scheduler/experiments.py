@@ -174,6 +174,8 @@ class Experiment:
         self._identity = ProcessIdentity.current()
         self._run_dir: Path | None = None
         self._jobs_file: TextIO | None = None
+        self._flushed = 0.0
+        self._jobs_lock = threading.Lock()
         self._paths: dict[int, JobPaths] = {}
         self._started = time.time()
         self._failed_fast = False
@@ -304,10 +306,20 @@ class Experiment:
             "depends_on": [d.job_id for d in job.dependencies],
             "submitted": time.time(),
         }
-        if self._jobs_file is None:
-            self._jobs_file = open(run / "jobs.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-        self._jobs_file.write(json.dumps(line) + "\n")
-        self._jobs_file.flush()
+        text = json.dumps(line) + "\n"
+        with self._jobs_lock:
+            if self._jobs_file is None:
+                self._jobs_file = open(run / "jobs.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            self._jobs_file.write(text)
+        if time.monotonic() - self._flushed > 0.5:
+            self._flush_jobs()
+
+    def _flush_jobs(self) -> None:
+        """Make the submitted jobs visible to readers (CLI, monitor) at most 0.5 s late."""
+        with self._jobs_lock:
+            if self._jobs_file is not None:
+                self._jobs_file.flush()
+            self._flushed = time.monotonic()
 
     def _run_folder(self) -> Path:
         if self._run_dir is None:
@@ -636,6 +648,7 @@ class Experiment:
 
         Shows a status line on a terminal (plain lines otherwise).
         """
+        self._flush_jobs()
         if self.run_mode is not RunMode.NORMAL:
             return True
         while True:
@@ -656,9 +669,10 @@ class Experiment:
             self._thread.join()
         for launcher in self._launchers.values():
             launcher.close()
-        if self._jobs_file is not None:
-            self._jobs_file.close()
-            self._jobs_file = None
+        with self._jobs_lock:
+            if self._jobs_file is not None:
+                self._jobs_file.close()
+                self._jobs_file = None
         self._write_status(status)
 
 

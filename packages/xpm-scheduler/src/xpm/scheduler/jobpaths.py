@@ -8,6 +8,7 @@ where `<name>` is the last dot-separated part of the lower-cased type id. xpm ad
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import final
@@ -39,7 +40,7 @@ class JobPaths:
         """
         _check_part("type id", type_id)
         _check_part("job identifier", identifier)
-        folder = Path(f"{Path(workspace)}/jobs/{type_id}/{identifier}")
+        folder = Path(f"{os.fspath(workspace) or '.'}/jobs/{type_id}/{identifier}")
         return cls(folder, cls.name_of(type_id))
 
     @staticmethod

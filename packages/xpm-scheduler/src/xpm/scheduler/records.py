@@ -198,7 +198,7 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
     """Read the job folder at `paths`; `light` skips what the state does not need."""
     type_id = paths.folder.parent.name
     identifier = paths.folder.name
-    if paths.done.is_file():
+    if os.path.isfile(f"{paths.folder}/{paths.name}.done"):
         if light:
             return JobRecord(type_id, identifier, paths, JobState.DONE)
         return JobRecord(
