@@ -580,7 +580,7 @@ class Experiment:
             return []
         self._running[id(job.launcher)] = max(0, self._running.get(id(job.launcher), 1) - 1)
         self._status_dirty = True
-        record = read_job(job.paths)
+        record = read_job(job.paths, light=True)
         if record.state is JobState.DONE:
             self._release_tokens(job)
             self.status.job_ended(job, JobState.DONE)
@@ -608,7 +608,7 @@ class Experiment:
         return self._fail(job, failure, write=True)
 
     def _follow(self, job: Job, tries: int) -> None:
-        record = read_job(job.paths)
+        record = read_job(job.paths, light=True)
         if record.state.finished:
             self._on_end(job)(Ending(0))
             return
@@ -774,6 +774,8 @@ def experiment(
     if mode is not RunMode.DRY_RUN:
         _check_workdir(root)
     xp = Experiment(root, name, launcher, mode, max_jobs, fail_fast)
+    if mode is RunMode.NORMAL and isinstance(xp.launcher, LocalLauncher):
+        xp.launcher.warm_up()
     server = None
     if port is not None and mode is not RunMode.DRY_RUN:
         server = _start_monitor(root, port)

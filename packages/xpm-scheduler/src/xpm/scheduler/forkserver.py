@@ -118,9 +118,12 @@ def _child(request: dict[str, Any], lock_fd: int) -> None:
 
 def serve(fd: int) -> None:
     """Serve fork requests on the socket `fd` until the experiment closes it."""
-    import xpm.core  # noqa: F401  (imported once here, for every job)
+    import xpm.core
 
     from . import jobprocess  # noqa: F401
+
+    for name in xpm.core.__all__:  # xpm.core loads its modules on first use: load them once
+        getattr(xpm.core, name)
 
     server = socket.socket(fileno=fd)
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

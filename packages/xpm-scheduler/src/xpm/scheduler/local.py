@@ -198,6 +198,14 @@ class LocalLauncher(Launcher):
         watcher.add(handle, lambda status: on_end(_ending(status)))
         return handle.identity.to_json()
 
+    def warm_up(self) -> None:
+        """Start the fork server now, so that it is ready when the first job is."""
+        if self.fork:
+            try:
+                self._fork_client()
+            except OSError:
+                self.fork = False
+
     def _fork_client(self) -> _ForkClient:
         with self._guard:
             if self._forks is None or not self._forks.alive:
