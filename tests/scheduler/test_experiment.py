@@ -301,3 +301,36 @@ def test_both_ways_of_starting_local_jobs(tmp_path: Path, fork: bool) -> None:
     assert json.loads((bad.jobpath / "crash.failed").read_text())["code"] == 3
     (start,) = [r for r in runs(log) if r["event"] == "start"]
     assert start["pid"] != os.getpid()
+
+
+def test_job_ending_while_a_rerun_looks_at_it_is_not_started_again(tmp_path: Path) -> None:
+    from collections.abc import Mapping
+
+    from xpm.scheduler import JobLaunch, Launcher
+
+    class JustFinished(Launcher):
+        """Its job ends (writes .done) right when the re-run asks to re-attach."""
+
+        def __init__(self) -> None:
+            self.started: list[str] = []
+
+        def start(self, launch: JobLaunch, on_end: object) -> Mapping[str, object]:
+            self.started.append(launch.job_id)
+            raise AssertionError("a finished job was started again")
+
+        def reattach(self, launch: JobLaunch, record: Mapping[str, object], on_end: object) -> bool:
+            (launch.folder / f"{launch.name}.done").touch()
+            return False
+
+        def kill(self, record: Mapping[str, object]) -> bool:
+            return False
+
+    step = Step.C(x=1, log=tmp_path / "log")
+    folder = tmp_path / "ws" / "jobs" / STEP / step.__identifier__().hex()
+    folder.mkdir(parents=True)
+    (folder / "step.pid").write_text('{"type": "batch", "jobid": "7"}')
+    launcher = JustFinished()
+    with experiment(tmp_path / "ws", "race", launcher=launcher):
+        step.submit()
+    assert step.job.state is JobState.DONE
+    assert launcher.started == []
