@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xpm.scheduler import JobPaths
-from xpm.scheduler.process import ProcessIdentity
+from xpm.scheduler.pids import ProcessIdentity
 
 
 def identifier(seed: str) -> str:

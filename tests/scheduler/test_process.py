@@ -14,14 +14,8 @@ import pytest
 
 from xpm.core import XpmError
 from xpm.scheduler.errors import SpawnError
-from xpm.scheduler.process import (
-    ExitStatus,
-    ProcessIdentity,
-    is_same_process,
-    process_start_time,
-    signal_process,
-    spawn,
-)
+from xpm.scheduler.pids import ProcessIdentity, is_same_process, process_start_time
+from xpm.scheduler.process import ExitStatus, signal_process, spawn
 
 
 def _no_such_pid() -> int:

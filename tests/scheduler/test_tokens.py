@@ -14,7 +14,7 @@ import pytest
 
 from xpm.core import XpmError
 from xpm.scheduler.errors import TokenError
-from xpm.scheduler.process import ProcessIdentity
+from xpm.scheduler.pids import ProcessIdentity
 from xpm.scheduler.tokens import CounterToken, TokenHolding
 
 ME = ProcessIdentity.current()
@@ -22,7 +22,7 @@ ME = ProcessIdentity.current()
 JOBS = textwrap.dedent(
     """
     import os, sys, threading, time
-    from xpm.scheduler.process import ProcessIdentity
+    from xpm.scheduler.pids import ProcessIdentity
     from xpm.scheduler.tokens import CounterToken
 
     workspace, log, tag, start = sys.argv[1:5]
@@ -56,7 +56,7 @@ JOBS = textwrap.dedent(
 HOLD = textwrap.dedent(
     """
     import sys, time
-    from xpm.scheduler.process import ProcessIdentity
+    from xpm.scheduler.pids import ProcessIdentity
     from xpm.scheduler.tokens import CounterToken
     me = ProcessIdentity.current()
     token = CounterToken(sys.argv[1], "gpu", 2)

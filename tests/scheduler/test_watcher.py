@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from xpm.scheduler.process import ExitStatus, ProcessHandle, ProcessIdentity, spawn
+from xpm.scheduler.pids import ProcessIdentity
+from xpm.scheduler.process import ExitStatus, ProcessHandle, spawn
 from xpm.scheduler.watcher import ProcessWatcher
 
 

@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .pids import process_start_time
+
 _MAX_MESSAGE = 1 << 20
 
 
@@ -58,12 +60,6 @@ class Reader:
         self.buffer += data
         *lines, self.buffer = self.buffer.split(b"\n")
         return [json.loads(line) for line in lines if line]
-
-
-def _start_time(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", "rb") as file:
-        stat = file.read()
-    return int(stat[stat.rindex(b")") + 2 :].split()[19])
 
 
 def _child(request: dict[str, Any], lock_fd: int) -> None:
@@ -155,7 +151,7 @@ def serve(fd: int) -> None:
                 if pid == 0:
                     _child(request, lock_fd)
                 os.close(lock_fd)
-                start = _start_time(pid)
+                start = process_start_time(pid)  # an unreaped child always has one
                 _reply(server, {"id": request["id"], "pid": pid, "start_time": start})
             _reap(server)
 

@@ -22,6 +22,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from .atomic import write_json_atomic, write_text_atomic
+from .jobpaths import JobPaths
+from .locks import acquire_job_lock
+from .pids import HOST, ProcessIdentity
+from .records import Failure, read_json
+
 EXIT_LOCKED = 75
 """Exit code when another process already runs the job."""
 
@@ -37,25 +43,15 @@ class _MainScriptStopped(BaseException):
     """Raised by `experiment()` while the job process loads a `__main__` script."""
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(tmp, path)
-
-
-def _lock(folder: Path, name: str) -> int | None:
-    import fcntl
-
+def _lock(paths: JobPaths) -> int | None:
+    """The job lock's descriptor: handed over by the launcher, or taken here."""
     inherited = os.environ.pop(LOCK_FD_ENV, None)
     if inherited is not None:
         return int(inherited)
-    fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
+    lock = acquire_job_lock(paths.lock)
+    if lock is None:
         return None
+    fd, lock.fd = lock.fd, -1
     return fd
 
 
@@ -108,30 +104,28 @@ def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
     from xpm.core import JobContext, enter_job, execute_task, from_dict
 
-    params_path = folder / "params.json"
-    data: dict[str, Any] = json.loads(params_path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
     job = data.get("job", {})
-    name = str(job.get("name") or folder.parent.name.rsplit(".", 1)[-1])
+    type_id = str(job.get("type_id") or folder.parent.name)
+    paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
     workspace = Path(job.get("workspace") or folder.parent.parent.parent)
-    done, failed, pid = (folder / f"{name}.{ext}" for ext in ("done", "failed", "pid"))
 
-    fd = _lock(folder, name)
+    fd = _lock(paths)
     if fd is None:
         print(f"xpm: job {folder} is already run by another process", file=sys.stderr)
         return EXIT_LOCKED
-    if done.exists():
+    if paths.done.exists():
         return 0
-    for stale in (failed, folder / f"{name}.progress"):
+    for stale in (paths.failed, paths.progress):
         stale.unlink(missing_ok=True)
     os.chdir(folder)
-    record = _read_record(pid)
-    if record is None or record.get("type") == "local":
-        _write_atomic(pid, json.dumps(_own_record()))
-    host = os.uname().nodename
-    _write_atomic(folder / f"{name}.started", json.dumps({"time": time.time(), "host": host}))
+    record = read_json(paths.pid)
+    own = record is None or record.get("type") == "local"
+    if own:
+        write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
+    write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
     signal.signal(signal.SIGTERM, _on_sigterm)
-    code = 0
-    failure: dict[str, Any] | None = None
+    failure: Failure | None = None
     try:
         for root in data.get("pythonpath", ()):
             if root not in sys.path:
@@ -139,68 +133,32 @@ def run_job(folder: Path) -> int:
         if isinstance(data.get("main"), str):
             _load_main_script(data["main"])
         task = from_dict(data, folder)
-        enter_job(JobContext(folder, name, workspace))
+        enter_job(JobContext(folder, paths.name, workspace))
         execute_task(task, folder)  # type: ignore[arg-type]
     except _Cancelled:
-        code = 128 + signal.SIGTERM
-        failure = _failure(code, "cancelled", "cancelled (SIGTERM)", signal.SIGTERM)
+        sig = signal.SIGTERM
+        failure = Failure("cancelled", 128 + sig, "cancelled (SIGTERM)", signal=sig)
     except KeyboardInterrupt:
-        code = 128 + signal.SIGINT
-        failure = _failure(code, "cancelled", "interrupted (SIGINT)", signal.SIGINT)
+        sig = signal.SIGINT
+        failure = Failure("cancelled", 128 + sig, "interrupted (SIGINT)", signal=sig)
     except BaseException as exc:
         traceback.print_exc()
         code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 1
-        if code == 0:
-            code = 1
         message = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        failure = _failure(code, "failed", message, None)
-        failure["exception"] = {"type": type(exc).__name__, "message": str(exc)}
+        exception = (type(exc).__name__, str(exc))
+        failure = Failure("failed", code or 1, message, exception=exception)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sys.stdout.flush()
         sys.stderr.flush()
     if failure is None:
-        _write_atomic(done, "")
+        write_text_atomic(paths.done, "")
     else:
-        _write_atomic(failed, json.dumps(failure))
-    record = _read_record(pid)
-    if record is not None and record.get("type") == "local":
-        pid.unlink(missing_ok=True)
+        write_json_atomic(paths.failed, failure.to_json())
+    if own:
+        paths.pid.unlink(missing_ok=True)
     os.close(fd)
-    return code
-
-
-def _own_record() -> dict[str, Any]:
-    """This process's pid record, as `ProcessIdentity.to_json` writes it (without importing
-    `process`, which a job does not otherwise need)."""
-    with open("/proc/self/stat", "rb") as file:
-        stat = file.read()
-    start_time = int(stat[stat.rindex(b")") + 2 :].split()[19])
-    return {
-        "type": "local",
-        "pid": os.getpid(),
-        "start_time": start_time,
-        "host": os.uname().nodename,
-    }
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _failure(code: int, reason: str, message: str, sig: int | None) -> dict[str, Any]:
-    return {
-        "code": code,
-        "reason": reason,
-        "message": message,
-        "signal": sig,
-        "exception": None,
-        "time": time.time(),
-    }
+    return 0 if failure is None else failure.code or 1
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

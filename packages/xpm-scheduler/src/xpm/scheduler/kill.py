@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from xpm.core import XpmError
 
 from .jobpaths import JobPaths
-from .process import ProcessIdentity, signal_process
+from .pids import ProcessIdentity
+from .process import signal_process
 from .records import JobState, read_job
 
 

@@ -22,7 +22,8 @@ from .forkserver import Reader, send
 from .jobprocess import EXIT_LOCKED, LOCK_FD_ENV
 from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .locks import acquire_job_lock
-from .process import ExitStatus, ProcessIdentity, signal_process, spawn
+from .pids import ProcessIdentity
+from .process import ExitStatus, signal_process, spawn
 from .watcher import ProcessWatcher
 
 

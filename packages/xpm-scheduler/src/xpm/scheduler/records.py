@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, final
 
 from .jobpaths import JobPaths
 from .locks import is_job_locked
-from .process import ProcessIdentity
+from .pids import ProcessIdentity
 
 
 class JobState(enum.StrEnum):
@@ -158,7 +158,8 @@ class JobRecord:
         return f"{self.type_id}/{self.identifier}"
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
     try:
         return json.loads(path.read_bytes())
     except (OSError, ValueError):
@@ -224,7 +225,7 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
             started=None if light else _started(paths),
             ended=failure.time if failure.time is not None else _mtime(paths.failed),
         )
-    record = _read_json(paths.pid)
+    record = read_json(paths.pid)
     if isinstance(record, dict):
         alive = process_alive(record, paths)
         if alive is None or alive:
@@ -244,14 +245,14 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
 
 
 def _started(paths: JobPaths) -> float | None:
-    data = _read_json(paths.started)
+    data = read_json(paths.started)
     if isinstance(data, dict) and isinstance(data.get("time"), (int, float)):
         return float(data["time"])
     return None
 
 
 def _progress(paths: JobPaths) -> Progress | None:
-    data = _read_json(paths.progress)
+    data = read_json(paths.progress)
     if isinstance(data, dict) and isinstance(data.get("fraction"), (int, float)):
         desc = data.get("desc")
         when = data.get("time")
@@ -421,7 +422,7 @@ def read_submitted(path: Path) -> list[SubmittedJob]:
 
 def read_run(folder: Path) -> RunRecord | None:
     """Read one run folder; None when it has no readable `status.json`."""
-    data = _read_json(folder / "status.json")
+    data = read_json(folder / "status.json")
     if not isinstance(data, dict):
         return None
     status = str(data.get("status", "running"))

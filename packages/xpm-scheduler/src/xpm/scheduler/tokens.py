@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -26,9 +25,8 @@ from typing import final
 from filelock import FileLock
 
 from .errors import TokenError
-from .process import is_same_process
+from .pids import HOST, is_same_process
 
-_HOST = socket.gethostname()
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LOCK_POLL = 0.001
 
@@ -41,7 +39,7 @@ class TokenHolding:
     Attributes:
         amount: How much of the token is held.
         pid: The owning process; the holding is reclaimed once it has ended.
-        start_time: Its start time (see `xpm.scheduler.process.process_start_time`).
+        start_time: Its start time (see `xpm.scheduler.pids.process_start_time`).
         host: The machine the process runs on; only that machine reclaims the holding.
     """
 
@@ -121,7 +119,7 @@ class CounterToken:
             state.holders.pop(holder_id, None)
             if state.used() + amount > state.total:
                 return False
-            state.holders[holder_id] = TokenHolding(amount, pid, start_time, _HOST)
+            state.holders[holder_id] = TokenHolding(amount, pid, start_time, HOST)
             state.dirty = True
             return True
 
@@ -147,7 +145,7 @@ class CounterToken:
             holding = state.holders.get(holder_id)
             if holding is None:
                 return False
-            state.holders[holder_id] = TokenHolding(holding.amount, pid, start_time, _HOST)
+            state.holders[holder_id] = TokenHolding(holding.amount, pid, start_time, HOST)
             state.dirty = True
             return True
 
@@ -172,7 +170,7 @@ class CounterToken:
             state.holders = {
                 key: h
                 for key, h in state.holders.items()
-                if h.host != _HOST or is_same_process(h.pid, h.start_time)
+                if h.host != HOST or is_same_process(h.pid, h.start_time)
             }
             yield state
             if state.dirty or len(state.holders) != before:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import final
 
-from .process import ExitStatus, ProcessHandle, ProcessIdentity, is_same_process
+from .pids import ProcessIdentity, is_same_process
+from .process import ExitStatus, ProcessHandle
 
 ExitCallback = Callable[[ExitStatus], None]
 """Called with how a watched process ended."""
