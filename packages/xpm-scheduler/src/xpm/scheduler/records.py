@@ -264,20 +264,27 @@ def _progress(paths: JobPaths) -> Progress | None:
     return None
 
 
-def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterator[JobRecord]:
-    """Yield every job folder of the workspace, sorted by type id then identifier."""
-    root = Path(workdir) / "jobs"
+def _job_folders(workdir: str | os.PathLike[str]) -> Iterator[tuple[str, str, str]]:
+    """Yield (type id, identifier, folder) of every job folder, sorted, as plain strings."""
+    root = os.path.join(os.fspath(workdir), "jobs")
     try:
         types = sorted(e.name for e in os.scandir(root) if e.is_dir())
     except OSError:
         return
     for type_id in types:
+        type_folder = f"{root}/{type_id}"
         try:
-            identifiers = sorted(e.name for e in os.scandir(root / type_id) if e.is_dir())
+            identifiers = sorted(e.name for e in os.scandir(type_folder) if e.is_dir())
         except OSError:
             continue
         for identifier in identifiers:
-            yield read_job(JobPaths.of(Path(workdir), type_id, identifier), light=light)
+            yield type_id, identifier, f"{type_folder}/{identifier}"
+
+
+def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterator[JobRecord]:
+    """Yield every job folder of the workspace, sorted by type id then identifier."""
+    for type_id, _, folder in _job_folders(workdir):
+        yield read_job(JobPaths(Path(folder), JobPaths.name_of(type_id)), light=light)
 
 
 class JobEntry(NamedTuple):
@@ -317,32 +324,21 @@ def scan_states(workdir: str | os.PathLike[str]) -> Iterator[JobEntry]:
     apart by file names alone (the order of `read_job`), and only a job with a pid
     record is read by `read_job`, to check its process.
     """
-    root = os.path.join(os.fspath(workdir), "jobs")
-    try:
-        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
-    except OSError:
-        return
     isfile, exists = os.path.isfile, os.path.exists
     done, failed, unscheduled = JobState.DONE, JobState.FAILED, JobState.UNSCHEDULED
-    for type_id in types:
-        stem = JobPaths.name_of(type_id)
-        type_folder = f"{root}/{type_id}"
-        try:
-            identifiers = sorted(e.name for e in os.scandir(type_folder) if e.is_dir())
-        except OSError:
-            continue
-        for identifier in identifiers:
-            folder = f"{type_folder}/{identifier}"
-            base = f"{folder}/{stem}"
-            if isfile(base + ".done"):
-                state = done
-            elif isfile(base + ".failed"):
-                state = failed
-            elif exists(base + ".pid"):
-                state = read_job(JobPaths(Path(folder), stem), light=True).state
-            else:
-                state = unscheduled
-            yield JobEntry(type_id, identifier, folder, state)
+    stems: dict[str, str] = {}
+    for type_id, identifier, folder in _job_folders(workdir):
+        stem = stems.get(type_id) or stems.setdefault(type_id, JobPaths.name_of(type_id))
+        base = f"{folder}/{stem}"
+        if isfile(base + ".done"):
+            state = done
+        elif isfile(base + ".failed"):
+            state = failed
+        elif exists(base + ".pid"):
+            state = read_job(JobPaths(Path(folder), stem), light=True).state
+        else:
+            state = unscheduled
+        yield JobEntry(type_id, identifier, folder, state)
 
 
 @final
