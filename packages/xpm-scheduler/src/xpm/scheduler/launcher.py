@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, final
 
+from .jobpaths import JobPaths
+
 Reason = Literal["failed", "memory", "timeout", "cancelled", "dependency"]
 """Why a job failed, with experimaestro's words (they go into `<name>.failed`)."""
 
@@ -45,14 +47,19 @@ class JobLaunch:
     after: tuple[Mapping[str, object], ...] = ()
 
     @property
+    def paths(self) -> JobPaths:
+        """Every path of the job folder (`paths.stdout` is `<name>.out`, ...)."""
+        return JobPaths(self.folder, self.name)
+
+    @property
     def stdout(self) -> Path:
         """`<name>.out` in the job folder."""
-        return self.folder / f"{self.name}.out"
+        return self.paths.stdout
 
     @property
     def stderr(self) -> Path:
         """`<name>.err` in the job folder."""
-        return self.folder / f"{self.name}.err"
+        return self.paths.stderr
 
 
 @final
