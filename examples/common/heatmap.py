@@ -22,7 +22,7 @@ def colour(fraction: float) -> str:
     fraction = min(max(fraction, 0.0), 1.0) * (len(_STOPS) - 1)
     i = min(int(fraction), len(_STOPS) - 2)
     t = fraction - i
-    r, g, b = (round(a + (c - a) * t) for a, c in zip(_STOPS[i], _STOPS[i + 1]))
+    r, g, b = (round(a + (c - a) * t) for a, c in zip(_STOPS[i], _STOPS[i + 1], strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
@@ -45,7 +45,7 @@ def heatmap_svg(
     present = [v for v in values.values() if v is not None]
     low, high = limits or ((min(present), max(present)) if present else (0.0, 1.0))
     span = (high - low) or 1.0
-    width = _LEFT + _CELL_W * len(columns) + 20
+    width = _LEFT + _CELL_W * len(columns) + 110
     height = _TOP + _CELL_H * len(rows) + 50
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
@@ -81,8 +81,22 @@ def heatmap_svg(
                 f'<text x="{x + _CELL_W / 2}" y="{y + _CELL_H / 2 + 5}" text-anchor="middle"'
                 f' fill="{ink}">{escape(label)}</text></g>'
             )
+    out.extend(_legend(_LEFT + _CELL_W * len(columns) + 20, low, high, fmt))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _legend(x: float, low: float, high: float, fmt: str) -> list[str]:
+    """A colour bar from `low` (bottom) to `high` (top), with both values written."""
+    steps, step_h = 20, 6
+    out = [
+        f'<rect x="{x}" y="{_TOP + step_h * (steps - 1 - i)}" width="16" height="{step_h}"'
+        f' fill="{colour(i / (steps - 1))}"/>'
+        for i in range(steps)
+    ]
+    out.append(f'<text x="{x + 22}" y="{_TOP + 10}">{format(high, fmt)}</text>')
+    out.append(f'<text x="{x + 22}" y="{_TOP + step_h * steps}">{format(low, fmt)}</text>')
+    return out
 
 
 def write_heatmap(path: str | os.PathLike[str], svg: str) -> Path:

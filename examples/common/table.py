@@ -13,7 +13,8 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
     lines = []
     for n, row in enumerate(cells):
         padded = [
-            c.rjust(w) if right else c.ljust(w) for c, w, right in zip(row, widths, numeric)
+            c.rjust(w) if right else c.ljust(w)
+            for c, w, right in zip(row, widths, numeric, strict=True)
         ]
         lines.append("  ".join(padded).rstrip())
         if n == 0:
@@ -23,5 +24,5 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return str(round(value, 4))
     return "-" if value is None else str(value)
