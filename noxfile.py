@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import nox
@@ -18,7 +19,7 @@ EDITABLE = [arg for p in PACKAGES for arg in ("-e", f"packages/xpm-{p}")]
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run every test but the SLURM ones, all packages installed editable."""
-    session.install(*EDITABLE, *GROUPS["test"])
+    session.install(*EDITABLE, *GROUPS["test"], *GROUPS["examples"])
     session.run("pytest", "-m", "not slurm", *session.posargs)
 
 
@@ -35,10 +36,20 @@ def alone(session: nox.Session, package: str) -> None:
 
 @nox.session(default=False)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over every package and the typing claims in tests/typecheck."""
-    session.install(*EDITABLE, *GROUPS["typecheck"])
+    """mypy --strict over every package, the typing claims in tests/typecheck, the tutorial."""
+    session.install(*EDITABLE, *GROUPS["typecheck"], *GROUPS["examples"])
     srcs = [f"packages/xpm-{p}/src/xpm/{p}" for p in PACKAGES]
     session.run("mypy", *srcs, "tests/typecheck", *session.posargs)
+    # The tutorial's code, as a user's IDE sees it (its own run: each example has an
+    # `experiment` module).
+    tutorial = "examples/hyperparameter-search"
+    session.run(
+        "mypy",
+        f"{tutorial}/digits_xp",
+        f"{tutorial}/experiment.py",
+        "examples/common",
+        env={"MYPYPATH": "examples/common"},
+    )
 
 
 @nox.session(default=False)
@@ -56,11 +67,31 @@ def slurm(session: nox.Session) -> None:
     session.run("pytest", "-m", "slurm", *session.posargs)
 
 
-@nox.session(default=False)
+DEMO = "examples/hyperparameter-search/debug.yaml"
+
+
+@nox.session(default=False, reuse_venv=True)
 def demo(session: nox.Session) -> None:
-    """Run the example experiment on the local launcher and the default workspace."""
-    session.install(*EDITABLE)
-    session.run("python", "examples/quickstart.py", *session.posargs)
+    """Run the tutorial's experiment on the local launcher and the default workspace.
+
+    The venv is kept, and installing is skipped while the packages' pyproject.toml files
+    are unchanged, so a second run only finds every job done and prints the results.
+    """
+    _install_once(session, *EDITABLE, *GROUPS["examples"])
+    session.run("xpm", "run-experiment", DEMO, *session.posargs)
+
+
+def _install_once(session: nox.Session, *args: str) -> None:
+    """`session.install(*args)`, unless this venv already got the same install."""
+    digest = hashlib.sha256("\0".join(args).encode())
+    for pyproject in sorted(Path("packages").glob("*/pyproject.toml")):
+        digest.update(pyproject.read_bytes())
+    stamp = Path(session.virtualenv.location) / ".xpm-installed"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        session.log("packages already installed in this venv")
+        return
+    session.install(*args)
+    stamp.write_text(digest.hexdigest())
 
 
 @nox.session(default=False)

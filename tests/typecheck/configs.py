@@ -6,7 +6,19 @@ from pathlib import Path
 
 from typing_extensions import assert_type
 
-from xpm.core import Config, Constant, Meta, Param, PathGenerator, Task, field
+from collections.abc import Callable
+
+from xpm.core import (
+    Config,
+    Constant,
+    DependentMarker,
+    Meta,
+    Param,
+    PathGenerator,
+    Task,
+    field,
+    pathgenerator,
+)
 
 
 class Model(Config):
@@ -36,3 +48,33 @@ Model(layers="3")  # type: ignore[arg-type]
 Model(3)  # type: ignore[call-arg]
 Model(unknown=1)  # type: ignore[call-arg]
 Learn(model=model)  # type: ignore[call-arg]
+
+
+class Learned(Config):
+    model: Param[Model]
+    weights: Param[Path]
+
+
+class Train(Task):
+    """task_outputs annotated with DependentMarker: the override type-checks."""
+
+    model: Param[Model]
+    weights: Meta[Path] = field(default_factory=pathgenerator("weights.npz"))
+
+    def task_outputs(self, dep: DependentMarker) -> Learned:
+        learned = dep(Learned.C(model=self.model, weights=self.weights))
+        assert_type(learned, Learned)
+        return learned
+
+
+class TrainNarrow(Task):
+    """A narrower `dep` annotation is an accepted override too."""
+
+    model: Param[Model]
+
+    def task_outputs(self, dep: Callable[[Learned], Learned]) -> Learned:
+        return dep(Learned.C(model=self.model, weights=Path("w")))
+
+
+train = Train.C(model=Model.C())
+assert_type(train.weights, Path)

@@ -21,7 +21,7 @@ class Digits(Config):
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Pixels scaled to [0, 1] (one row per image) and the digit of each image."""
         import numpy as np
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # type: ignore[import-untyped]
 
         images, digits = load_digits(return_X_y=True)
         order = np.random.default_rng(self.seed).permutation(len(digits))

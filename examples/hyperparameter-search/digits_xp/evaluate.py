@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
 
-from xpm.core import Param, Task, pathgenerator
+from xpm.core import Meta, Param, Task, field, pathgenerator
 
 from .data import Digits
 from .model import LearnedModel
@@ -17,7 +16,7 @@ class Evaluate(Task):
 
     model: Param[LearnedModel]
     data: Param[Digits]
-    metrics: Annotated[Path, pathgenerator("metrics.json")]
+    metrics: Meta[Path] = field(default_factory=pathgenerator("metrics.json"))
 
     def execute(self) -> None:
         images, digits = self.data.arrays()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
 
-from xpm.core import Meta, Param, Task, pathgenerator, progress
+from xpm.core import DependentMarker, Meta, Param, Task, field, pathgenerator, progress
 
 from .data import Digits
 from .model import MLP, LearnedModel
@@ -20,7 +18,7 @@ class Learn(Task):
     lr: Param[float] = 0.1
     epochs: Param[int] = 20
     batch_size: Param[int] = 32
-    weights: Annotated[Path, pathgenerator("weights.npz")]
+    weights: Meta[Path] = field(default_factory=pathgenerator("weights.npz"))
     """Where the weights go: a file of the job folder, not part of the identifier."""
     gpus: Meta[int] = 0
     """How the job runs, not what it computes: not part of the identifier either."""
@@ -38,7 +36,7 @@ class Learn(Task):
                 loss += self.model.step(weights, images[batch], digits[batch], self.lr) * len(batch)
             print(f"epoch {epoch + 1}/{self.epochs}: loss {loss / len(digits):.4f}", flush=True)
             progress((epoch + 1) / self.epochs, desc="epochs")
-        np.savez(self.weights, **weights)
+        np.savez(self.weights, **weights)  # type: ignore[arg-type]
 
-    def task_outputs(self, dep: Callable[[LearnedModel], LearnedModel]) -> LearnedModel:
+    def task_outputs(self, dep: DependentMarker) -> LearnedModel:
         return dep(LearnedModel.C(model=self.model, weights=self.weights))

@@ -17,6 +17,7 @@ from .params import MISSING, PathGenerator, field, pathgenerator
 # fast: `Param` and its siblings need typing, the others need hashlib, pathlib...
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .dependent import DependentMarker
     from .execution import execute_task
     from .hooks import SubmitHook, submit_hooks
     from .identifier import Identifier
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 else:
     _LAZY = {
         "Constant": "params",
+        "DependentMarker": "dependent",
         "Identifier": "identifier",
         "JobContext": "jobcontext",
         "LightweightTask": "task",
@@ -81,6 +83,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Constant",
+    "DependentMarker",
     "Identifier",
     "InstanceConfig",
     "JobContext",

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, TypeVar
 
+    from .dependent import DependentMarker
+
     C = TypeVar("C")
 
 
@@ -46,7 +48,7 @@ class Task(Config):
         """Do the work; called in the job process, with the job folder as working directory."""
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
-    def task_outputs(self, dep: Callable[[C], C]) -> Any:
+    def task_outputs(self, dep: DependentMarker) -> Any:
         """Return what `submit()` returns: by default the task itself.
 
         Override it to return configurations built from this task's results (a learned
@@ -157,7 +159,7 @@ class Task(Config):
         return self.tags()
 
 
-def _dep_marker(task: Task) -> Callable[[Any], Any]:
+def _dep_marker(task: Task) -> DependentMarker:
     def dep(value: C) -> C:
         """Mark `value` as produced by the task being submitted."""
         if not isinstance(value, Config):

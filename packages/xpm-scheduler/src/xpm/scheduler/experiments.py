@@ -287,7 +287,7 @@ class Experiment:
         return job
 
     def _print_dry(self, job: Job, on_disk: JobState) -> None:
-        tags = " ".join(f"{k}={v}" for k, v in job.tags.items())
+        tags = " ".join(f"{k}={v}" for k, v in sorted(job.tags.items()))
         deps = ", ".join(d.job_id for d in job.dependencies)
         print(f"[{on_disk.value}] {job.job_id}", file=sys.stdout)
         print(f"    folder: {job.path}", file=sys.stdout)
