@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
+from heatmap import write_heatmap
 from optbench.report import HEADER, heatmap, legend, result, table_rows
 from optbench.suite import pairs
 from optbench.train import Train
@@ -58,8 +59,5 @@ def run(helper: ExperimentHelper, cfg: Configuration) -> None:
         results = [result(pair, seed, train.metrics) for pair, seed, train in trainings]
         print(format_table(HEADER, table_rows(results)))
         print("\n".join(legend(planned)))
-        path = helper.xp.resultspath / "heatmap.svg"
-        from heatmap import write_heatmap
-
-        write_heatmap(path, heatmap(results, planned))
+        path = write_heatmap(helper.xp.resultspath / "heatmap.svg", heatmap(results, planned))
         print(f"heatmap: {path}")

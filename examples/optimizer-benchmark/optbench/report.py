@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from heatmap import heatmap_svg
+
 from .suite import Pair
 
 HEADER = ("task", "optimizer", "seed", "best epoch", "target", "score")
@@ -40,9 +42,7 @@ def result(pair: Pair, seed: int, metrics: Path) -> Result:
 
 def table_rows(results: Sequence[Result]) -> list[tuple[object, ...]]:
     """One row per training, in the order they were planned."""
-    return [
-        (r.pair.task, r.pair.optimizer, r.seed, r.epoch, r.target, r.score) for r in results
-    ]
+    return [(r.pair.task, r.pair.optimizer, r.seed, r.epoch, r.target, r.score) for r in results]
 
 
 def legend(pairs: Sequence[Pair]) -> list[str]:
@@ -63,8 +63,6 @@ def heatmap(results: Sequence[Result], pairs: Sequence[Pair]) -> str:
     Format and colour limits are the tasks' `evaluation.plot` ones when all agree;
     otherwise three significant digits and a scale spanning the values.
     """
-    from heatmap import heatmap_svg
-
     tasks = list(dict.fromkeys(p.task for p in pairs))
     optimizers = list(dict.fromkeys(p.optimizer for p in pairs))
     scores: dict[tuple[str, str], list[float]] = {}

@@ -11,7 +11,7 @@ from xpm.core import Param, cache
 from .. import CLASSIFICATION_METRICS, Problem, TaskSettings, split
 
 if TYPE_CHECKING:
-    from ...models import Model
+    from ...models import Array, Model
     from .. import Splits
 
 
@@ -32,12 +32,12 @@ class Digits(Problem):
         return CLASSIFICATION_METRICS
 
     @cache("digits.npz")
-    def _arrays(self, path: Path) -> tuple[object, object]:
+    def _arrays(self, path: Path) -> tuple[Array, Array]:
         # scikit-learn takes seconds to import: the first job saves the arrays for the others.
         import numpy as np
 
         if not path.exists():
-            from sklearn.datasets import load_digits
+            from sklearn.datasets import load_digits  # type: ignore[import-untyped]
 
             digits = load_digits()
             temporary = path.with_name(f".{path.name}.tmp.npz")
@@ -48,7 +48,7 @@ class Digits(Problem):
 
     def splits(self) -> Splits:
         x, y = self._arrays()
-        return split(x, y, (0.15, 0.15), seed=0)  # type: ignore[arg-type]
+        return split(x, y, (0.15, 0.15), seed=0)
 
     def model(self) -> Model:
         from ...models import Classifier
