@@ -161,7 +161,8 @@ def copy(tmp_path: Path) -> Path:
             "debug.yaml",
             "tasks: [digits, moons,",
             "tasks: [digits, mons,",
-            "debug.yaml:6: tasks[1]: no task 'mons' in ",
+            "debug.yaml:6: tasks[1]: no task 'mons' in optbench/tasks (known: digits, moons,"
+            " regression). Did you mean 'moons'?",
         ),
     ],
     ids=["task-type", "optimizer-key", "task-metric", "optimizer-yaml", "user-task"],

@@ -113,7 +113,7 @@ def _package(kind: str, name: str, user: Located, index: int) -> ModuleType:
         key = "tasks" if kind == "tasks" else "optimizers"
         entry = _at(user, key, index)
         raise ConfigurationError(
-            f"no {kind[:-1]} {name!r} in {HERE / kind} (known: {', '.join(known)})",
+            f"no {kind[:-1]} {name!r} in {HERE.name}/{kind} (known: {', '.join(known)})",
             source=entry.source if entry else user.source,
             path=f"{key}[{index}]",
             suggestions=difflib.get_close_matches(name, known, n=3),
@@ -147,8 +147,8 @@ def _pair(
     cls = _settings_class(_section(task_module.problem), _section(optimizer_module.optimizer))
     settings: Settings = load_configuration(cls, tree)
     problem: Problem = task_module.problem(settings.task)
-    _check(tree, ("task", "name"), settings.task.name, [task], "the task's folder name")
-    _check(tree, ("optimizer", "name"), settings.optimizer.name, [optimizer], "the folder name")
+    _check(tree, ("task", "name"), settings.task.name, [task], "its folder's name")
+    _check(tree, ("optimizer", "name"), settings.optimizer.name, [optimizer], "its folder's name")
     metrics = problem.metric_names()
     _check(tree, ("task", "target_metric"), settings.task.target_metric, metrics, "a metric")
     _check(tree, ("evaluation", "plot", "metric"), settings.evaluation.plot.metric, metrics,
