@@ -10,11 +10,13 @@ import pytest
 from xpm.cli import (
     ConfigurationError,
     Located,
+    Source,
     apply_overrides,
     configuration,
     experiment_configuration,
     load_configuration,
     load_experiment_file,
+    merge_layers,
     render_yaml,
 )
 
@@ -442,3 +444,35 @@ def test_misspelled_reserved_key_is_suggested(folder: Path) -> None:
         "mine.yaml:1: paren: unknown key for Benchmark (its keys: task, optimizer,"
         " seed). Did you mean 'parent'?"
     )
+
+
+def test_merge_layers_lets_later_layers_win_and_keeps_sources(folder: Path) -> None:
+    """Plain YAML files and trees merge deeply, the last one winning, value by value."""
+    write(folder, "task.yaml", "task: {name: mnist, batch_size: 128, max_epochs: 42}\n")
+    write(folder, "optimizer.yaml", "optimizer:\n  name: adamw\n  learning_rate: 0.1\n")
+    user = apply_overrides(Located({}, Source("mine.yaml")), ["optimizer.weight_decay=0"])
+    tree = merge_layers("task.yaml", Path("optimizer.yaml"), user)
+    assert load_configuration(Benchmark, tree) == Benchmark(
+        task=Task(name="mnist", batch_size=128, max_epochs=42),
+        optimizer=Optimizer(name="adamw", learning_rate=0.1, weight_decay=0),
+    )
+    assert isinstance(tree.value, dict)
+    optimizer = tree.value["optimizer"].value
+    assert isinstance(optimizer, dict)
+    assert str(optimizer["learning_rate"].source) == "optimizer.yaml:3"
+    assert str(optimizer["weight_decay"].source) == "option -c optimizer.weight_decay=0"
+
+
+def test_merge_layers_errors_name_the_layer_file(folder: Path) -> None:
+    """A layer that is not YAML, not a mapping or missing is reported at its file."""
+    write(folder, "broken.yaml", "task: [1, 2\n")
+    write(folder, "list.yaml", "- 1\n- 2\n")
+    for name, problem in [
+        ("broken.yaml", "broken.yaml:2: invalid YAML"),
+        ("list.yaml", "list.yaml:1: a YAML layer must be a mapping of keys to values"),
+        ("none.yaml", "none.yaml: cannot read none.yaml: No such file"),
+    ]:
+        with pytest.raises(ConfigurationError) as info:
+            merge_layers(name)
+        assert str(info.value).startswith(problem)
+    assert merge_layers().plain() == {}

@@ -120,6 +120,25 @@ def test_runs_and_passes_the_configuration(runner: CliRunner, project: Path) -> 
     assert out == "run 3 [2, 4] dry-run\n"
 
 
+def test_helper_has_the_configuration_tree_after_overrides(
+    runner: CliRunner, project: Path
+) -> None:
+    """`helper.configuration` holds every value with its file and line, or its option."""
+    write(
+        project,
+        "tree_code.py",
+        GOOD_CODE.replace(
+            'print("run", cfg.epochs, cfg.layers, helper.run_mode)',
+            "entries = helper.configuration.value\n"
+            "        print(entries['epochs'].source, entries['layers'].source)",
+        ),
+    )
+    write(project, "exp.yaml", "id: exp\nfile: tree_code\n\nepochs: 3\n")
+    code, out, _ = run_cli(runner, project / "ws", "--run-mode", "dry-run", "-c", "layers=[2]",
+                           "exp.yaml")  # fmt: skip
+    assert (code, out) == (0, "exp.yaml:4 option -c layers=[2]\n")
+
+
 def test_show_prints_the_merged_configuration(runner: CliRunner, project: Path) -> None:
     """--show prints the configuration after inheritance and overrides, and runs nothing."""
     write(project, "show_code.py", GOOD_CODE)

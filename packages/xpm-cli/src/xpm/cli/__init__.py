@@ -15,6 +15,7 @@ from .experiment_file import (
     apply_overrides,
     experiment_configuration,
     load_experiment_file,
+    merge_layers,
     render_yaml,
 )
 from .experiment_helper import ExperimentHelper
@@ -44,6 +45,7 @@ __all__ = [
     "is_configuration",
     "load_configuration",
     "load_experiment_file",
+    "merge_layers",
     "parse_filter",
     "render_yaml",
 ]

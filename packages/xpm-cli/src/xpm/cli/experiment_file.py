@@ -105,7 +105,12 @@ def _python_file(path: Path) -> Path:
     return path if path.suffix == ".py" else path.with_name(path.name + ".py")
 
 
-def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Located:
+def _read(
+    path: Path,
+    chain: tuple[Path, ...],
+    named_at: Source | None,
+    what: str = "an experiment file",
+) -> Located:
     shown = _shown(path)
     where = named_at if named_at is not None else Source(shown)
     if path.resolve() in chain:
@@ -126,7 +131,7 @@ def _read(path: Path, chain: tuple[Path, ...], named_at: Source | None) -> Locat
     document = from_node(node, shown)
     if not isinstance(document.value, dict):
         raise ConfigurationError(
-            "an experiment file must be a mapping of keys to values",
+            f"{what} must be a mapping of keys to values",
             source=document.source,
         )
     return document
@@ -203,6 +208,28 @@ def _load_layer(path: Path, chain: tuple[Path, ...], named_at: Source | None) ->
     layer.configuration = merge(layer.configuration, Located(own, document.source))
     layer.files.append(path)
     return layer
+
+
+def merge_layers(*layers: str | os.PathLike[str] | Located) -> Located:
+    """Return the deep merge of `layers`, lowest precedence first.
+
+    For experiment code that layers defaults itself: a benchmark merges, for each
+    (task, optimizer) pair, the task's `default.yaml`, the optimizer's and the user's
+    keys (`helper.configuration`), then checks the result with `load_configuration`.
+    A layer is a plain YAML file (`parent` and `imports` are not followed) or a tree
+    already read. Mappings merge key by key and other values replace; each value keeps
+    where it was written, so an error names the file and line of the winning value.
+
+    Raises:
+        ConfigurationError: a file cannot be read, is not YAML, or does not hold a
+            mapping; the message names the file and line.
+    """
+    merged = Located({}, Source("(no layer)"))
+    for layer in layers:
+        if not isinstance(layer, Located):
+            layer = _read(Path(layer).absolute(), (), None, what="a YAML layer")
+        merged = merge(merged, layer)
+    return merged
 
 
 def experiment_configuration(

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from xpm.scheduler import Experiment, RunMode
 
     from .experiment_file import ExperimentFile
+    from .located import Located
 
 
 @final
@@ -34,10 +35,15 @@ class ExperimentHelper:
         xp: the open experiment (`xp.workdir`, `xp.resultspath`, `xp.token(...)`,
             `xp.wait()`).
         experiment_file: the experiment file, merged with its parents and imports.
+        configuration: the experiment's keys after the `-c` overrides, with the file and
+            line (or option) of every value: what `cfg` was built from. Code that checks
+            parts of it later, with `merge_layers` and `load_configuration`, reports
+            errors where the user wrote the value.
     """
 
     xp: Experiment
     experiment_file: ExperimentFile
+    configuration: Located
 
     @property
     def run_mode(self) -> RunMode:

@@ -50,8 +50,14 @@ def run_experiment(
     from xpm.core import XpmError
     from xpm.scheduler import experiment
 
+    from ..configuration import load_configuration
     from ..experiment_code import add_import_paths, import_code, run_function
-    from ..experiment_file import experiment_configuration, load_experiment_file, render_yaml
+    from ..experiment_file import (
+        RESERVED_KEYS,
+        apply_overrides,
+        load_experiment_file,
+        render_yaml,
+    )
     from ..experiment_helper import ExperimentHelper
 
     experiment_file = load_experiment_file(file)
@@ -68,13 +74,14 @@ def run_experiment(
         what = f"importing {experiment_file.file or experiment_file.module}"
         raise UserCodeError(what, error) from None
     run, cls = run_function(module, where)
-    cfg = experiment_configuration(cls, experiment_file, overrides)
+    tree = apply_overrides(experiment_file.configuration, overrides)
+    cfg = load_configuration(cls, tree, reserved=RESERVED_KEYS)
     if show:
         click.echo(render_yaml(cfg), nl=False)
         return
     with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
         try:
-            run(ExperimentHelper(xp, experiment_file), cfg)
+            run(ExperimentHelper(xp, experiment_file, tree), cfg)
         except XpmError:
             raise
         except Exception as error:
