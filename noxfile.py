@@ -12,6 +12,7 @@ nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["tests"]
 
 PACKAGES = ["core", "scheduler", "launchers", "cli"]
+EXAMPLES = [("hyperparameter-search", "digits_xp"), ("optimizer-benchmark", "optbench")]
 GROUPS = nox.project.load_toml("pyproject.toml")["dependency-groups"]
 EDITABLE = [arg for p in PACKAGES for arg in ("-e", f"packages/xpm-{p}")]
 
@@ -36,20 +37,19 @@ def alone(session: nox.Session, package: str) -> None:
 
 @nox.session(default=False)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over every package, the typing claims in tests/typecheck, the tutorial."""
+    """mypy --strict over every package, the typing claims in tests/typecheck, the examples."""
     session.install(*EDITABLE, *GROUPS["typecheck"], *GROUPS["examples"])
     srcs = [f"packages/xpm-{p}/src/xpm/{p}" for p in PACKAGES]
     session.run("mypy", *srcs, "tests/typecheck", *session.posargs)
-    # The tutorial's code, as a user's IDE sees it (its own run: each example has an
-    # `experiment` module).
-    tutorial = "examples/hyperparameter-search"
-    session.run(
-        "mypy",
-        f"{tutorial}/digits_xp",
-        f"{tutorial}/experiment.py",
-        "examples/common",
-        env={"MYPYPATH": "examples/common"},
-    )
+    # The examples, as a user's IDE sees them: one run each (each has an `experiment`).
+    for example, package in EXAMPLES:
+        session.run(
+            "mypy",
+            f"examples/{example}/{package}",
+            f"examples/{example}/experiment.py",
+            "examples/common",
+            env={"MYPYPATH": "examples/common"},
+        )
 
 
 @nox.session(default=False)

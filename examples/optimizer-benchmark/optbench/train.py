@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
 
-from xpm.core import Param, Task, pathgenerator, progress
+from xpm.core import Meta, Param, Task, field, pathgenerator, progress
 
 from .optimizers import Optimizer
 from .tasks import Problem
@@ -26,7 +25,7 @@ class Train(Task):
     batch_size: Param[int]
     max_epochs: Param[int]
     seed: Param[int]
-    metrics: Annotated[Path, pathgenerator("metrics.json")]
+    metrics: Meta[Path] = field(default_factory=pathgenerator("metrics.json"))
 
     def execute(self) -> None:
         import numpy as np
