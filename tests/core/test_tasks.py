@@ -21,6 +21,7 @@ from xpm.core import (
     SubmitHook,
     TagConflictWarning,
     Task,
+    UnsetParameterError,
     dumps,
     execute_task,
     field,
@@ -80,6 +81,20 @@ def test_generated_paths_live_in_the_job_folder(tmp_path: Path) -> None:
     folder = tmp_path / str(learn.__identifier__())
     assert learn.parameters == folder / "parameters.pth"
     assert learn.model_path == folder / "model.pth"
+
+
+class Export(Task):
+    model: Param[Model]
+    weights: Meta[Path] = pathgenerator("weights.npz")
+
+
+def test_pathgenerator_as_a_default_is_a_generated_path(tmp_path: Path) -> None:
+    export = Export.C(model=Model.C())
+    with pytest.raises(UnsetParameterError, match=r"Export\.weights is a generated path"):
+        _ = export.weights
+    with submitting_to(Recorder(tmp_path)):
+        export.submit()
+    assert export.weights == tmp_path / str(export.__identifier__()) / "weights.npz"
 
 
 def test_dep_outputs_make_dependencies_and_change_identifiers(tmp_path: Path) -> None:

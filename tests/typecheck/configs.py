@@ -78,3 +78,14 @@ class TrainNarrow(Task):
 
 train = Train.C(model=Model.C())
 assert_type(train.weights, Path)
+
+
+class Export(Task):
+    """`pathgenerator(...)` as a plain default: optional for type checkers."""
+
+    model: Param[Model]
+    weights: Meta[Path] = pathgenerator("weights.npz")
+
+
+export = Export.C(model=Model.C())
+assert_type(export.weights, Path)

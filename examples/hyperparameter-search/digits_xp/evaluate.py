@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from xpm.core import Meta, Param, Task, field, pathgenerator
+from xpm.core import Meta, Param, Task, pathgenerator
 
 from .data import Digits
 from .model import LearnedModel
@@ -16,7 +16,7 @@ class Evaluate(Task):
 
     model: Param[LearnedModel]
     data: Param[Digits]
-    metrics: Meta[Path] = field(default_factory=pathgenerator("metrics.json"))
+    metrics: Meta[Path] = pathgenerator("metrics.json")
 
     def execute(self) -> None:
         images, digits = self.data.arrays()

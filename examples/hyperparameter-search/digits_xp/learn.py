@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xpm.core import DependentMarker, Meta, Param, Task, field, pathgenerator, progress
+from xpm.core import DependentMarker, Meta, Param, Task, pathgenerator, progress
 
 from .data import Digits
 from .model import MLP, LearnedModel
@@ -18,7 +18,7 @@ class Learn(Task):
     lr: Param[float] = 0.1
     epochs: Param[int] = 20
     batch_size: Param[int] = 32
-    weights: Meta[Path] = field(default_factory=pathgenerator("weights.npz"))
+    weights: Meta[Path] = pathgenerator("weights.npz")
     """Where the weights go: a file of the job folder, not part of the identifier."""
     gpus: Meta[int] = 0
     """How the job runs, not what it computes: not part of the identifier either."""

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from xpm.core import Meta, Param, Task, field, pathgenerator, progress
+from xpm.core import Meta, Param, Task, pathgenerator, progress
 
 from .optimizers import Optimizer
 from .tasks import Problem
@@ -25,7 +25,7 @@ class Train(Task):
     batch_size: Param[int]
     max_epochs: Param[int]
     seed: Param[int]
-    metrics: Meta[Path] = field(default_factory=pathgenerator("metrics.json"))
+    metrics: Meta[Path] = pathgenerator("metrics.json")
 
     def execute(self) -> None:
         import numpy as np

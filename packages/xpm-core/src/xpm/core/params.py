@@ -116,8 +116,14 @@ class PathGenerator:
         return hash(self.path)
 
 
-def pathgenerator(path: str | Path) -> PathGenerator:
-    """Mark a `Path` parameter as generated inside the job folder (see `PathGenerator`)."""
+def pathgenerator(path: str | Path) -> Any:
+    """Mark a `Path` parameter as generated inside the job folder (see `PathGenerator`).
+
+    Three spellings, one meaning: `weights: Meta[Path] = pathgenerator("w.npz")` (the
+    one type checkers read as optional), `Annotated[Path, pathgenerator("w.npz")]`, and
+    `field(default_factory=pathgenerator("w.npz"))`. Typed `Any` so that each of them
+    type-checks; the value is a `PathGenerator`.
+    """
     return PathGenerator(path)
 
 

@@ -196,6 +196,8 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
         spec = Field(raw, MISSING, True, False, None)
     if isinstance(spec.default_factory, PathGenerator):
         generator, spec.default_factory = spec.default_factory, MISSING
+    if isinstance(spec.default, PathGenerator):
+        generator, spec.default = spec.default, MISSING
     if kind is None:
         kind = Kind.META
     if kind is Kind.CONSTANT and spec.default is MISSING:
