@@ -243,7 +243,11 @@ def experiment_configuration(
             (`parent`, `imports`, ...).
         ConfigurationTypeError: a field of `cls` has an unsupported annotation.
     """
-    tree = apply_overrides(experiment.configuration, overrides)
+    return configuration_of(cls, apply_overrides(experiment.configuration, overrides))
+
+
+def configuration_of(cls: type[T], tree: Located) -> T:
+    """Check `tree` (an experiment file's keys) against `cls`; the reserved keys are known."""
     return load_configuration(cls, tree, reserved=RESERVED_KEYS)
 
 

@@ -50,11 +50,10 @@ def run_experiment(
     from xpm.core import XpmError
     from xpm.scheduler import experiment
 
-    from ..configuration import load_configuration
     from ..experiment_code import add_import_paths, import_code, run_function
     from ..experiment_file import (
-        RESERVED_KEYS,
         apply_overrides,
+        configuration_of,
         load_experiment_file,
         render_yaml,
     )
@@ -75,7 +74,7 @@ def run_experiment(
         raise UserCodeError(what, error) from None
     run, cls = run_function(module, where)
     tree = apply_overrides(experiment_file.configuration, overrides)
-    cfg = load_configuration(cls, tree, reserved=RESERVED_KEYS)
+    cfg = configuration_of(cls, tree)
     if show:
         click.echo(render_yaml(cfg), nl=False)
         return
