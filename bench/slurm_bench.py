@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xpm.launchers import CommandResult, SlurmLauncher, SlurmOptions, run_command
-from xpm.scheduler import JobLaunch, experiment
-from xpm.scheduler.launcher import EndCallback
+from xpm.scheduler import EndCallback, JobLaunch, experiment
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))

@@ -11,8 +11,7 @@ import xpm.launchers
 import xpm.scheduler
 from xpm.launchers import HostAccelerator, SlurmOptions
 from xpm.launchers import detection as detection_module
-from xpm.scheduler import JobLaunch, Launcher
-from xpm.scheduler.launcher import EndCallback
+from xpm.scheduler import EndCallback, JobLaunch, Launcher
 
 GiB = 1024**3
 

@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from xpm.scheduler import JobPaths, scan_jobs
-from xpm.scheduler.records import read_submitted, scan_states
+from xpm.scheduler import JobPaths, scan_jobs, scan_states
+from xpm.scheduler.runs import read_submitted
 
 
 def _job(workdir: Path, type_id: str, identifier: str, files: dict[str, str]) -> None:

@@ -1,7 +1,8 @@
 """xpm.scheduler: run experiments whose tasks each execute exactly once.
 
 Names are imported on first use, so that a job process (`python -m xpm.scheduler.run`)
-starts without loading the experiment machinery.
+starts without loading the experiment machinery. These are the names other packages
+(xpm.launchers, xpm.cli) and users import; the modules behind them are private.
 """
 
 from __future__ import annotations
@@ -10,78 +11,121 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .errors import SpawnError, TokenError
+    from .errors import (
+        ExperimentFailed,
+        ExperimentFailedError,
+        KillRefused,
+        KillRefusedError,
+        SpawnError,
+        TokenError,
+    )
     from .experiments import (
         Experiment,
-        ExperimentFailed,
         RunMode,
-        Token,
-        TokenDependency,
         experiment,
     )
-    from .job import Job
-    from .jobpaths import JobPaths
-    from .kill import KillRefused, kill_job, kill_process
-    from .launcher import Ending, JobLaunch, Launcher, job_command
-    from .local import LocalLauncher
+    from .job import (
+        Job,
+    )
+    from .jobpaths import (
+        JobPaths,
+    )
+    from .kill import (
+        kill_job,
+        kill_process,
+    )
+    from .launcher import (
+        EndCallback,
+        Ending,
+        JobLaunch,
+        Launcher,
+        Reason,
+        job_command,
+    )
+    from .local import (
+        LocalLauncher,
+    )
+    from .locks import (
+        is_job_locked,
+    )
     from .records import (
         Failure,
+        JobEntry,
         JobRecord,
         JobState,
         Progress,
+        read_job,
+        scan_jobs,
+        scan_states,
+    )
+    from .runs import (
         RunRecord,
         SubmittedJob,
         list_experiments,
         list_runs,
-        read_job,
-        scan_jobs,
+    )
+    from .tokens import (
+        Token,
+        TokenDependency,
     )
 
 _WHERE = {
-    "KillRefused": ".kill",
-    "kill_job": ".kill",
-    "kill_process": ".kill",
+    "EndCallback": ".launcher",
     "Ending": ".launcher",
     "Experiment": ".experiments",
-    "ExperimentFailed": ".experiments",
+    "ExperimentFailed": ".errors",
+    "ExperimentFailedError": ".errors",
     "Failure": ".records",
     "Job": ".job",
+    "JobEntry": ".records",
     "JobLaunch": ".launcher",
     "JobPaths": ".jobpaths",
     "JobRecord": ".records",
     "JobState": ".records",
+    "KillRefused": ".errors",
+    "KillRefusedError": ".errors",
     "Launcher": ".launcher",
     "LocalLauncher": ".local",
     "Progress": ".records",
+    "Reason": ".launcher",
     "RunMode": ".experiments",
-    "RunRecord": ".records",
+    "RunRecord": ".runs",
     "SpawnError": ".errors",
-    "SubmittedJob": ".records",
-    "Token": ".experiments",
-    "TokenDependency": ".experiments",
+    "SubmittedJob": ".runs",
+    "Token": ".tokens",
+    "TokenDependency": ".tokens",
     "TokenError": ".errors",
     "experiment": ".experiments",
+    "is_job_locked": ".locks",
     "job_command": ".launcher",
-    "list_experiments": ".records",
-    "list_runs": ".records",
+    "kill_job": ".kill",
+    "kill_process": ".kill",
+    "list_experiments": ".runs",
+    "list_runs": ".runs",
     "read_job": ".records",
     "scan_jobs": ".records",
+    "scan_states": ".records",
 }
 
 __all__ = [
+    "EndCallback",
     "Ending",
     "Experiment",
     "ExperimentFailed",
+    "ExperimentFailedError",
     "Failure",
     "Job",
+    "JobEntry",
     "JobLaunch",
     "JobPaths",
     "JobRecord",
     "JobState",
     "KillRefused",
+    "KillRefusedError",
     "Launcher",
     "LocalLauncher",
     "Progress",
+    "Reason",
     "RunMode",
     "RunRecord",
     "SpawnError",
@@ -90,6 +134,7 @@ __all__ = [
     "TokenDependency",
     "TokenError",
     "experiment",
+    "is_job_locked",
     "job_command",
     "kill_job",
     "kill_process",
@@ -97,6 +142,7 @@ __all__ = [
     "list_runs",
     "read_job",
     "scan_jobs",
+    "scan_states",
 ]
 
 

@@ -2,7 +2,8 @@
 
 Each function writes to a temporary file in the target's folder, then renames it over
 the target with `os.replace`, which is atomic on POSIX file systems (NFS included, as
-long as both names are in the same folder).
+long as both names are in the same folder). `read_json` is the reading side: a file
+being replaced is read whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> None:
@@ -87,3 +89,12 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
+    try:
+        with open(path, "rb") as file:
+            return json.loads(file.read())
+    except (OSError, ValueError):
+        return None

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from xpm.core import XpmError
+
+if TYPE_CHECKING:
+    from .job import Job
 
 
 class TokenError(XpmError, ValueError):
@@ -61,3 +68,63 @@ class SpawnError(XpmError, OSError):
 
     def __str__(self) -> str:
         return f"cannot start {self.argv!r} in {self.cwd}: {self.reason}"
+
+
+class ExperimentFailedError(XpmError, RuntimeError):
+    """Some jobs of the experiment failed; raised when the `with experiment(...)` block ends.
+
+    The message lists each failed job with its reason, the path of its log and the last
+    lines of that log, so the cause shows without opening a file. Fix the task (or its
+    input) and run the experiment again: finished jobs are skipped, failed ones retried.
+
+    Attributes:
+        failures: The failed jobs, in submission order.
+        total: How many jobs the experiment submitted.
+    """
+
+    def __init__(self, failures: Sequence[Job], total: int) -> None:
+        super().__init__(failures)
+        self.failures = list(failures)
+        self.total = total
+
+    def __str__(self) -> str:
+        from .records import Failure
+
+        lines = [f"{len(self.failures)} of {self.total} jobs failed:"]
+        for job in self.failures:
+            failure = job.failure or Failure()
+            lines.append(f"  {job.job_id}: {failure.describe()}")
+            if failure.reason != "dependency":
+                lines.append(f"    log: {job.stderr}")
+                lines.extend(f"    | {line}" for line in _log_tail(job.stderr, 8))
+        return "\n".join(lines)
+
+
+ExperimentFailed = ExperimentFailedError
+"""The former name of `ExperimentFailedError`, kept for code that catches it."""
+
+
+def _log_tail(path: os.PathLike[str], count: int) -> list[str]:
+    """Return the last `count` non-blank lines of a log (read from its last 8 KiB)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            size = file.tell()
+            file.seek(max(0, size - 8192))
+            text = file.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-count:]
+
+
+class KillRefusedError(XpmError, RuntimeError):
+    """A job cannot be stopped from here (`xpm jobs kill`, the monitor's button).
+
+    Raised when the job is not running, its pid record is unreadable, its process runs on
+    another machine or belongs to another user, or `scancel` failed. The message says
+    which, and what to do (stop it from its machine, as its user).
+    """
+
+
+KillRefused = KillRefusedError
+"""The former name of `KillRefusedError`, kept for code that catches it."""

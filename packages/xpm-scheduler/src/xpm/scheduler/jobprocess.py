@@ -22,11 +22,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from .atomic import write_json_atomic, write_text_atomic
+from .atomic import read_json, write_json_atomic, write_text_atomic
 from .jobpaths import JobPaths
 from .locks import acquire_job_lock
 from .pids import HOST, ProcessIdentity
-from .records import Failure, read_json
+from .records import Failure
 
 EXIT_LOCKED = 75
 """Exit code when another process already runs the job."""
@@ -102,7 +102,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
-    from xpm.core import JobContext, enter_job, execute_task, from_dict
+    from .coreinternals import JobContext, enter_job, execute_task, from_dict
 
     data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
     job = data.get("job", {})

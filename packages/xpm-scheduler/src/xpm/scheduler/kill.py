@@ -10,16 +10,11 @@ import signal
 import subprocess
 from collections.abc import Mapping
 
-from xpm.core import XpmError
-
+from .errors import KillRefused as KillRefused
 from .jobpaths import JobPaths
 from .pids import ProcessIdentity
 from .process import signal_process
 from .records import JobState, read_job
-
-
-class KillRefused(XpmError):
-    """The job cannot be stopped from here; the message says why and what to do."""
 
 
 def kill_process(process: Mapping[str, object]) -> str:

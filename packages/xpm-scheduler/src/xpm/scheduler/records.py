@@ -1,4 +1,4 @@
-"""Reading a workspace: job states, failures and experiment runs, from the files alone.
+"""Reading job folders: each job's state, failure, process and progress, from files alone.
 
 The folder is the truth (docs/dev/workspace-layout.md): the experiment, `xpm jobs` and
 the monitor all read a job through `read_job`, so they never disagree about its state.
@@ -13,10 +13,11 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, final
 
+from .atomic import read_json
 from .jobpaths import JobPaths
 from .locks import is_job_locked
 from .pids import ProcessIdentity
@@ -156,14 +157,6 @@ class JobRecord:
     def job_id(self) -> str:
         """`<type id>/<identifier>`: how the CLI and the monitor name the job."""
         return f"{self.type_id}/{self.identifier}"
-
-
-def read_json(path: Path) -> Any:
-    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
 
 
 def _mtime(path: Path) -> float | None:
@@ -341,128 +334,19 @@ def scan_states(workdir: str | os.PathLike[str]) -> Iterator[JobEntry]:
         yield JobEntry(type_id, identifier, folder, state)
 
 
-@final
-@dataclass(frozen=True)
-class SubmittedJob:
-    """One line of a run's `jobs.jsonl`: a job this run submitted, with its tags."""
-
-    job_id: str
-    tags: Mapping[str, Any] = field(default_factory=dict)
-    depends_on: tuple[str, ...] = ()
-    submitted: float | None = None
+_RUN_NAMES = frozenset(
+    ("RunRecord", "SubmittedJob", "list_experiments", "list_runs", "read_run", "read_submitted")
+)
 
 
-@final
-@dataclass(frozen=True)
-class RunRecord:
-    """One run of an experiment: `experiments/<name>/<run id>/`.
+def __getattr__(name: str) -> Any:
+    """Runs are read by `xpm.scheduler.runs`; their former names here still resolve.
 
-    Attributes:
-        experiment: The experiment's name.
-        run: The run id (`YYYYMMDD_HHMMSS`).
-        folder: The run folder.
-        status: `running`, `done`, `failed` or `interrupted` (running runs whose process
-            is gone read as `interrupted`).
-        started: Start time (Unix seconds).
-        ended: End time, once ended.
-        host: The machine of the experiment process.
-        pid: Its process id.
-        jobs: States of the run's jobs when the run last wrote them, by job id.
+    Loaded on first use, so that a job process (which reads its own folder through this
+    module) does not load the run format.
     """
+    if name in _RUN_NAMES:
+        from . import runs
 
-    experiment: str
-    run: str
-    folder: Path
-    status: str
-    started: float | None = None
-    ended: float | None = None
-    host: str | None = None
-    pid: int | None = None
-    jobs: Mapping[str, str] = field(default_factory=dict)
-
-    def submitted(self) -> list[SubmittedJob]:
-        """Return the jobs of this run, in submission order (from `jobs.jsonl`)."""
-        return read_submitted(self.folder / "jobs.jsonl")
-
-
-def read_submitted(path: Path) -> list[SubmittedJob]:
-    """Read a `jobs.jsonl`; a torn last line (a run that was killed) is skipped."""
-    jobs: list[SubmittedJob] = []
-    try:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError:
-        return jobs
-    try:
-        # One parse of the whole file is several times faster than one per line.
-        rows = json.loads("[" + ",".join(lines) + "]")
-    except ValueError:
-        rows = []
-        for line in lines:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                continue
-    for data in rows:
-        if isinstance(data, dict) and isinstance(data.get("job"), str):
-            when = data.get("submitted")
-            jobs.append(
-                SubmittedJob(
-                    data["job"],
-                    dict(data.get("tags") or {}),
-                    tuple(data.get("depends_on") or ()),
-                    float(when) if isinstance(when, (int, float)) else None,
-                )
-            )
-    return jobs
-
-
-def read_run(folder: Path) -> RunRecord | None:
-    """Read one run folder; None when it has no readable `status.json`."""
-    data = read_json(folder / "status.json")
-    if not isinstance(data, dict):
-        return None
-    status = str(data.get("status", "running"))
-    pid = data.get("pid") if isinstance(data.get("pid"), int) else None
-    host = data.get("host") if isinstance(data.get("host"), str) else None
-    if status == "running" and pid is not None and host == os.uname().nodename:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            status = "interrupted"
-        except PermissionError:
-            pass
-    jobs = data.get("jobs")
-    return RunRecord(
-        experiment=str(data.get("experiment", folder.parent.name)),
-        run=str(data.get("run", folder.name)),
-        folder=folder,
-        status=status,
-        started=data.get("started"),
-        ended=data.get("ended"),
-        host=host,
-        pid=pid,
-        jobs=dict(jobs) if isinstance(jobs, dict) else {},
-    )
-
-
-def list_runs(workdir: str | os.PathLike[str], experiment: str) -> list[RunRecord]:
-    """Return the runs of `experiment`, oldest first."""
-    root = Path(workdir) / "experiments" / experiment
-    try:
-        names = sorted(
-            e.name
-            for e in os.scandir(root)
-            if e.is_dir(follow_symlinks=False) and e.name[0].isdigit()
-        )
-    except OSError:
-        return []
-    runs = [read_run(root / name) for name in names]
-    return [r for r in runs if r is not None]
-
-
-def list_experiments(workdir: str | os.PathLike[str]) -> list[str]:
-    """Return the names of the workspace's experiments, sorted."""
-    try:
-        return sorted(e.name for e in os.scandir(Path(workdir) / "experiments") if e.is_dir())
-    except OSError:
-        return []
+        return getattr(runs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,8 @@ at every attempt to acquire, so a killed job never keeps its share.
 
 The API follows trio's `CapacityLimiter`, with named holders that survive the process
 that acquired them (`transfer` hands a holding from the experiment to the job).
+`Token` and `TokenDependency` are what users see (`xp.token("gpu", 2).dependency(1)`);
+`CounterToken` is the shared state behind them, which the scheduler acquires and releases.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import final
+from typing import TYPE_CHECKING, final
 
 from filelock import FileLock
 
 from .errors import TokenError
 from .pids import HOST, is_same_process
+
+if TYPE_CHECKING:
+    from xpm.core import Task
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LOCK_POLL = 0.001
@@ -252,3 +257,72 @@ def _check_amount(name: str, total: int, amount: int) -> None:
             total=total,
             amount=amount,
         )
+
+
+class TokenDependency:
+    """`token.dependency(n)`: give to `task.add_dependencies()` to hold `n` units."""
+
+    def __init__(self, token: Token, amount: int) -> None:
+        token.counter.check(amount)
+        self.token = token
+        self.amount = amount
+
+    def __repr__(self) -> str:
+        return f"{self.token.name}.dependency({self.amount})"
+
+
+class Token:
+    """A counter token: jobs holding it run only while their amounts fit in its total.
+
+    Shared by every experiment process using the workspace; units are released when a
+    job ends, even by a crash. Made by `Experiment.token(name, total)`.
+    """
+
+    def __init__(self, counter: CounterToken) -> None:
+        self.counter = counter
+
+    @property
+    def name(self) -> str:
+        """The token's name."""
+        return self.counter.name
+
+    def dependency(self, amount: int = 1) -> TokenDependency:
+        """Return a dependency holding `amount` units while the job runs."""
+        return TokenDependency(self, amount)
+
+    def __call__(self, amount: int, task: Task) -> Task:
+        """Make `task` hold `amount` units while it runs; return `task`."""
+        task.add_dependencies(self.dependency(amount))
+        return task
+
+
+def acquire_all(
+    needs: Sequence[tuple[CounterToken, int]],
+    holder_id: str,
+    pid: int,
+    start_time: int,
+    full: set[Path],
+) -> bool:
+    """Acquire every `(token, amount)` of `needs` for `holder_id`, or none of them.
+
+    `full` remembers the tokens found exhausted during one scheduling pass: a later job
+    needing one of them fails at once instead of reading its file again.
+    """
+    if any(counter.path in full for counter, _ in needs):
+        return False
+    taken: list[CounterToken] = []
+    for counter, amount in needs:
+        if counter.try_acquire(holder_id, amount, pid, start_time):
+            taken.append(counter)
+            continue
+        full.add(counter.path)
+        for held in taken:
+            held.release(holder_id)
+        return False
+    return True
+
+
+def release_all(needs: Sequence[tuple[CounterToken, int]], holder_id: str) -> None:
+    """Release what `holder_id` holds of each token of `needs`."""
+    for counter, _ in needs:
+        counter.release(holder_id)

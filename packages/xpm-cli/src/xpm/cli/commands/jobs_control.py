@@ -87,7 +87,7 @@ def _where(process: Mapping[str, object]) -> str:
 
 def _kill(process: Mapping[str, object]) -> str | None:
     """Stop the process of a pid record; return why it failed, or None."""
-    from xpm.scheduler.kill import KillRefused, kill_process
+    from xpm.scheduler import KillRefused, kill_process
 
     try:
         kill_process(process)
@@ -143,7 +143,7 @@ def clean_command(
 
 
 def _is_locked(job: ListedJob) -> bool:
-    from xpm.scheduler.locks import is_job_locked
+    from xpm.scheduler import is_job_locked
 
     lock = job.entry.paths().lock
     return os.path.exists(lock) and is_job_locked(lock)

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from xpm.core import ValidationError
-from xpm.scheduler import Ending, JobLaunch, Launcher
-from xpm.scheduler.launcher import EndCallback  # not in xpm.scheduler's __all__
+from xpm.scheduler import EndCallback, Ending, JobLaunch, Launcher
 
 from ..errors import SlurmCommandError
 from .commands import CommandRunner, run_command

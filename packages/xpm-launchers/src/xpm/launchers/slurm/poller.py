@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import final
 
-from xpm.scheduler import Ending
-from xpm.scheduler.launcher import EndCallback, Reason  # not in xpm.scheduler's __all__
+from xpm.scheduler import EndCallback, Ending, Reason
 
 from ..errors import SlurmCommandError
 from .commands import CommandResult, CommandRunner

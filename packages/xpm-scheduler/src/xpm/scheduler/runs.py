@@ -1,0 +1,256 @@
+"""The run format: `<workspace>/experiments/<name>/<run id>/`, written and read here only.
+
+An experiment process writes one run folder per `with experiment(...)` block (a
+`RunWriter`): `jobs.jsonl`, one line per submitted job with its tags and dependencies,
+and `status.json`, the run's status and its jobs' states, rewritten atomically at most
+every 0.5 s. `experiments/<name>/current` points at the newest run. The CLI and the
+monitor read runs back with `list_runs`, `read_run` and `read_submitted`; nothing else
+knows these file names (docs/dev/workspace-layout.md describes them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, final
+
+from .atomic import read_json, write_json_atomic
+
+if TYPE_CHECKING:
+    from .job import Job
+
+
+@final
+@dataclass(frozen=True)
+class SubmittedJob:
+    """One line of a run's `jobs.jsonl`: a job this run submitted, with its tags."""
+
+    job_id: str
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    submitted: float | None = None
+
+
+@final
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of an experiment: `experiments/<name>/<run id>/`.
+
+    Attributes:
+        experiment: The experiment's name.
+        run: The run id (`YYYYMMDD_HHMMSS`).
+        folder: The run folder.
+        status: `running`, `done`, `failed` or `interrupted` (running runs whose process
+            is gone read as `interrupted`).
+        started: Start time (Unix seconds).
+        ended: End time, once ended.
+        host: The machine of the experiment process.
+        pid: Its process id.
+        jobs: States of the run's jobs when the run last wrote them, by job id.
+    """
+
+    experiment: str
+    run: str
+    folder: Path
+    status: str
+    started: float | None = None
+    ended: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    jobs: Mapping[str, str] = field(default_factory=dict)
+
+    def submitted(self) -> list[SubmittedJob]:
+        """Return the jobs of this run, in submission order (from `jobs.jsonl`)."""
+        return read_submitted(self.folder / "jobs.jsonl")
+
+
+def read_submitted(path: Path) -> list[SubmittedJob]:
+    """Read a `jobs.jsonl`; a torn last line (a run that was killed) is skipped."""
+    jobs: list[SubmittedJob] = []
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError:
+        return jobs
+    try:
+        # One parse of the whole file is several times faster than one per line.
+        rows = json.loads("[" + ",".join(lines) + "]")
+    except ValueError:
+        rows = []
+        for line in lines:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+    for data in rows:
+        if isinstance(data, dict) and isinstance(data.get("job"), str):
+            when = data.get("submitted")
+            jobs.append(
+                SubmittedJob(
+                    data["job"],
+                    dict(data.get("tags") or {}),
+                    tuple(data.get("depends_on") or ()),
+                    float(when) if isinstance(when, (int, float)) else None,
+                )
+            )
+    return jobs
+
+
+def read_run(folder: Path) -> RunRecord | None:
+    """Read one run folder; None when it has no readable `status.json`."""
+    data = read_json(folder / "status.json")
+    if not isinstance(data, dict):
+        return None
+    status = str(data.get("status", "running"))
+    pid = data.get("pid") if isinstance(data.get("pid"), int) else None
+    host = data.get("host") if isinstance(data.get("host"), str) else None
+    if status == "running" and pid is not None and host == os.uname().nodename:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            status = "interrupted"
+        except PermissionError:
+            pass
+    jobs = data.get("jobs")
+    return RunRecord(
+        experiment=str(data.get("experiment", folder.parent.name)),
+        run=str(data.get("run", folder.name)),
+        folder=folder,
+        status=status,
+        started=data.get("started"),
+        ended=data.get("ended"),
+        host=host,
+        pid=pid,
+        jobs=dict(jobs) if isinstance(jobs, dict) else {},
+    )
+
+
+def list_runs(workdir: str | os.PathLike[str], experiment: str) -> list[RunRecord]:
+    """Return the runs of `experiment`, oldest first."""
+    root = Path(workdir) / "experiments" / experiment
+    try:
+        names = sorted(
+            e.name
+            for e in os.scandir(root)
+            if e.is_dir(follow_symlinks=False) and e.name[0].isdigit()
+        )
+    except OSError:
+        return []
+    runs = [read_run(root / name) for name in names]
+    return [r for r in runs if r is not None]
+
+
+def list_experiments(workdir: str | os.PathLike[str]) -> list[str]:
+    """Return the names of the workspace's experiments, sorted."""
+    try:
+        return sorted(e.name for e in os.scandir(Path(workdir) / "experiments") if e.is_dir())
+    except OSError:
+        return []
+
+
+class RunWriter:
+    """Writes one run of an experiment; the folder is made on the first submission.
+
+    `jobs` is the experiment's live table of jobs (by job id), read for `status.json`.
+
+    `record` is called from the submitting thread, `write_status` from the scheduling
+    thread: lines of `jobs.jsonl` go through one buffered file under a lock, and are
+    flushed so that readers see them at most 0.5 s late.
+    """
+
+    def __init__(
+        self, workdir: Path, experiment: str, started: float, jobs: Mapping[str, Job]
+    ) -> None:
+        self.jobs = jobs
+        self.root = workdir / "experiments" / experiment
+        self.experiment = experiment
+        self.started = started
+        self.folder: Path | None = None
+        self._jobs_file: TextIO | None = None
+        self._lock = threading.Lock()
+        self._flushed = 0.0
+
+    def record(self, job: Job) -> None:
+        """Append `job` to the run's `jobs.jsonl` (making the run folder if needed)."""
+        folder = self._folder()
+        line = {
+            "job": job.job_id,
+            "type_id": job.type_id,
+            "identifier": job.identifier,
+            "tags": {k: _jsonable(v) for k, v in job.tags.items()},
+            "depends_on": [d.job_id for d in job.dependencies],
+            "submitted": time.time(),
+        }
+        text = json.dumps(line) + "\n"
+        with self._lock:
+            if self._jobs_file is None:
+                self._jobs_file = open(folder / "jobs.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            self._jobs_file.write(text)
+        if time.monotonic() - self._flushed > 0.5:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make the recorded jobs visible to readers (CLI, monitor) now."""
+        with self._lock:
+            if self._jobs_file is not None:
+                self._jobs_file.flush()
+            self._flushed = time.monotonic()
+
+    def write_status(self, status: str) -> None:
+        """Rewrite `status.json`: `running`, `done`, `failed` or `interrupted`, and the
+        state of each job; nothing when no job was submitted (no run folder)."""
+        if self.folder is None:
+            return
+        write_json_atomic(
+            self.folder / "status.json",
+            {
+                "experiment": self.experiment,
+                "run": self.folder.name,
+                "status": status,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "started": self.started,
+                "ended": None if status == "running" else time.time(),
+                "jobs": {job_id: job.state.value for job_id, job in list(self.jobs.items())},
+            },
+        )
+
+    def close(self, status: str) -> None:
+        """Close `jobs.jsonl` and write the final status."""
+        with self._lock:
+            if self._jobs_file is not None:
+                self._jobs_file.close()
+                self._jobs_file = None
+        self.write_status(status)
+
+    def _folder(self) -> Path:
+        if self.folder is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(self.started))
+            run_id, n = stamp, 1
+            while True:
+                try:
+                    (self.root / run_id).mkdir()
+                    break
+                except FileExistsError:
+                    n += 1
+                    run_id = f"{stamp}_{n}"
+            self.folder = self.root / run_id
+            current = self.root / "current"
+            tmp = self.root / f".current.{os.getpid()}"
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(run_id)
+            os.replace(tmp, current)
+            self.write_status("running")
+        return self.folder
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
