@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from xpm.core import NoExperimentError, ValidationError, tag
-from xpm.scheduler import ExperimentFailed, JobState, experiment, list_runs, read_job
+from xpm.scheduler import (
+    ExperimentFailed,
+    ExperimentFailedError,
+    JobState,
+    experiment,
+    list_runs,
+    read_job,
+)
 
 from .xpmtasks import Crash, EnvReader, SetEnv, Step, UsesVocab, Vocabulary, runs
 
@@ -98,7 +105,16 @@ def test_failure_is_recorded_and_dependents_never_run(tmp_path: Path) -> None:
     assert f"log: {bad.stderr()}" in message
     assert "| ValueError: negative x: -1" in message
     assert f"{child.job.job_id}: dependency: {bad.job.job_id} failed" in message
-    assert [j.job_id for j in failed.value.failures] == [bad.job.job_id, child.job.job_id]
+    assert failed.value.total == 3
+
+
+def test_a_failed_experiment_is_an_experiment_failed_error(tmp_path: Path) -> None:
+    """The error has its house name and the former one; `except RuntimeError` catches it."""
+    with pytest.raises(RuntimeError) as failed, experiment(tmp_path / "ws", "fails"):
+        Step.C(x=-1, log=tmp_path / "log").submit()
+    assert type(failed.value) is ExperimentFailedError
+    assert isinstance(failed.value, ExperimentFailed)
+    assert str(failed.value).startswith("1 of 1 jobs failed:")
 
 
 def test_failed_job_runs_again_when_resubmitted(tmp_path: Path) -> None:

@@ -6,10 +6,40 @@ import inspect
 import subprocess
 import sys
 
-import xpm.scheduler
-from xpm.scheduler import atomic, errors, jobpaths, locks, process, tokens, watcher
+import pytest
 
-MODULES = [atomic, errors, jobpaths, locks, process, tokens, watcher]
+import xpm.scheduler
+from xpm.scheduler import (
+    atomic,
+    coreinternals,
+    errors,
+    experiments,
+    jobpaths,
+    locks,
+    params,
+    process,
+    records,
+    runs,
+    scheduler,
+    tokens,
+    watcher,
+)
+
+MODULES = [
+    atomic,
+    coreinternals,
+    errors,
+    experiments,
+    jobpaths,
+    locks,
+    params,
+    process,
+    records,
+    runs,
+    scheduler,
+    tokens,
+    watcher,
+]
 
 
 def test_every_public_name_has_a_docstring() -> None:
@@ -53,3 +83,47 @@ def test_importing_the_scheduler_does_not_load_the_launchers_or_cli() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_launchers_and_cli_find_what_they_use_at_the_top_level() -> None:
+    """What xpm.launchers and xpm.cli use is exported, not fished out of private modules."""
+    needed = {
+        "EndCallback",
+        "Ending",
+        "JobEntry",
+        "JobLaunch",
+        "JobRecord",
+        "KillRefused",
+        "Launcher",
+        "Reason",
+        "is_job_locked",
+        "kill_process",
+        "read_job",
+        "scan_states",
+    }
+    assert needed <= set(xpm.scheduler.__all__)
+    assert xpm.scheduler.Reason.__args__ == (  # type: ignore[attr-defined]
+        "failed",
+        "memory",
+        "timeout",
+        "cancelled",
+        "dependency",
+    )
+
+
+def test_renamed_errors_keep_their_former_names() -> None:
+    """`except ExperimentFailed` and `except KillRefused` in users' code still catch."""
+    assert xpm.scheduler.ExperimentFailed is xpm.scheduler.ExperimentFailedError
+    assert xpm.scheduler.KillRefused is xpm.scheduler.KillRefusedError
+    assert issubclass(xpm.scheduler.ExperimentFailedError, RuntimeError)
+    from xpm.scheduler.kill import KillRefused
+
+    assert KillRefused is errors.KillRefusedError
+
+
+def test_records_still_answer_the_former_run_names() -> None:
+    """Runs moved to `runs.py`; `records.read_run` and its kin resolve to the same."""
+    for name in ("RunRecord", "SubmittedJob", "list_runs", "read_run", "read_submitted"):
+        assert getattr(records, name) is getattr(runs, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        records.nothing  # noqa: B018
