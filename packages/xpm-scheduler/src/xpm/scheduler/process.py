@@ -5,6 +5,9 @@
 process in one `epoll` set: no thread per job, no polling, and the end of a process is
 seen as soon as the kernel reports it. `ProcessIdentity` (pid plus start time) lets a
 later experiment re-attach to a job without being fooled by a reused pid.
+
+This is the experiment's side of a local process (used by `LocalLauncher`); what runs
+inside a job process is `jobprocess`.
 """
 
 from __future__ import annotations
