@@ -44,6 +44,9 @@ def test_job_process_loads_no_experiment_machinery() -> None:
         "socket",
         "filelock",
         "xpm.scheduler.experiments",
+        "xpm.scheduler.params",
+        "xpm.scheduler.runs",
+        "xpm.scheduler.scheduler",
         "xpm.scheduler.tokens",
     }
     assert heavy.isdisjoint(loaded)
