@@ -103,6 +103,11 @@ class Experiment:
         self._paths: dict[int, JobPaths] = {}
 
     @property
+    def fail_fast(self) -> bool:
+        """Whether no job starts after the first failure (`experiment(fail_fast=True)`)."""
+        return self.scheduler.fail_fast
+
+    @property
     def resultspath(self) -> Path:
         """`<workdir>/experiments/<name>/results/`: a folder for the experiment's results."""
         path = self.workdir / "experiments" / self.name / "results"
