@@ -116,7 +116,7 @@ def serve(fd: int) -> None:
     """Serve fork requests on the socket `fd` until the experiment closes it."""
     import xpm.core
 
-    from . import jobprocess  # noqa: F401
+    from . import coreinternals, jobprocess  # noqa: F401
 
     for name in xpm.core.__all__:  # xpm.core loads its modules on first use: load them once
         getattr(xpm.core, name)
