@@ -7,7 +7,6 @@ composed to nodes, not loaded to dicts, so that each value keeps its line for me
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,10 +17,12 @@ import yaml
 from xpm.core import ValidationError
 
 from . import detection
-from .errors import LauncherConfigError, RequirementSyntaxError
+from .errors import LauncherConfigError, RequirementSyntaxError, YamlSyntaxError
 from .hosts import HostAccelerator, HostSpec
 from .requirements import AcceleratorKind, HostRequirement, parse_duration, parse_memory
 from .slurm import SlurmOptions, slurm_time
+from .suggest import close_matches, did_you_mean
+from .yamlnodes import compose_yaml
 
 GpuOption = Literal["gpus_per_node", "gres"]
 """How a SLURM partition is asked for GPUs: `--gpus-per-node=a100:2` or `--gres=gpu:a100:2`."""
@@ -199,16 +200,9 @@ def load_launchers_config(file: Path) -> LaunchersConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise LauncherConfigError(f"cannot read the file: {e}", file=file) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise LauncherConfigError(
-            f"not valid YAML: {e.problem or e.context}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as e:
-        raise LauncherConfigError(f"not valid YAML: {e}", file=file) from None
+        root = compose_yaml(text)
+    except YamlSyntaxError as e:
+        raise LauncherConfigError(f"not valid YAML: {e.problem}", file=file, line=e.line) from None
     if root is None:
         return LaunchersConfig(file)
     sections = _Value(root, "", file).mapping(("local", "slurm"))
@@ -483,5 +477,5 @@ def _error(
 
 def _did_you_mean(word: str, known: Sequence[str], what: str = "keys") -> str:
     listing = f"known {what}: {', '.join(known)}"
-    close = difflib.get_close_matches(word, known, n=1)
-    return f"did you mean {close[0]!r}? ({listing})" if close else listing
+    phrase = did_you_mean(close_matches(word, known, n=1))
+    return f"{phrase} ({listing})" if phrase else listing

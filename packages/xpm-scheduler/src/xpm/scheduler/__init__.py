@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from .job import Job
     from .jobpaths import JobPaths
     from .kill import KillRefused, kill_job, kill_process
-    from .launcher import Ending, JobLaunch, Launcher, job_command
+    from .launcher import EndCallback, Ending, JobLaunch, Launcher, Reason, job_command
     from .local import LocalLauncher
+    from .locks import is_job_locked
+    from .monitor import MonitorServer
     from .records import (
         Failure,
+        JobEntry,
         JobRecord,
         JobState,
         Progress,
@@ -35,24 +38,29 @@ if TYPE_CHECKING:
         list_runs,
         read_job,
         scan_jobs,
+        scan_states,
     )
 
 _WHERE = {
     "KillRefused": ".kill",
     "kill_job": ".kill",
     "kill_process": ".kill",
+    "EndCallback": ".launcher",
     "Ending": ".launcher",
     "Experiment": ".experiments",
     "ExperimentFailed": ".experiments",
     "Failure": ".records",
     "Job": ".job",
     "JobLaunch": ".launcher",
+    "JobEntry": ".records",
     "JobPaths": ".jobpaths",
     "JobRecord": ".records",
     "JobState": ".records",
     "Launcher": ".launcher",
     "LocalLauncher": ".local",
+    "MonitorServer": ".monitor",
     "Progress": ".records",
+    "Reason": ".launcher",
     "RunMode": ".experiments",
     "RunRecord": ".records",
     "SpawnError": ".errors",
@@ -61,19 +69,23 @@ _WHERE = {
     "TokenDependency": ".experiments",
     "TokenError": ".errors",
     "experiment": ".experiments",
+    "is_job_locked": ".locks",
     "job_command": ".launcher",
     "list_experiments": ".records",
     "list_runs": ".records",
     "read_job": ".records",
     "scan_jobs": ".records",
+    "scan_states": ".records",
 }
 
 __all__ = [
+    "EndCallback",
     "Ending",
     "Experiment",
     "ExperimentFailed",
     "Failure",
     "Job",
+    "JobEntry",
     "JobLaunch",
     "JobPaths",
     "JobRecord",
@@ -81,7 +93,9 @@ __all__ = [
     "KillRefused",
     "Launcher",
     "LocalLauncher",
+    "MonitorServer",
     "Progress",
+    "Reason",
     "RunMode",
     "RunRecord",
     "SpawnError",
@@ -90,6 +104,7 @@ __all__ = [
     "TokenDependency",
     "TokenError",
     "experiment",
+    "is_job_locked",
     "job_command",
     "kill_job",
     "kill_process",
@@ -97,6 +112,7 @@ __all__ = [
     "list_runs",
     "read_job",
     "scan_jobs",
+    "scan_states",
 ]
 
 
