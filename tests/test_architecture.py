@@ -28,8 +28,6 @@ SEAMS = frozenset(
         # numbers and the "did you mean" helper (both move to xpm.core.plumbing once
         # it exists; see docs/dev/launchers-cli.md).
         "xpm.launchers.plumbing",
-        # SLURM plumbing (sacct fields, command builders) that users of SLURM may need.
-        "xpm.launchers.slurm",
     }
 )
 """Modules a sibling package may import from by their full name, within their `__all__`."""

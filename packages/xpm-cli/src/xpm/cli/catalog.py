@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from .errors import AmbiguousJobError, UnknownExperimentError, UnknownJobError
 
 if TYPE_CHECKING:
-    from xpm.scheduler import JobRecord, JobState
-    from xpm.scheduler.records import JobEntry
+    from xpm.scheduler import JobEntry, JobRecord, JobState
 
     from .filters import JobFilter
 
@@ -221,7 +220,7 @@ def list_jobs(
     Raises:
         UnknownExperimentError: `experiment` is not an experiment of the workspace.
     """
-    from xpm.scheduler.records import scan_states
+    from xpm.scheduler import scan_states
 
     submissions = Submissions(workdir, experiment)
     entries: Iterator[JobEntry]
@@ -268,8 +267,7 @@ def find_job(workdir: Path, name: str) -> ListedJob:
         UnknownJobError: no job matches.
         AmbiguousJobError: several jobs match; the error lists them.
     """
-    from xpm.scheduler import JobPaths, read_job
-    from xpm.scheduler.records import JobEntry
+    from xpm.scheduler import JobEntry, JobPaths, read_job
 
     name = name.strip().rstrip("/")
     names = job_names(workdir)

@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import workspace_of, workspace_options
+from .options import selection_options, workspace_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..catalog import ListedJob
-
-PERFORM_HELP = "Do it; without this flag, only print what would be done."
 
 
 def _matching(
@@ -35,10 +33,7 @@ def _matching(
 
 
 @click.command(name="kill")
-@workspace_options
-@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
-@click.option("--perform", is_flag=True, help=PERFORM_HELP)
-@click.argument("expression", metavar="FILTER")
+@selection_options
 def kill_command(
     workdir: Path | None,
     workspace_id: str | None,
@@ -87,7 +82,7 @@ def _where(process: Mapping[str, object]) -> str:
 
 def _kill(process: Mapping[str, object]) -> str | None:
     """Stop the process of a pid record; return why it failed, or None."""
-    from xpm.scheduler.kill import KillRefused, kill_process
+    from xpm.scheduler import KillRefused, kill_process
 
     try:
         kill_process(process)
@@ -97,10 +92,7 @@ def _kill(process: Mapping[str, object]) -> str | None:
 
 
 @click.command(name="clean")
-@workspace_options
-@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
-@click.option("--perform", is_flag=True, help=PERFORM_HELP)
-@click.argument("expression", metavar="FILTER")
+@selection_options
 def clean_command(
     workdir: Path | None,
     workspace_id: str | None,
@@ -143,7 +135,7 @@ def clean_command(
 
 
 def _is_locked(job: ListedJob) -> bool:
-    from xpm.scheduler.locks import is_job_locked
+    from xpm.scheduler import is_job_locked
 
     lock = job.entry.paths().lock
     return os.path.exists(lock) and is_job_locked(lock)
