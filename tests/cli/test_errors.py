@@ -8,7 +8,7 @@ import click
 import pytest
 
 from xpm.cli import ConfigurationError, FilterSyntaxError, Source
-from xpm.cli.errors import BUG_NOTICE, run_command
+from xpm.cli.errors import BUG_NOTICE, run_program
 from xpm.core import XpmError
 
 
@@ -32,7 +32,7 @@ def failing(error: BaseException) -> click.Group:
 
 def run(error: BaseException, *args: str) -> tuple[int, str]:
     stderr = io.StringIO()
-    code = run_command(failing(error), list(args) or ["fail"], stderr=stderr)
+    code = run_program(failing(error), list(args) or ["fail"], stderr=stderr)
     return code, stderr.getvalue()
 
 
@@ -75,11 +75,11 @@ def test_unexpected_exception_keeps_traceback_and_asks_for_a_report() -> None:
 
 def test_success_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     """A command that returns normally exits 0."""
-    assert run_command(failing(XpmError()), ["ok"]) == 0
+    assert run_program(failing(XpmError()), ["ok"]) == 0
     assert capsys.readouterr().out == "fine\n"
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     """`--help` is not an error."""
-    assert run_command(failing(XpmError()), ["--help"]) == 0
+    assert run_program(failing(XpmError()), ["--help"]) == 0
     assert "Usage: xpm" in capsys.readouterr().out

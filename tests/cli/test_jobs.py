@@ -53,11 +53,11 @@ def jobs(synthetic: SyntheticWorkspace) -> dict[str, str]:
 
 
 def invoke(runner: CliRunner, synthetic: SyntheticWorkspace, *args: str) -> tuple[int, str, str]:
-    """Run `xpm` through `run_command` semantics in-process; return code, stdout, stderr."""
-    from xpm.cli.errors import run_command
+    """Run `xpm` through `run_program` semantics in-process; return code, stdout, stderr."""
+    from xpm.cli.errors import run_program
 
     with runner.isolation() as (out, err, _):
-        code = run_command(xpm, [*args[:2], "--workdir", str(synthetic.workdir), *args[2:]])
+        code = run_program(xpm, [*args[:2], "--workdir", str(synthetic.workdir), *args[2:]])
         sys.stdout.flush()
         sys.stderr.flush()
         return code, out.getvalue().decode(), err.getvalue().decode()

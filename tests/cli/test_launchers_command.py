@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xpm.cli.errors import run_command
+from xpm.cli.errors import run_program
 from xpm.cli.main import xpm
 from xpm.launchers import AcceleratorKind, HostAccelerator
 from xpm.launchers import detection as detection_module
@@ -67,9 +67,9 @@ def config(tmp_path: Path) -> Path:
 
 
 def invoke(runner: CliRunner, *args: str) -> tuple[int, str, str]:
-    """Run `xpm` with `run_command`'s error handling; return code, stdout, stderr."""
+    """Run `xpm` with `run_program`'s error handling; return code, stdout, stderr."""
     with runner.isolation() as (out, err, _):
-        code = run_command(xpm, list(args))
+        code = run_program(xpm, list(args))
         sys.stdout.flush()
         sys.stderr.flush()
         return code, out.getvalue().decode(), err.getvalue().decode()

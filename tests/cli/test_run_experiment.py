@@ -88,23 +88,23 @@ def write(folder: Path, name: str, text: str) -> Path:
 GOOD_CODE = """
     from dataclasses import field
 
-    from xpm.cli import ExperimentHelper, configuration
+    from xpm.cli import ExperimentRun, configuration
 
     @configuration
     class Configuration:
         epochs: int
         layers: list[int] = field(default_factory=lambda: [1])
 
-    def run(helper: ExperimentHelper, cfg: Configuration) -> None:
+    def run(helper: ExperimentRun, cfg: Configuration) -> None:
         print("run", cfg.epochs, cfg.layers, helper.run_mode)
 """
 
 
 def run_cli(runner: CliRunner, workdir: Path, *args: str) -> tuple[int, str, str]:
-    from xpm.cli.errors import run_command
+    from xpm.cli.errors import run_program
 
     with runner.isolation() as (out, err, _):
-        code = run_command(xpm, ["run-experiment", "--workdir", str(workdir), *args])
+        code = run_program(xpm, ["run-experiment", "--workdir", str(workdir), *args])
         sys.stdout.flush()
         sys.stderr.flush()
         return code, out.getvalue().decode(), err.getvalue().decode()
@@ -227,7 +227,7 @@ def test_wrong_run_signature_says_what_is_expected(
     code, _, err = run_cli(runner, project / "ws", "exp.yaml")
     assert code == 2
     assert problem in err
-    assert "expected `def run(helper: ExperimentHelper, cfg: Configuration) -> None`" in err
+    assert "expected `def run(helper: ExperimentRun, cfg: Configuration) -> None`" in err
 
 
 def test_error_in_the_experiment_code_is_not_called_a_bug(runner: CliRunner, project: Path) -> None:
@@ -246,7 +246,7 @@ def test_error_in_the_experiment_code_is_not_called_a_bug(runner: CliRunner, pro
 
 
 FAILING_CODE = """
-    from xpm.cli import ExperimentHelper, configuration
+    from xpm.cli import ExperimentRun, configuration
     from xpm.core import Param, Task
 
     class Boom(Task):
@@ -260,7 +260,7 @@ FAILING_CODE = """
     class Configuration:
         values: list[int]
 
-    def run(helper: ExperimentHelper, cfg: Configuration) -> None:
+    def run(helper: ExperimentRun, cfg: Configuration) -> None:
         for value in cfg.values:
             Boom.C(value=value).submit()
 """
@@ -297,10 +297,10 @@ def test_workspace_from_the_settings_file(
         'print("run", cfg.epochs, cfg.layers, helper.run_mode)',
         'import os; print(helper.workdir, os.environ["XPM_TEST_VALUE"])'))  # fmt: skip
     write(project, "exp.yaml", "id: exp\nfile: envcode\nepochs: 1\n")
-    from xpm.cli.errors import run_command
+    from xpm.cli.errors import run_program
 
     with runner.isolation() as (out, _, _):
-        code = run_command(xpm, ["run-experiment", "--workspace", "main", "--run-mode",
+        code = run_program(xpm, ["run-experiment", "--workspace", "main", "--run-mode",
                                  "dry-run", "exp.yaml"])  # fmt: skip
         sys.stdout.flush()
         assert (code, out.getvalue().decode()) == (0, f"{project / 'main-ws'} 42\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xpm.cli.errors import SettingsError, UnknownWorkspaceError, run_command
+from xpm.cli.errors import SettingsError, UnknownWorkspaceError, run_program
 from xpm.cli.main import xpm
 from xpm.cli.workspaces import config_dir, default_workdir, find_workspace, load_workspaces
 
@@ -117,9 +117,9 @@ def test_cli_uses_the_settings_and_rejects_both_options(
     """`--workspace` works on every command; giving it with --workdir is a usage error."""
     settings(isolated_settings, f"workspaces:\n  - {{id: main, path: {tmp_path / 'ws'}}}\n")
     with runner.isolation() as (_, err, _):
-        assert run_command(xpm, ["jobs", "list", "--workspace", "main"]) == 0
-        assert run_command(xpm, ["jobs", "list", "--workspace", "nope"]) == 2
-        assert run_command(xpm, ["jobs", "list", "--workspace", "main", "--workdir", "x"]) == 2
+        assert run_program(xpm, ["jobs", "list", "--workspace", "main"]) == 0
+        assert run_program(xpm, ["jobs", "list", "--workspace", "nope"]) == 2
+        assert run_program(xpm, ["jobs", "list", "--workspace", "main", "--workdir", "x"]) == 2
         text = err.getvalue().decode()
     assert f"no job was found in the workspace {tmp_path / 'ws'}" in text
     assert "no workspace 'nope'" in text
@@ -130,7 +130,7 @@ def test_bad_settings_exit_2_from_the_cli(runner: CliRunner, isolated_settings: 
     """An invalid settings file stops a command with exit code 2 and the location."""
     path = settings(isolated_settings, "workspaces:\n  - id: a\n")
     with runner.isolation() as (_, err, _):
-        assert run_command(xpm, ["experiments", "list"]) == 2
+        assert run_program(xpm, ["experiments", "list"]) == 2
         assert err.getvalue().decode() == (
             f"Error: {path}:2: workspaces[0]: missing required key 'path'\n"
         )

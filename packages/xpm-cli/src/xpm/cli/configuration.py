@@ -8,7 +8,6 @@ builds the instance. Every error names the file and line that wrote the value.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
 import types
 import typing
@@ -152,7 +151,7 @@ def _structure(cls: type, node: Located, path: str, reserved: tuple[str, ...] = 
                 f"unknown key for {cls.__name__} (its keys: {known})",
                 source=item.where,
                 path=_join(path, key),
-                suggestions=difflib.get_close_matches(key, [*fields, *reserved], n=3),
+                suggestions=_close_matches(key, [*fields, *reserved]),
             )
     values: dict[str, object] = {}
     for name, fld in fields.items():
@@ -280,7 +279,7 @@ def _convert_literal(annotation: Any, node: Located, path: str) -> object:
             return choice
     text = node.value if isinstance(node.value, str) else node.text
     names = [c for c in choices if isinstance(c, str)]
-    hint = difflib.get_close_matches(text, names, n=3) if text is not None else []
+    hint = _close_matches(text, names) if text is not None else []
     raise _mismatch(annotation, node, path, tuple(hint))
 
 
@@ -293,5 +292,11 @@ def _convert_enum(cls: type[enum.Enum], node: Located, path: str) -> object:
         for member in cls:
             if text in (member.name, str(member.value)):
                 return member
-    hint = difflib.get_close_matches(text, _choices(cls), n=3) if text is not None else []
+    hint = _close_matches(text, _choices(cls)) if text is not None else []
     raise _mismatch(cls, node, path, tuple(hint))
+
+
+def _close_matches(word: str, known: Sequence[str]) -> list[str]:
+    from xpm.launchers.plumbing import close_matches
+
+    return close_matches(word, known)

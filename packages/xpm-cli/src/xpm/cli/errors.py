@@ -75,11 +75,7 @@ class ConfigurationError(XpmError, ValueError):
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.path}: " if self.path else f"{self.source}: "
-        hint = ""
-        if self.suggestions:
-            quoted = " or ".join(repr(s) for s in self.suggestions)
-            hint = f". Did you mean {quoted}?"
-        return f"{where}{self.problem}{hint}"
+        return f"{where}{self.problem}{_hint(self.suggestions)}"
 
 
 class ConfigurationTypeError(XpmError, TypeError):
@@ -185,9 +181,7 @@ class UnknownParameterError(XpmError, AttributeError):
 
     def __str__(self) -> str:
         known = ", ".join(self.known) or "none"
-        hint = ""
-        if self.suggestions:
-            hint = ". Did you mean " + " or ".join(map(repr, self.suggestions)) + "?"
+        hint = _hint(self.suggestions)
         listing = f"(its parameters: {known})"
         return f"{self.owner} has no parameter {self.name!r} {listing}{hint}"
 
@@ -198,7 +192,7 @@ def exit_code(error: XpmError) -> int:
     return code if isinstance(code, int) else EXIT_ERROR
 
 
-def run_command(
+def run_program(
     group: click.Command,
     args: Sequence[str] | None = None,
     *,
@@ -361,7 +355,7 @@ class ExperimentCodeError(XpmError, TypeError):
 
     Raised by `xpm run-experiment` before any job is submitted: the file or module
     cannot be found or imported, it defines no `run` function, or `run` does not take
-    `(helper: ExperimentHelper, cfg: <a @configuration class>)`. The message says which
+    `(helper: ExperimentRun, cfg: <a @configuration class>)`. The message says which
     and shows the expected signature.
 
     Attributes:
@@ -381,7 +375,25 @@ class ExperimentCodeError(XpmError, TypeError):
 
 
 def _did_you_mean(name: str, known: Sequence[str]) -> str:
-    import difflib
+    from xpm.launchers.plumbing import close_matches
 
-    close = difflib.get_close_matches(name, known, n=3)
-    return ". Did you mean " + " or ".join(map(repr, close)) + "?" if close else ""
+    return _hint(close_matches(name, known))
+
+
+def _hint(suggestions: Sequence[str]) -> str:
+    """Return ". Did you mean 'a' or 'b'?" to end a message, or "" without suggestions."""
+    from xpm.launchers.plumbing import did_you_mean
+
+    return f". {did_you_mean(suggestions, capital=True)}" if suggestions else ""
+
+
+# `run_command`, the former name of `run_program`, still imports.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    run_command = run_program
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "run_command":
+            return run_program
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -260,7 +260,7 @@ def apply_overrides(configuration: Located, overrides: Sequence[str]) -> Located
     Raises:
         ConfigurationError: the override lacks `=` or a key, or VALUE is not YAML.
     """
-    import yaml
+    from xpm.launchers.plumbing import YamlSyntaxError, compose_yaml
 
     for override in overrides:
         origin = f"option -c {override}"
@@ -273,11 +273,10 @@ def apply_overrides(configuration: Located, overrides: Sequence[str]) -> Located
                 source=source,
             )
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            problem = getattr(error, "problem", None) or str(error)
+            node = compose_yaml(text)
+        except YamlSyntaxError as error:
             raise ConfigurationError(
-                f"cannot read the value as YAML: {problem}", source=source
+                f"cannot read the value as YAML: {error.problem}", source=source
             ) from None
         if node is None:
             value = Located(None, source, source, text)

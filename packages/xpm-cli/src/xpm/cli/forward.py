@@ -15,7 +15,6 @@ The decorators work above or below `@click.command()`, as `click.option` does.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import types
 import typing
@@ -69,11 +68,13 @@ class ParameterPath:
             )
         known = parameters(owner)
         if name not in known:
+            from xpm.launchers.plumbing import close_matches
+
             raise UnknownParameterError(
                 owner.__name__,
                 name,
                 list(known),
-                difflib.get_close_matches(name, list(known), n=3),
+                close_matches(name, known),
             )
         return ParameterPath(self.root, (*self.names, name), known[name])
 

@@ -63,17 +63,14 @@ def compose(
         ConfigurationError: (or the subclass `error`) invalid YAML, naming the file
             `shown` and the line of the problem.
     """
-    import yaml
+    from xpm.launchers.plumbing import YamlSyntaxError, compose_yaml
 
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark or problem.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = problem.problem or problem.context or "invalid YAML"
-        raise error(f"invalid YAML: {what}", source=Source(shown, line)) from None
-    except yaml.YAMLError as problem:
-        raise error(f"invalid YAML: {problem}", source=Source(shown)) from None
+        return compose_yaml(text)
+    except YamlSyntaxError as problem:
+        raise error(
+            f"invalid YAML: {problem.problem}", source=Source(shown, problem.line)
+        ) from None
 
 
 def from_node(node: yaml.Node, origin: str, *, has_lines: bool = True) -> Located:

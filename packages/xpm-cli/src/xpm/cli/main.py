@@ -16,7 +16,7 @@ from .commands.jobs import jobs
 from .commands.jobs_control import clean_command, kill_command
 from .commands.launchers import launchers
 from .commands.run_experiment import run_experiment
-from .errors import run_command
+from .errors import run_program
 from .monitor_command import monitor
 
 
@@ -49,4 +49,4 @@ def main(args: Sequence[str] | None = None) -> None:
     Args:
         args: the arguments after the program name; `sys.argv[1:]` when None.
     """
-    sys.exit(run_command(xpm, args))
+    sys.exit(run_program(xpm, args))

@@ -32,7 +32,7 @@ from .commands.options import workspace_of, workspace_options
 )
 def monitor(workdir: Path | None, workspace_id: str | None, port: int, host: str) -> None:
     """Serve a live web page over a workspace's experiments and jobs until Ctrl-C."""
-    from xpm.scheduler.monitor import MonitorServer
+    from xpm.scheduler import MonitorServer
 
     workdir = workspace_of(workdir, workspace_id).path
     if not (workdir / "jobs").is_dir() and not (workdir / "experiments").is_dir():

@@ -123,7 +123,7 @@ def load_workspaces(path: Path) -> list[Workspace]:
 
 
 def _workspace(entry: Located, where: str, folder: Path, shown: str) -> Workspace:
-    import difflib
+    from xpm.launchers.plumbing import close_matches
 
     if not isinstance(entry.value, dict):
         raise SettingsError(
@@ -137,7 +137,7 @@ def _workspace(entry: Located, where: str, folder: Path, shown: str) -> Workspac
                 "unknown key; a workspace has 'id', 'path' and 'environment'",
                 source=value.where,
                 path=f"{where}.{key}",
-                suggestions=difflib.get_close_matches(key, _WORKSPACE_KEYS, n=1),
+                suggestions=close_matches(key, _WORKSPACE_KEYS, n=1),
             )
     values: dict[str, str] = {}
     for key in ("id", "path"):

@@ -7,24 +7,18 @@ composed to nodes, not loaded to dicts, so that each value keeps its line for me
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
-
-import yaml
 
 from xpm.core import ValidationError
 
 from . import detection
-from .errors import LauncherConfigError, RequirementSyntaxError
+from .configvalues import ConfigValue, GpuOption
+from .errors import LauncherConfigError, YamlSyntaxError
 from .hosts import HostAccelerator, HostSpec
-from .requirements import AcceleratorKind, HostRequirement, parse_duration, parse_memory
+from .requirements import AcceleratorKind, HostRequirement
 from .slurm import SlurmOptions, slurm_time
-
-GpuOption = Literal["gpus_per_node", "gres"]
-"""How a SLURM partition is asked for GPUs: `--gpus-per-node=a100:2` or `--gres=gpu:a100:2`."""
+from .yamlnodes import compose_yaml
 
 LOCAL_NAME = "local"
 """The name of the local machine among the candidate launchers."""
@@ -199,25 +193,18 @@ def load_launchers_config(file: Path) -> LaunchersConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise LauncherConfigError(f"cannot read the file: {e}", file=file) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise LauncherConfigError(
-            f"not valid YAML: {e.problem or e.context}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as e:
-        raise LauncherConfigError(f"not valid YAML: {e}", file=file) from None
+        root = compose_yaml(text)
+    except YamlSyntaxError as e:
+        raise LauncherConfigError(f"not valid YAML: {e.problem}", file=file, line=e.line) from None
     if root is None:
         return LaunchersConfig(file)
-    sections = _Value(root, "", file).mapping(("local", "slurm"))
+    sections = ConfigValue(root, "", file).mapping(("local", "slurm"))
     local = _local(sections["local"]) if "local" in sections else None
     partitions = _slurm(sections["slurm"]) if "slurm" in sections else ()
     return LaunchersConfig(file, local, partitions)
 
 
-def _local(value: _Value) -> LocalMachine:
+def _local(value: ConfigValue) -> LocalMachine:
     keys = value.mapping(_LOCAL_KEYS, allow_null=True)
     gpus = _gpus(keys["gpus"], allow_type=False)[0] if "gpus" in keys else None
     return LocalMachine(
@@ -231,7 +218,7 @@ def _local(value: _Value) -> LocalMachine:
     )
 
 
-def _slurm(value: _Value) -> tuple[SlurmPartition, ...]:
+def _slurm(value: ConfigValue) -> tuple[SlurmPartition, ...]:
     keys = value.mapping(_SLURM_KEYS, required=("partitions",))
     defaults = _Defaults(
         qos=keys["qos"].text() if "qos" in keys else None,
@@ -257,7 +244,7 @@ class _Defaults:
     options: SlurmOptions
 
 
-def _partition(name: str, value: _Value, defaults: _Defaults) -> SlurmPartition:
+def _partition(name: str, value: ConfigValue, defaults: _Defaults) -> SlurmPartition:
     keys = value.mapping(_PARTITION_KEYS, required=("cores", "memory"))
     gpus, gpu_type = _gpus(keys["gpus"], allow_type=True) if "gpus" in keys else ((), None)
     return SlurmPartition(
@@ -280,9 +267,11 @@ def _partition(name: str, value: _Value, defaults: _Defaults) -> SlurmPartition:
     )
 
 
-def _gpus(value: _Value, *, allow_type: bool) -> tuple[tuple[HostAccelerator, ...], str | None]:
+def _gpus(
+    value: ConfigValue, *, allow_type: bool
+) -> tuple[tuple[HostAccelerator, ...], str | None]:
     gpus: list[HostAccelerator] = []
-    types: dict[str | None, _Value] = {}
+    types: dict[str | None, ConfigValue] = {}
     known = _GPU_KEYS if allow_type else _GPU_KEYS[:-1]
     for item in value.sequence():
         keys = item.mapping(known, required=("memory",))
@@ -303,7 +292,7 @@ def _gpus(value: _Value, *, allow_type: bool) -> tuple[tuple[HostAccelerator, ..
     return tuple(gpus), next(iter(types), None)
 
 
-def _options(value: _Value, base: SlurmOptions) -> SlurmOptions:
+def _options(value: ConfigValue, base: SlurmOptions) -> SlurmOptions:
     known = (*_OPTION_KEYS, "extra")
     for key_value, _ in value.raw_items():
         if key_value.name in _COMPUTED_OPTIONS:
@@ -325,163 +314,3 @@ def _options(value: _Value, base: SlurmOptions) -> SlurmOptions:
     except ValidationError as e:
         wrong = keys.get(e.path, value)
         raise wrong.error(e.message) from None
-
-
-@dataclass(frozen=True)
-class _Key:
-    """A mapping key as written: its name and its node (for the line)."""
-
-    name: str
-    node: yaml.Node
-    key: str
-    file: Path
-
-    def error(self, problem: str, hint: str = "") -> LauncherConfigError:
-        return _error(self.node, self.key, self.file, problem, hint)
-
-
-@dataclass(frozen=True)
-class _Value:
-    """A YAML node with the dotted key that leads to it, to read it or to blame it."""
-
-    node: yaml.Node
-    key: str
-    file: Path
-
-    def error(self, problem: str, hint: str = "") -> LauncherConfigError:
-        return _error(self.node, self.key, self.file, problem, hint)
-
-    def raw_items(self) -> list[tuple[_Key, _Value]]:
-        """Return the pairs of a mapping, checking that keys are text and not repeated."""
-        if isinstance(self.node, yaml.ScalarNode) and self.node.tag.endswith(":null"):
-            return []
-        if not isinstance(self.node, yaml.MappingNode):
-            raise self.error(f"expected a mapping (key: value lines), got {self._describe()}")
-        pairs: list[tuple[_Key, _Value]] = []
-        seen: dict[str, yaml.Node] = {}
-        for key_node, value_node in self.node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or not key_node.tag.endswith(":str"):
-                raise _error(key_node, self.key, self.file, "keys must be names")
-            name = str(key_node.value)
-            path = f"{self.key}.{name}" if self.key else name
-            if name in seen:
-                first = seen[name].start_mark.line + 1
-                raise _error(key_node, path, self.file, f"given twice (first on line {first})")
-            seen[name] = key_node
-            pairs.append(
-                (_Key(name, key_node, path, self.file), _Value(value_node, path, self.file))
-            )
-        return pairs
-
-    def mapping(
-        self, known: Sequence[str], *, required: Sequence[str] = (), allow_null: bool = False
-    ) -> dict[str, _Value]:
-        """Return the values of a mapping by key; refuse unknown keys, require some."""
-        if (
-            not allow_null
-            and isinstance(self.node, yaml.ScalarNode)
-            and self.node.tag.endswith(":null")
-        ):
-            raise self.error("expected a mapping (key: value lines), got nothing")
-        values: dict[str, _Value] = {}
-        for key, value in self.raw_items():
-            if key.name not in known:
-                raise key.error(f"unknown key {key.name!r}", hint=_did_you_mean(key.name, known))
-            values[key.name] = value
-        missing = [name for name in required if name not in values]
-        if missing:
-            raise self.error(f"missing key {missing[0]!r}", hint=f"known keys: {', '.join(known)}")
-        return values
-
-    def named_entries(self) -> list[tuple[str, _Value]]:
-        """Return the pairs of a mapping whose keys are free names (partition names)."""
-        return [(key.name, value) for key, value in self.raw_items()]
-
-    def sequence(self) -> list[_Value]:
-        """Return the items of a list; a single mapping counts as a list of one."""
-        if isinstance(self.node, yaml.MappingNode):
-            return [self]
-        if not isinstance(self.node, yaml.SequenceNode):
-            raise self.error(f"expected a list, got {self._describe()}")
-        return [
-            _Value(node, f"{self.key}[{index}]", self.file)
-            for index, node in enumerate(self.node.value)
-        ]
-
-    def scalar(self) -> object:
-        """Return the Python value of a scalar (text, number, boolean or None)."""
-        if not isinstance(self.node, yaml.ScalarNode):
-            raise self.error(f"expected a single value, got {self._describe()}")
-        return yaml.SafeLoader("").construct_object(self.node)
-
-    def integer(self, at_least: int | None = None) -> int:
-        """Return a whole number, at least `at_least`."""
-        value = self.scalar()
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.error(f"expected a whole number, got {self._describe()}")
-        if at_least is not None and value < at_least:
-            raise self.error(f"{value} is too small: use at least {at_least}")
-        return value
-
-    def text(self) -> str:
-        """Return a piece of text (numbers are read as their text, `2` as "2")."""
-        value = self.scalar()
-        if value is None or isinstance(value, bool | list | dict):
-            raise self.error(f"expected text, got {self._describe()}")
-        return str(self.node.value)
-
-    def memory(self) -> int:
-        """Return a memory size in bytes, written with a unit (`64G`)."""
-        return self._measure(parse_memory, "a memory size with a unit, like 64G or 512M")
-
-    def duration(self) -> int:
-        """Return a duration in seconds, written with a unit (`2 days`, `90min`)."""
-        return self._measure(parse_duration, "a duration with a unit, like 2d, 12h or 90min")
-
-    def choice(self, words: Sequence[str]) -> str:
-        """Return one of `words`."""
-        text = self.text()
-        if text not in words:
-            raise self.error(
-                f"{text!r} is not one of {', '.join(words)}",
-                hint=_did_you_mean(text, words, "values"),
-            )
-        return text
-
-    def gpu_option(self) -> GpuOption:
-        """Return how GPUs are asked for: `gpus_per_node` or `gres`."""
-        return "gres" if self.choice(("gpus_per_node", "gres")) == "gres" else "gpus_per_node"
-
-    def _measure(self, read: Callable[[str], int], expected: str) -> int:
-        value = self.scalar()
-        if not isinstance(value, str):
-            raise self.error(f"expected {expected}, got {self._describe()}")
-        try:
-            return read(value)
-        except RequirementSyntaxError as e:
-            raise self.error(f"{value!r} is not {expected}: {e.problem}") from None
-
-    def _describe(self) -> str:
-        if isinstance(self.node, yaml.MappingNode):
-            return "a mapping"
-        if isinstance(self.node, yaml.SequenceNode):
-            return "a list"
-        if self.node.tag.endswith(":null"):
-            return "nothing"
-        if self.node.tag.endswith(":str"):
-            return f"the text {self.node.value!r}"
-        return f"{self.node.value}"
-
-
-def _error(
-    node: yaml.Node, key: str, file: Path, problem: str, hint: str = ""
-) -> LauncherConfigError:
-    return LauncherConfigError(
-        problem, file=file, line=node.start_mark.line + 1, key=key or "(top level)", hint=hint
-    )
-
-
-def _did_you_mean(word: str, known: Sequence[str], what: str = "keys") -> str:
-    listing = f"known {what}: {', '.join(known)}"
-    close = difflib.get_close_matches(word, known, n=1)
-    return f"did you mean {close[0]!r}? ({listing})" if close else listing

@@ -152,3 +152,20 @@ def _one_of(words: Sequence[str]) -> str:
     if len(words) == 1:
         return words[0]
     return "one of: " + ", ".join(words)
+
+
+class YamlSyntaxError(XpmError, ValueError):
+    """A YAML text cannot be parsed.
+
+    Raised by `compose_yaml()`; `problem` says what the parser found and `line` (from 1)
+    where, when it knows. The readers of `launchers.yaml` and of experiment files turn
+    it into their own error, which names the file: fix the YAML at that line.
+    """
+
+    def __init__(self, problem: str, *, line: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.problem if self.line is None else f"line {self.line}: {self.problem}"

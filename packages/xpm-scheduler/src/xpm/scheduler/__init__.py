@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .locks import (
         is_job_locked,
     )
+    from .monitor import MonitorServer
     from .records import (
         Failure,
         JobEntry,
@@ -86,6 +87,7 @@ _WHERE = {
     "KillRefusedError": ".errors",
     "Launcher": ".launcher",
     "LocalLauncher": ".local",
+    "MonitorServer": ".monitor",
     "Progress": ".records",
     "Reason": ".launcher",
     "RunMode": ".experiments",
@@ -124,6 +126,7 @@ __all__ = [
     "KillRefusedError",
     "Launcher",
     "LocalLauncher",
+    "MonitorServer",
     "Progress",
     "Reason",
     "RunMode",

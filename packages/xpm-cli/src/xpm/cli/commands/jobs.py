@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .errors import NoLogError
 from .options import workspace_of, workspace_options
 
 if TYPE_CHECKING:
@@ -193,13 +194,3 @@ def log_command(
         if not follow or read_job(record.paths, light=True).state.finished:
             return
         time.sleep(FOLLOW_INTERVAL)
-
-
-class NoLogError(click.ClickException):
-    """The job has no log file yet: it never ran here."""
-
-    def __init__(self, job: str, path: str) -> None:
-        super().__init__(
-            f"the job {job} has no log {path} yet (it has not run in this workspace);"
-            " use -f to wait for it"
-        )

@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import workspace_of, workspace_options
+from .options import selection_options, workspace_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..catalog import ListedJob
-
-PERFORM_HELP = "Do it; without this flag, only print what would be done."
 
 
 def _matching(
@@ -35,10 +33,7 @@ def _matching(
 
 
 @click.command(name="kill")
-@workspace_options
-@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
-@click.option("--perform", is_flag=True, help=PERFORM_HELP)
-@click.argument("expression", metavar="FILTER")
+@selection_options
 def kill_command(
     workdir: Path | None,
     workspace_id: str | None,
@@ -97,10 +92,7 @@ def _kill(process: Mapping[str, object]) -> str | None:
 
 
 @click.command(name="clean")
-@workspace_options
-@click.option("--experiment", metavar="ID", help="Only the jobs this experiment submitted.")
-@click.option("--perform", is_flag=True, help=PERFORM_HELP)
-@click.argument("expression", metavar="FILTER")
+@selection_options
 def clean_command(
     workdir: Path | None,
     workspace_id: str | None,

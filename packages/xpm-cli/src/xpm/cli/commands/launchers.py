@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import EXIT_USAGE
+from .errors import LauncherUsageError
 
 if TYPE_CHECKING:
     from xpm.launchers import LauncherChoice
@@ -47,13 +47,15 @@ def find_command(spec: str, tags: tuple[str, ...], config_dir: Path | None) -> N
     import types
 
     from xpm.launchers import (
+        LAUNCHERS_PY,
+        LAUNCHERS_YAML,
         LauncherConfigError,
         RequirementSyntaxError,
+        call_hook,
         choose_launcher,
         default_config_dir,
         parse,
     )
-    from xpm.launchers.finder import LAUNCHERS_PY, LAUNCHERS_YAML, call_hook
 
     tag_map = _parse_tags(tags)
     folder = default_config_dir() if config_dir is None else config_dir
@@ -83,12 +85,6 @@ def find_command(spec: str, tags: tuple[str, ...], config_dir: Path | None) -> N
     )
     lines.extend(_describe_choice(choice, source))
     click.echo("\n".join(lines))
-
-
-class LauncherUsageError(click.ClickException):
-    """SPEC is not a requirement, or the launcher configuration is invalid (exit code 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 def _parse_tags(tags: tuple[str, ...]) -> dict[str, str]:

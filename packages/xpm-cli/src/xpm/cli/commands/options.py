@@ -1,4 +1,4 @@
-"""Options shared by several commands: which workspace to use."""
+"""Options shared by several commands: which workspace, which jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import click
 from ..workspaces import Workspace, find_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+PERFORM_HELP = "Do it; without this flag, only print what would be done."
 
 
 def workspace_options(command: F) -> F:
@@ -27,6 +29,20 @@ def workspace_options(command: F) -> F:
         help="The workspace folder (default: $XPM_WORKDIR, the first workspace of the"
         " settings, else ~/.local/share/xpm/workspace).",
     )(command)
+
+
+def selection_options(command: F) -> F:
+    """Add how `jobs kill` and `jobs clean` select jobs, the same way for both.
+
+    The workspace options, `--experiment ID`, the `--perform` flag (without it the
+    command only says what it would do) and the FILTER argument.
+    """
+    command = click.argument("expression", metavar="FILTER")(command)
+    command = click.option("--perform", is_flag=True, help=PERFORM_HELP)(command)
+    command = click.option(
+        "--experiment", metavar="ID", help="Only the jobs this experiment submitted."
+    )(command)
+    return workspace_options(command)
 
 
 def workspace_of(workdir: Path | None, workspace_id: str | None) -> Workspace:

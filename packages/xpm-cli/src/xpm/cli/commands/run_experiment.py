@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .errors import UserCodeError
 from .options import workspace_of, workspace_options
 
 
@@ -57,7 +58,7 @@ def run_experiment(
         load_experiment_file,
         render_yaml,
     )
-    from ..experiment_helper import ExperimentHelper
+    from ..experiment_run import ExperimentRun
 
     experiment_file = load_experiment_file(file)
     workspace = workspace_of(workdir, workspace_id)
@@ -80,19 +81,9 @@ def run_experiment(
         return
     with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
         try:
-            run(ExperimentHelper(xp, experiment_file, tree), cfg)
+            run(ExperimentRun(xp, experiment_file, tree), cfg)
         except XpmError:
             raise
         except Exception as error:
             traceback.print_exc()
             raise UserCodeError(f"run() of {where}", error) from None
-
-
-class UserCodeError(click.ClickException):
-    """The experiment's own code raised an exception (its traceback is printed above)."""
-
-    def __init__(self, what: str, error: BaseException) -> None:
-        super().__init__(
-            f"{what} raised {type(error).__name__}: {error} (the traceback above shows"
-            " where; this is an error in the experiment's code)"
-        )

@@ -1,13 +1,18 @@
-"""SLURM support: the SLURM launcher, sbatch scripts, and polling with sacct and squeue."""
+"""SLURM support: the SLURM launcher, sbatch scripts, and polling with sacct and squeue.
 
-from .commands import CommandResult, CommandRunner, run_command
+`SlurmLauncher` and `SlurmOptions` are also in `xpm.launchers`; the plumbing below them
+(sacct and squeue fields, command builders and parsers, the poller) is imported from
+here, `xpm.launchers.slurm`.
+"""
+
+from .commands import CommandResult, CommandRunner, run_slurm_command
 from .launcher import SlurmLauncher, SlurmOptionChanges
 from .poller import SlurmPoller, ending_of
 from .sacct import (
     SACCT_FIELDS,
     SQUEUE_FORMAT,
-    JobProgress,
     SlurmJobStatus,
+    SlurmProgress,
     merge_statuses,
     parse_sacct,
     parse_squeue,
@@ -24,25 +29,39 @@ from .sbatch import (
     slurm_time,
 )
 
+# Former names, still importable but no longer listed (`dir()`, `import *`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    JobProgress = SlurmProgress
+    run_command = run_slurm_command
+else:
+    _RENAMED = {"JobProgress": "SlurmProgress", "run_command": "run_slurm_command"}
+
+    def __getattr__(name: str) -> object:
+        if name in _RENAMED:
+            return globals()[_RENAMED[name]]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "SACCT_FIELDS",
     "SQUEUE_FORMAT",
     "ArraySpec",
     "CommandResult",
     "CommandRunner",
-    "JobProgress",
     "SlurmJobStatus",
     "SlurmLauncher",
     "SlurmOptionChanges",
     "SlurmOptions",
     "SlurmPoller",
+    "SlurmProgress",
     "ending_of",
     "merge_statuses",
     "parse_sacct",
     "parse_sbatch_output",
     "parse_squeue",
     "render_sbatch_script",
-    "run_command",
+    "run_slurm_command",
     "sacct_command",
     "sbatch_command",
     "slurm_time",

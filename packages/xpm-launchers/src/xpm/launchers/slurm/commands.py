@@ -38,7 +38,7 @@ class CommandResult:
 class CommandRunner(Protocol):
     """Runs one command and returns its result, whatever its exit code.
 
-    The default is `run_command`. A runner raises `SlurmCommandError` only when the
+    The default is `run_slurm_command`. A runner raises `SlurmCommandError` only when the
     command could not run at all (not installed, no answer).
     """
 
@@ -47,7 +47,7 @@ class CommandRunner(Protocol):
         ...
 
 
-def run_command(command: Sequence[str], timeout: float = 60.0) -> CommandResult:
+def run_slurm_command(command: Sequence[str], timeout: float = 60.0) -> CommandResult:
     """Run `command` on this machine and return its output, waiting `timeout` seconds.
 
     Raises:

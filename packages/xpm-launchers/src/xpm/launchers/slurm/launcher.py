@@ -9,7 +9,6 @@ task N runs the N-th job's script. Jobs wait for their dependencies inside SLURM
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import socket
@@ -22,7 +21,8 @@ from xpm.core import ValidationError
 from xpm.scheduler import EndCallback, Ending, JobLaunch, Launcher
 
 from ..errors import SlurmCommandError
-from .commands import CommandRunner, run_command
+from ..suggest import close_matches, did_you_mean
+from .commands import CommandRunner, run_slurm_command
 from .poller import SlurmPoller
 from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
 
@@ -89,7 +89,7 @@ class SlurmLauncher(Launcher):
         options: SlurmOptions | None = None,
         *,
         array_throttle: int | None = None,
-        runner: CommandRunner = run_command,
+        runner: CommandRunner = run_slurm_command,
         min_poll_interval: float = 0.5,
         max_poll_interval: float = 5.0,
         grace: float = 60.0,
@@ -131,8 +131,8 @@ class SlurmLauncher(Launcher):
         names = [f.name for f in dataclasses.fields(SlurmOptions)]
         for name in changes:
             if name not in names:
-                close = difflib.get_close_matches(name, names, n=1)
-                hint = f": did you mean {close[0]!r}?" if close else f"; options: {names}"
+                phrase = did_you_mean(close_matches(name, names, n=1))
+                hint = f": {phrase}" if phrase else f"; options: {names}"
                 raise ValidationError(f"{name!r} is not a SLURM option{hint}", path=name)
         minimum, maximum, grace, background = self._settings
         return SlurmLauncher(

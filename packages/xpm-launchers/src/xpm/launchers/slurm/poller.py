@@ -25,8 +25,8 @@ from ..errors import SlurmCommandError
 from .commands import CommandResult, CommandRunner
 from .sacct import (
     DEPENDENCY_FAILED,
-    JobProgress,
     SlurmJobStatus,
+    SlurmProgress,
     merge_statuses,
     parse_sacct,
     parse_squeue,
@@ -56,7 +56,7 @@ def ending_of(status: SlurmJobStatus) -> Ending:
     time limit (job 42)`.
     """
     where = f"job {status.job_id}"
-    if status.progress is JobProgress.DONE:
+    if status.progress is SlurmProgress.DONE:
         return Ending(status.exit_code or 0, message=f"SLURM: {status.slurm_state} ({where})")
     reason = _REASONS.get(status.slurm_state, "failed")
     if status.reason == DEPENDENCY_FAILED or not status.is_final:
@@ -172,7 +172,7 @@ class SlurmPoller:
         missing = [
             job_id
             for job_id in ids
-            if job_id not in accounting or accounting[job_id].progress is JobProgress.WAITING
+            if job_id not in accounting or accounting[job_id].progress is SlurmProgress.WAITING
         ]
         controller: dict[str, SlurmJobStatus] = {}
         if missing:
@@ -189,7 +189,7 @@ class SlurmPoller:
         """Ask `scontrol` the exit code of a job that squeue saw end before accounting."""
         if not status.is_final or status.exit_code is not None:
             return status
-        if status.progress is JobProgress.DONE:
+        if status.progress is SlurmProgress.DONE:
             return status  # COMPLETED: exit code 0
         command = ["scontrol", "-o", "show", "job", status.job_id]
         result = self._runner(command)
@@ -231,7 +231,7 @@ class SlurmPoller:
                 if status != followed.status:
                     is_changed = True
                     followed.status = status
-                if status.is_final or status.progress is JobProgress.ERROR:
+                if status.is_final or status.progress is SlurmProgress.ERROR:
                     del self._jobs[job_id]
                     ended.append((followed, ending_of(status)))
             growth = 1.0 if is_changed else _BACKOFF

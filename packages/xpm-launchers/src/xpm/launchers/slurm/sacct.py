@@ -25,7 +25,7 @@ SQUEUE_FORMAT: Final = "%i|%T|%r"
 """The `squeue -o` format `squeue_command` asks for: job id, state, reason."""
 
 
-class JobProgress(enum.Enum):
+class SlurmProgress(enum.Enum):
     """Where a SLURM job stands, as the xpm scheduler sees it."""
 
     WAITING = "waiting"
@@ -52,7 +52,7 @@ class SlurmJobStatus:
 
     job_id: str
     slurm_state: str
-    progress: JobProgress
+    progress: SlurmProgress
     reason: str
     exit_code: int | None = None
     signal: int | None = None
@@ -203,37 +203,37 @@ def status_of(
     word, _, rest = state.strip().rstrip("+").partition(" ")
     reason = reason.strip()
 
-    def make(progress: JobProgress, text: str, final: bool) -> SlurmJobStatus:
+    def make(progress: SlurmProgress, text: str, final: bool) -> SlurmJobStatus:
         raw = "" if reason == "None" else reason
         return SlurmJobStatus(job_id, word, progress, text, exit_code, signal, final, raw)
 
     if word in _WAITING:
         if reason == _NEVER_STARTS:
             return make(
-                JobProgress.ERROR,
+                SlurmProgress.ERROR,
                 "will never start: one of its dependencies failed",
                 False,
             )
         text = _PENDING_REASONS.get(reason, f"waiting ({reason})")
         if word != "PENDING":
             text = f"{word.lower().replace('_', ' ')}, {text}"
-        return make(JobProgress.WAITING, text, False)
+        return make(SlurmProgress.WAITING, text, False)
     if word in _RUNNING:
-        return make(JobProgress.RUNNING, _RUNNING[word], False)
+        return make(SlurmProgress.RUNNING, _RUNNING[word], False)
     if word == "COMPLETED":
-        return make(JobProgress.DONE, "completed", True)
+        return make(SlurmProgress.DONE, "completed", True)
     if word == "CANCELLED":
         by = rest.removeprefix("by ").strip()
         # SLURM itself cancels (no "by <uid>") a job whose dependency failed when it was
         # submitted with --kill-on-invalid-dep=yes; sacct then keeps the reason Dependency.
         if reason == _NEVER_STARTS or (reason == "Dependency" and not by):
-            return make(JobProgress.ERROR, DEPENDENCY_FAILED, True)
-        return make(JobProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True)
+            return make(SlurmProgress.ERROR, DEPENDENCY_FAILED, True)
+        return make(SlurmProgress.ERROR, f"cancelled by user {by}" if by else "cancelled", True)
     if word == "FAILED":
-        return make(JobProgress.ERROR, _failure(exit_code, signal), True)
+        return make(SlurmProgress.ERROR, _failure(exit_code, signal), True)
     if word in _ERRORS:
-        return make(JobProgress.ERROR, _ERRORS[word], True)
-    return make(JobProgress.RUNNING, f"unknown SLURM state {state.strip()!r}", False)
+        return make(SlurmProgress.ERROR, _ERRORS[word], True)
+    return make(SlurmProgress.RUNNING, f"unknown SLURM state {state.strip()!r}", False)
 
 
 def _failure(exit_code: int | None, signal: int | None) -> str:

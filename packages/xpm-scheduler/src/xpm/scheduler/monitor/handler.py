@@ -138,13 +138,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
             self._send(ctx.feed.snapshot.state_json(), "application/json", 200, cookie)
         elif path == "/api/run":
             experiment, run = query.get("experiment", ""), query.get("run", "")
-            jobs = (
-                ctx.feed.snapshot.submitted(experiment, run)
-                if is_name_valid(experiment) and is_name_valid(run)
-                else None
-            )
-            if jobs is None:
-                raise AccessDenied(f"no run {experiment!r}/{run!r}")
+            jobs = self._submitted(experiment, run)
             self._send_json({"experiment": experiment, "run": run, "jobs": jobs}, 200, cookie)
         elif path == "/api/job":
             paths = job_paths(ctx.workdir, query.get("id", ""))
@@ -168,14 +162,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         relative_parts(name)
         experiment, run = query.get("experiment", ""), query.get("run", "")
         if experiment or run:
-            submitted = (
-                ctx.feed.snapshot.submitted(experiment, run)
-                if is_name_valid(experiment) and is_name_valid(run)
-                else None
-            )
-            if submitted is None:
-                raise AccessDenied(f"no run {experiment!r}/{run!r}")
-            job_ids = [str(s["job"]) for s in submitted]
+            job_ids = [str(s["job"]) for s in self._submitted(experiment, run)]
         else:
             state = json.loads(ctx.feed.snapshot.state_json())
             job_ids = [str(j["id"]) for j in state["jobs"]]
@@ -188,6 +175,17 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
             if numbers:
                 values[job_id] = numbers
         self._send_json({"file": name, "values": values}, 200, cookie)
+
+    def _submitted(self, experiment: str, run: str) -> list[dict[str, Any]]:
+        """Return the jobs one run submitted; a bad or unknown name is "not found"."""
+        jobs = (
+            self.context.feed.snapshot.submitted(experiment, run)
+            if is_name_valid(experiment) and is_name_valid(run)
+            else None
+        )
+        if jobs is None:
+            raise AccessDenied(f"no run {experiment!r}/{run!r}")
+        return jobs
 
     def _kill(self, query: Mapping[str, str]) -> None:
         paths = job_paths(self.context.workdir, query.get("id", ""))
