@@ -16,7 +16,7 @@ from digits_xp.model import MLP
 from heatmap import heatmap_svg, write_heatmap
 from table import format_table
 
-from xpm.cli import ExperimentRun, configuration
+from xpm.cli import ExperimentHelper, configuration
 from xpm.core import tag
 from xpm.launchers import find_launcher
 from xpm.scheduler import RunMode
@@ -37,7 +37,7 @@ class Configuration:
     """What a training needs; `find_launcher` picks where it runs."""
 
 
-def run(helper: ExperimentRun, cfg: Configuration) -> None:
+def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     """Learn and evaluate one model per (hidden, lr); report once every job is done."""
     launcher = find_launcher(cfg.requirements)
     trainings = helper.xp.token("trainings", cfg.parallel_trainings)
@@ -57,7 +57,7 @@ def run(helper: ExperimentRun, cfg: Configuration) -> None:
 
 
 def report(
-    helper: ExperimentRun, cfg: Configuration, evaluations: dict[tuple[int, float], Evaluate]
+    helper: ExperimentHelper, cfg: Configuration, evaluations: dict[tuple[int, float], Evaluate]
 ) -> None:
     """Print the accuracy of each grid point; draw them as a heatmap in the results folder."""
     accuracy = {

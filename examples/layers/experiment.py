@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from xpm.cli import ExperimentRun, configuration
+from xpm.cli import ExperimentHelper, configuration
 from xpm.core import Config, Meta, Param, Task, pathgenerator, tag, tagspath
 
 
@@ -71,7 +71,7 @@ class Evaluate(Task):
         Path("metrics.json").write_text(json.dumps({"score": sum(weights)}))
 
 
-def run(helper: ExperimentRun, cfg: Configuration) -> None:
+def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     """Learn one model per layer count, then evaluate each."""
     optimizer = Adam.C(lr=cfg.lr)
     learned = {}

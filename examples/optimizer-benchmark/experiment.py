@@ -16,7 +16,7 @@ from optbench.suite import pairs
 from optbench.train import Train
 from table import format_table
 
-from xpm.cli import ExperimentRun, configuration
+from xpm.cli import ExperimentHelper, configuration
 from xpm.scheduler import RunMode
 
 
@@ -37,7 +37,7 @@ class Configuration:
     """Overrides every task's `evaluation:` section."""
 
 
-def run(helper: ExperimentRun, cfg: Configuration) -> None:
+def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     """Submit one training per (task, optimizer, seed); report once every job is done."""
     planned = pairs(helper.configuration, cfg.tasks, cfg.optimizers)
     trainings = []

@@ -14,7 +14,7 @@ PAGE = Path(__file__).parent.parent.parent / "docs" / "cli.md"
 BLOCK = re.compile(r"^```(yaml|python)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 BENCHMARK_CODE = """
-from xpm.cli import ExperimentRun, configuration
+from xpm.cli import ExperimentHelper, configuration
 
 
 @configuration
@@ -37,7 +37,7 @@ class Configuration:
     optimizer: Optimizer
 
 
-def run(helper: ExperimentRun, cfg: Configuration) -> None:
+def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     print(cfg)
 """
 

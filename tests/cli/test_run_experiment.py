@@ -88,14 +88,14 @@ def write(folder: Path, name: str, text: str) -> Path:
 GOOD_CODE = """
     from dataclasses import field
 
-    from xpm.cli import ExperimentRun, configuration
+    from xpm.cli import ExperimentHelper, configuration
 
     @configuration
     class Configuration:
         epochs: int
         layers: list[int] = field(default_factory=lambda: [1])
 
-    def run(helper: ExperimentRun, cfg: Configuration) -> None:
+    def run(helper: ExperimentHelper, cfg: Configuration) -> None:
         print("run", cfg.epochs, cfg.layers, helper.run_mode)
 """
 
@@ -227,7 +227,7 @@ def test_wrong_run_signature_says_what_is_expected(
     code, _, err = run_cli(runner, project / "ws", "exp.yaml")
     assert code == 2
     assert problem in err
-    assert "expected `def run(helper: ExperimentRun, cfg: Configuration) -> None`" in err
+    assert "expected `def run(helper: ExperimentHelper, cfg: Configuration) -> None`" in err
 
 
 def test_error_in_the_experiment_code_is_not_called_a_bug(runner: CliRunner, project: Path) -> None:
@@ -246,7 +246,7 @@ def test_error_in_the_experiment_code_is_not_called_a_bug(runner: CliRunner, pro
 
 
 FAILING_CODE = """
-    from xpm.cli import ExperimentRun, configuration
+    from xpm.cli import ExperimentHelper, configuration
     from xpm.core import Param, Task
 
     class Boom(Task):
@@ -260,7 +260,7 @@ FAILING_CODE = """
     class Configuration:
         values: list[int]
 
-    def run(helper: ExperimentRun, cfg: Configuration) -> None:
+    def run(helper: ExperimentHelper, cfg: Configuration) -> None:
         for value in cfg.values:
             Boom.C(value=value).submit()
 """

@@ -18,29 +18,17 @@ from .experiment_file import (
     merge_layers,
     render_yaml,
 )
-from .experiment_run import ExperimentRun
+from .experiment_helper import ExperimentHelper
 from .filters import JobFilter, parse_filter
 from .forward import ParameterPath, arguments, forwardoption
 from .located import Located
-
-# The former name of `ExperimentRun`, still importable but no longer listed.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    ExperimentHelper = ExperimentRun
-else:
-
-    def __getattr__(name: str) -> object:
-        if name == "ExperimentHelper":
-            return ExperimentRun
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "ConfigurationError",
     "ConfigurationTypeError",
     "ExperimentCodeError",
     "ExperimentFile",
-    "ExperimentRun",
+    "ExperimentHelper",
     "FilterSyntaxError",
     "ForwardOptionError",
     "JobFilter",

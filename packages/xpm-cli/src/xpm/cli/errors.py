@@ -355,7 +355,7 @@ class ExperimentCodeError(XpmError, TypeError):
 
     Raised by `xpm run-experiment` before any job is submitted: the file or module
     cannot be found or imported, it defines no `run` function, or `run` does not take
-    `(helper: ExperimentRun, cfg: <a @configuration class>)`. The message says which
+    `(helper: ExperimentHelper, cfg: <a @configuration class>)`. The message says which
     and shows the expected signature.
 
     Attributes:

@@ -21,7 +21,7 @@ from .configuration import is_configuration
 from .errors import ExperimentCodeError
 from .experiment_file import ExperimentFile
 
-EXPECTED: Final = "def run(helper: ExperimentRun, cfg: Configuration) -> None"
+EXPECTED: Final = "def run(helper: ExperimentHelper, cfg: Configuration) -> None"
 _HINT: Final = f"expected `{EXPECTED}`, where Configuration is a @configuration class"
 
 
@@ -85,7 +85,7 @@ def run_function(module: ModuleType, where: str) -> tuple[Callable[..., Any], ty
 
     Raises:
         ExperimentCodeError: there is no `run`, or its signature is not
-            `run(helper: ExperimentRun, cfg: Configuration)`.
+            `run(helper: ExperimentHelper, cfg: Configuration)`.
     """
     run = getattr(module, "run", None)
     if run is None:

@@ -58,7 +58,7 @@ def run_experiment(
         load_experiment_file,
         render_yaml,
     )
-    from ..experiment_run import ExperimentRun
+    from ..experiment_helper import ExperimentHelper
 
     experiment_file = load_experiment_file(file)
     workspace = workspace_of(workdir, workspace_id)
@@ -81,7 +81,7 @@ def run_experiment(
         return
     with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
         try:
-            run(ExperimentRun(xp, experiment_file, tree), cfg)
+            run(ExperimentHelper(xp, experiment_file, tree), cfg)
         except XpmError:
             raise
         except Exception as error:

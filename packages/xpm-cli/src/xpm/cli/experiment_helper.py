@@ -1,4 +1,4 @@
-"""`ExperimentRun`, the first argument of an experiment file's `run(helper, cfg)`."""
+"""`ExperimentHelper`, the first argument of an experiment file's `run(helper, cfg)`."""
 
 from __future__ import annotations
 
@@ -15,19 +15,19 @@ if TYPE_CHECKING:
 
 @final
 @dataclass(frozen=True)
-class ExperimentRun:
+class ExperimentHelper:
     """What `xpm run-experiment` gives the experiment's `run(helper, cfg)` function.
 
     `run` is called inside the open experiment: tasks it submits run as jobs of the
     workspace, and `xpm run-experiment` waits for all of them once `run` returns::
 
-        from xpm.cli import ExperimentRun, configuration
+        from xpm.cli import ExperimentHelper, configuration
 
         @configuration
         class Configuration:
             epochs: int = 10
 
-        def run(helper: ExperimentRun, cfg: Configuration) -> None:
+        def run(helper: ExperimentHelper, cfg: Configuration) -> None:
             Learn.C(epochs=cfg.epochs).submit()
             print(helper.xp.resultspath)
 
