@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from xpm.scheduler import experiment
+from xpm.scheduler import JobState, experiment
+from xpm.scheduler.status import StatusLine
 
 from .xpmtasks import Step
 
@@ -47,3 +50,23 @@ def test_one_job_already_done_is_singular(
     capsys.readouterr()
     _run(workdir, log, range(1))
     assert capsys.readouterr().err == "[xpm] 1 job already done\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_count_comes_before_the_live_line() -> None:
+    """Found done: counted once, on its own line; a job that ended in this run is not."""
+    found = SimpleNamespace(job_id=f"{STEP}/a", state=JobState.DONE)
+    ran = SimpleNamespace(job_id=f"{STEP}/b", state=JobState.DONE)
+    terminal = _Terminal()
+    status = StatusLine(terminal)
+    status.job_ended(ran, JobState.DONE)  # type: ignore[arg-type]
+    status.show([found, ran], final=True)  # type: ignore[list-item]
+    status.show([found, ran], final=True)  # type: ignore[list-item]
+    lines = terminal.getvalue().split("\n")
+    assert lines[0] == "[xpm] 1 job already done"
+    assert terminal.getvalue().count("already done") == 1
+    assert lines[1].endswith("[xpm] done 2 · running 0 · waiting 0 · failed 0")
