@@ -79,6 +79,11 @@ def demo(session: nox.Session) -> None:
     """
     _install_once(session, *EDITABLE, *GROUPS["examples"])
     session.run("xpm", "run-experiment", DEMO, *session.posargs)
+    where = Path(session.virtualenv.location) / "bin"
+    session.log(
+        f"`xpm` is installed in {where}: `source {where / 'activate'}` puts it on your PATH"
+        " (README.md, Install, says how to install it anywhere)"
+    )
 
 
 def _install_once(session: nox.Session, *args: str) -> None:

@@ -1,6 +1,6 @@
 """A first xpm experiment: a small hyper-parameter grid, trained and evaluated as jobs.
 
-Run it with `nox -s demo` (or `python examples/quickstart.py` once xpm is installed).
+Run it with `python examples/quickstart.py` once xpm is installed (README.md, Install).
 Jobs go to the workspace named by `XPM_WORKDIR`, by default `~/.local/share/xpm/workspace`.
 Run it twice: the second run finds every job done and computes nothing.
 """

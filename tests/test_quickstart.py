@@ -31,3 +31,11 @@ def test_quickstart_runs_the_grid_then_computes_nothing(tmp_path: Path) -> None:
     assert second.stdout.splitlines()[-3:] == first.stdout.splitlines()[-3:]
     runs = list_runs(tmp_path / "ws", "quickstart")
     assert [run.status for run in runs] == ["done", "done"]
+
+
+def test_a_newcomer_finds_the_quickstart() -> None:
+    """README and the tutorial's opening both say how to run it."""
+    root = EXAMPLE.parent.parent
+    assert "python examples/quickstart.py" in (root / "README.md").read_text()
+    tutorial = (root / "docs" / "tutorial.md").read_text()
+    assert "python examples/quickstart.py" in tutorial.split("\n## ", 1)[0]

@@ -2,7 +2,8 @@
 
 Both examples end with one: accuracy over hidden units and learning rates, or a
 benchmark's metric over tasks and optimizers. A missing value (a job that failed) is a
-grey cell with a dash, so the picture still shows the whole plan.
+grey cell with a dash, so the picture still shows the whole plan. The picture has its
+own white background, so it reads the same in a dark viewer or editor theme.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+BACKGROUND = "#ffffff"
 # Five stops of the viridis colour map, from low to high.
 _STOPS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 _CELL_W, _CELL_H, _LEFT, _TOP = 84, 40, 140, 64
@@ -50,6 +52,7 @@ def heatmap_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
+        f'<rect class="background" width="{width}" height="{height}" fill="{BACKGROUND}"/>',
         f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="16">{escape(title)}</text>',
         f'<text x="{_LEFT + _CELL_W * len(columns) / 2}" y="{height - 12}"'
         f' text-anchor="middle">{escape(column_label)}</text>',

@@ -105,3 +105,26 @@ def test_shell_completion_script_is_produced(tmp_path: Path) -> None:
         env={**os.environ, "_XPM_COMPLETE": "bash_source"},
     )
     assert "_xpm_completion" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_grid_search_example_tags_six_trainings(tmp_path: Path) -> None:
+    """The page's sweep.yaml and sweep.py: six Train jobs, each tagged with its values."""
+    for language in ("yaml", "python"):
+        text = next(t for t in blocks(language) if t.startswith("# sweep."))
+        (tmp_path / text.splitlines()[0][2:]).write_text(text)
+    workdir = tmp_path / "ws"
+    done = xpm("run-experiment", "--workdir", str(workdir), "--run-mode", "generate",
+               "sweep.yaml", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listed = xpm("jobs", "list", "--workdir", str(workdir), "--tags", cwd=tmp_path)
+    tags = sorted(" ".join(line.split()[2:]) for line in listed.stdout.splitlines())
+    assert tags == sorted(
+        f"epochs={epochs} optimizer.lr={lr}" for epochs in (5, 10) for lr in (0.001, 0.01, 0.1)
+    )
+    wrong = (tmp_path / "sweep.yaml").read_text().replace("[5, 10]", "[5, ten]")
+    (tmp_path / "sweep.yaml").write_text(wrong)
+    failed = xpm("run-experiment", "--workdir", str(workdir), "sweep.yaml", cwd=tmp_path)
+    assert (failed.returncode, failed.stderr) == (
+        2,
+        "Error: sweep.yaml:7: grid_search.epochs[1]: expected int, got 'ten' (str)\n",
+    )

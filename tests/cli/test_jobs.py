@@ -193,12 +193,49 @@ def test_show_ambiguous_prefix_lists_the_candidates(
         assert f"  {jobs[key]}\n" in err
 
 
-def test_log_prints_stderr_or_stdout(
+def test_log_prints_stdout_then_stderr_under_headers(
     runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
 ) -> None:
-    """`jobs log` prints the job's stderr; `--out` its stdout."""
-    assert invoke(runner, synthetic, "jobs", "log", jobs["done"]) == (0, "err a\n", "")
+    """`jobs log` prints both files, each under a header naming it; `--out`/`--err` one, bare."""
+    folder = synthetic.workdir / "jobs" / jobs["done"]
+    assert invoke(runner, synthetic, "jobs", "log", jobs["done"]) == (
+        0,
+        f"==> stdout: {folder / 'learn.out'} <==\nout of a\n\n"
+        f"==> stderr: {folder / 'learn.err'} <==\nerr a\n",
+        "",
+    )
     assert invoke(runner, synthetic, "jobs", "log", "--out", jobs["done"]) == (0, "out of a\n", "")
+    assert invoke(runner, synthetic, "jobs", "log", "--err", jobs["done"]) == (0, "err a\n", "")
+
+
+def test_log_of_a_job_that_printed_to_stdout_only(
+    runner: CliRunner, synthetic: SyntheticWorkspace
+) -> None:
+    """A job whose output all went to stdout shows it, under its header; no empty stderr."""
+    name = synthetic.job("mymod.learn", "p", "done", stdout="epoch 1: 0.93\n")
+    (synthetic.workdir / "jobs" / name / "learn.err").touch()
+    stdout = synthetic.workdir / "jobs" / name / "learn.out"
+    assert invoke(runner, synthetic, "jobs", "log", name) == (
+        0,
+        f"==> stdout: {stdout} <==\nepoch 1: 0.93\n",
+        "",
+    )
+
+
+def test_log_of_a_job_that_wrote_nothing_says_so(
+    runner: CliRunner, synthetic: SyntheticWorkspace
+) -> None:
+    """Empty logs: exit 0, and a line on stderr naming both files, so silence is explained."""
+    name = synthetic.job("mymod.learn", "q", "done")
+    folder = synthetic.workdir / "jobs" / name
+    (folder / "learn.out").touch()
+    (folder / "learn.err").touch()
+    assert invoke(runner, synthetic, "jobs", "log", name) == (
+        0,
+        "",
+        f"the job {name} wrote nothing to its stdout ({folder / 'learn.out'})"
+        f" nor its stderr ({folder / 'learn.err'})\n",
+    )
 
 
 def test_log_of_a_job_that_never_ran(
@@ -214,7 +251,7 @@ def test_log_follow_stops_when_the_job_ends(synthetic: SyntheticWorkspace) -> No
     """`jobs log -f` prints lines as they come and returns once the job is done."""
     name = synthetic.job("mymod.learn", "f", "running", stderr="first\n")
     folder = synthetic.workdir / "jobs" / name
-    command = ["jobs", "log", "-f", "--workdir", str(synthetic.workdir), name]
+    command = ["jobs", "log", "-f", "--err", "--workdir", str(synthetic.workdir), name]
     follower = subprocess.Popen(
         [sys.executable, "-m", "xpm.cli", *command],
         stdout=subprocess.PIPE,
@@ -228,6 +265,35 @@ def test_log_follow_stops_when_the_job_ends(synthetic: SyntheticWorkspace) -> No
     out, _ = follower.communicate(timeout=30)
     assert follower.returncode == 0
     assert out == "first\nsecond\n"
+
+
+def test_log_follow_shows_a_header_each_time_the_file_changes(
+    synthetic: SyntheticWorkspace,
+) -> None:
+    """`jobs log -f` follows both files; a header says which one each part comes from."""
+    name = synthetic.job("mymod.learn", "g", "running", stdout="epoch 1\n")
+    folder = synthetic.workdir / "jobs" / name
+    command = ["jobs", "log", "-f", "--workdir", str(synthetic.workdir), name]
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "xpm.cli", *command],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)
+    with (folder / "learn.err").open("a") as err:
+        err.write("warning: slow\n")
+    time.sleep(0.6)
+    with (folder / "learn.out").open("a") as out_file:
+        out_file.write("epoch 2\n")
+    time.sleep(0.6)
+    (folder / "learn.done").touch()
+    out, _ = follower.communicate(timeout=30)
+    assert follower.returncode == 0
+    stdout, stderr = (
+        f"==> stdout: {folder / 'learn.out'} <==",
+        f"==> stderr: {folder / 'learn.err'} <==",
+    )
+    assert out == f"{stdout}\nepoch 1\n\n{stderr}\nwarning: slow\n\n{stdout}\nepoch 2\n"
 
 
 def test_kill_is_dry_by_default(

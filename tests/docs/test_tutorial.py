@@ -148,6 +148,7 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
 
     assert again[0] == first[0]
     assert "[xpm] done" not in again[1]
+    assert "[xpm] 8 jobs already done\n" in again[1]
 
     assert listed[0].count("digits_xp.learn.learn/") == 4
     assert "hidden=16 lr=0.03" in listed[0]

@@ -21,6 +21,7 @@ from .experiment_file import (
 from .experiment_helper import ExperimentHelper
 from .filters import JobFilter, parse_filter
 from .forward import ParameterPath, arguments, forwardoption
+from .grid_search import GridPoint
 from .located import Located
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ExperimentHelper",
     "FilterSyntaxError",
     "ForwardOptionError",
+    "GridPoint",
     "JobFilter",
     "Located",
     "ParameterPath",

@@ -3,7 +3,7 @@
 Job folders say how a job stands (read through `xpm.scheduler.scan_jobs`); the tags and
 the experiments that submitted a job come from the runs' `jobs.jsonl` files. A job is
 named `<type id>/<identifier>`, and any unique prefix of that name, or of the identifier
-alone, picks it.
+alone, picks it, as does the monitor's short name (`learn/c53cbcfe`).
 """
 
 from __future__ import annotations
@@ -257,11 +257,26 @@ def _name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
-def find_job(workdir: Path, name: str) -> ListedJob:
-    """Return the job that `name` (a full name or a unique prefix) picks, fully read.
+def name_matches(given: str, job: str) -> bool:
+    """Return whether `given` names the job `job` (`<type id>/<identifier>`).
 
-    A name matches a job when it is a prefix of `<type id>/<identifier>`, or of the
-    identifier alone; a full name always wins over longer names it prefixes.
+    It does when it is a prefix of the job's name, a prefix of its identifier alone, or
+    the monitor's short name: the type id's last dotted components, then `/` and a
+    prefix of the identifier (`learn/c53cbcfe` names `digits_xp.learn.learn/c53cbcfe...`).
+    """
+    type_id, identifier = job.split("/", 1)
+    if job.startswith(given) or identifier.startswith(given):
+        return True
+    short_type, slash, prefix = given.partition("/")
+    return (
+        bool(slash) and ("." + type_id).endswith("." + short_type) and identifier.startswith(prefix)
+    )
+
+
+def find_job(workdir: Path, name: str) -> ListedJob:
+    """Return the job that `name` (a full name, a short name or a prefix) picks, fully read.
+
+    See `name_matches`; a full name always wins over longer names it prefixes.
 
     Raises:
         UnknownJobError: no job matches.
@@ -271,10 +286,7 @@ def find_job(workdir: Path, name: str) -> ListedJob:
 
     name = name.strip().rstrip("/")
     names = job_names(workdir)
-    if name in names:
-        matches = [name]
-    else:
-        matches = [n for n in names if n.startswith(name) or n.split("/", 1)[1].startswith(name)]
+    matches = [name] if name in names else [n for n in names if name_matches(name, n)]
     if not name or not matches:
         raise UnknownJobError(name, str(workdir))
     if len(matches) > 1:

@@ -63,6 +63,17 @@ def load_configuration(cls: type[T], tree: Located, *, reserved: Sequence[str] =
     return typing.cast(T, _structure(cls, tree, "", tuple(reserved)))
 
 
+def convert_value(field: tuple[type, str], node: Located, path: str) -> object:
+    """Return `node` converted as the field `field` (class, name) of a configuration takes it.
+
+    Raises:
+        ConfigurationError: the value does not fit; the message names its file and line.
+        ConfigurationTypeError: the field's annotation is not supported in configurations.
+    """
+    annotation = typing.get_type_hints(field[0], include_extras=True)[field[1]]
+    return _convert(annotation, node, path, field)
+
+
 def as_plain(instance: object) -> Plain:
     """Return a `@configuration` instance as plain data (enum values, paths as str)."""
     if dataclasses.is_dataclass(instance) and not isinstance(instance, type):

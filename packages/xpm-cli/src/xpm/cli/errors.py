@@ -275,8 +275,9 @@ class UnknownJobError(XpmError, LookupError):
     """A job name given to `xpm jobs show/log` matches no job folder of the workspace.
 
     Jobs are named `<type id>/<identifier>`; any unique prefix of that name, or of the
-    identifier alone, is enough. Run `xpm jobs list` to see the names, and check that
-    the command reads the right workspace (`--workdir`, `--workspace`).
+    identifier alone, is enough, as is the monitor's short name (`learn/c53cbcfe`). Run
+    `xpm jobs list` to see the names, and check that the command reads the right
+    workspace (`--workdir`, `--workspace`).
 
     Attributes:
         name: the name or prefix that was given.

@@ -23,6 +23,7 @@ from typing import Final, TypeVar
 
 from .configuration import as_plain, is_configuration, load_configuration
 from .errors import ConfigurationError, Source
+from .grid_search import GRID_KEY, read_grid, split_grid
 from .located import Located, Plain, compose, from_node, merge
 
 T = TypeVar("T")
@@ -247,8 +248,14 @@ def experiment_configuration(
 
 
 def configuration_of(cls: type[T], tree: Located) -> T:
-    """Check `tree` (an experiment file's keys) against `cls`; the reserved keys are known."""
-    return load_configuration(cls, tree, reserved=RESERVED_KEYS)
+    """Check `tree` (an experiment file's keys) against `cls`; the reserved keys are known.
+
+    A `grid_search` key is checked too, against the fields it sweeps (see grid_search.py).
+    """
+    own, grid = split_grid(tree)
+    cfg = load_configuration(cls, own, reserved=(*RESERVED_KEYS, GRID_KEY))
+    read_grid(cfg, grid)
+    return cfg
 
 
 def apply_overrides(configuration: Located, overrides: Sequence[str]) -> Located:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, final
+from typing import TYPE_CHECKING, Any, TypeVar, final
 
 if TYPE_CHECKING:
+    from xpm.core import Task
     from xpm.scheduler import Experiment, RunMode
 
     from .experiment_file import ExperimentFile
+    from .grid_search import GridPoint
     from .located import Located
+
+T = TypeVar("T")
 
 
 @final
@@ -44,6 +49,35 @@ class ExperimentHelper:
     xp: Experiment
     experiment_file: ExperimentFile
     configuration: Located
+    _grids: list[object] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def grid(self, cfg: T) -> Iterator[GridPoint[T]]:
+        """Yield `cfg` once per combination of the file's `grid_search`, with its tags.
+
+        Every task submitted in the body of the loop gets the combination's swept values
+        as tags (`optimizer.lr=0.01`), unless it already has a tag of that name::
+
+            for point in helper.grid(cfg):
+                Learn.C(lr=point.cfg.lr, epochs=point.cfg.epochs).submit()
+
+        Without `grid_search`, `cfg` comes back once, without tags. `point.tags` can
+        name results (`tagspath`) after the loop too.
+        """
+        from xpm.core import submitting_to
+
+        from .grid_search import GridPoint, read_grid, split_grid
+
+        self._grids.append(cfg)
+        grid = read_grid(cfg, split_grid(self.configuration)[1])
+        points = grid.points(cfg) if grid is not None else [GridPoint(cfg, {})]
+        for point in points:
+            with submitting_to(_Tagging(self.xp, point.tags)):
+                yield point
+
+    @property
+    def grid_used(self) -> bool:
+        """Whether `run` asked for the grid (`helper.grid(cfg)`)."""
+        return bool(self._grids)
 
     @property
     def run_mode(self) -> RunMode:
@@ -54,3 +88,23 @@ class ExperimentHelper:
     def workdir(self) -> Path:
         """The workspace folder."""
         return self.xp.workdir
+
+
+class _Tagging:
+    """Hands tasks to the experiment after tagging them with a grid point's values."""
+
+    def __init__(self, xp: Experiment, tags: dict[str, str | int | float | bool]) -> None:
+        self.xp = xp
+        self.tags = tags
+        self.workdir = xp.workdir
+
+    def job_folder(self, task: Task) -> Path:
+        return self.xp.job_folder(task)
+
+    def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Any:
+        if self.tags:
+            present = task.tags()
+            for name, value in self.tags.items():
+                if name not in present:
+                    task.tag(name, value)
+        return self.xp.submit(task, launcher=launcher, outputs=outputs)

@@ -14,6 +14,7 @@ import click
 from .commands.experiments import experiments
 from .commands.jobs import jobs
 from .commands.jobs_control import clean_command, kill_command
+from .commands.jobs_log import log_command
 from .commands.launchers import launchers
 from .commands.run_experiment import run_experiment
 from .errors import run_program
@@ -34,6 +35,7 @@ def xpm() -> None:
     """
 
 
+jobs.add_command(log_command)
 jobs.add_command(kill_command)
 jobs.add_command(clean_command)
 xpm.add_command(jobs)

@@ -1,6 +1,6 @@
-"""`xpm jobs list|show|log`: look at the jobs of a workspace.
+"""`xpm jobs list|show`: look at the jobs of a workspace.
 
-`kill` and `clean`, which change jobs, are in `jobs_control.py`.
+`log` is in `jobs_log.py`; `kill` and `clean`, which change jobs, are in `jobs_control.py`.
 """
 
 from __future__ import annotations
@@ -9,19 +9,15 @@ import datetime
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .errors import NoLogError
 from .options import workspace_of, workspace_options
 
 if TYPE_CHECKING:
     from ..catalog import ListedJob
-
-FOLLOW_INTERVAL = 0.2
 
 
 @click.group(name="jobs")
@@ -29,9 +25,11 @@ def jobs() -> None:
     """List, inspect, kill and clean the jobs of a workspace.
 
     JOB is `<type id>/<identifier>` as `xpm jobs list` prints it; any unique prefix of it,
-    or of the identifier alone, is enough. FILTER is a filter expression such as
+    or of the identifier alone, is enough, as is the monitor's short name
+    (`learn/c53cbcfe`). FILTER is a filter expression such as
     `@state = "done" and model = "bm25"` (`@state`, `@type`, `@id`, `@job`,
-    `@experiment`, `@reason` are attributes; other names are tags).
+    `@experiment`, `@reason` are attributes; other names are tags); kill and clean also
+    take a JOB instead.
     """
 
 
@@ -148,49 +146,3 @@ def _process_text(process: object) -> str:
 
 def _time_text(when: float) -> str:
     return datetime.datetime.fromtimestamp(when).isoformat(sep=" ", timespec="seconds")
-
-
-@jobs.command(name="log")
-@workspace_options
-@click.option("-f", "--follow", is_flag=True, help="Keep printing while the job runs.")
-@click.option(
-    "--err/--out",
-    "stderr",
-    default=True,
-    help="Show the job's standard error (default) or its standard output.",
-)
-@click.argument("job")
-def log_command(
-    workdir: Path | None, workspace_id: str | None, follow: bool, stderr: bool, job: str
-) -> None:
-    """Print a job's standard error (or output, with --out); -f follows it like tail -f."""
-    from xpm.core import XpmError
-    from xpm.scheduler import read_job
-
-    from ..catalog import find_job
-
-    workspace = workspace_of(workdir, workspace_id)
-    record = find_job(workspace.path, job).record
-    path = record.paths.stderr if stderr else record.paths.stdout
-    position = 0
-    sys.stdout.flush()
-    out = sys.stdout.buffer
-    while True:
-        try:
-            with path.open("rb") as log:
-                log.seek(position)
-                chunk = log.read()
-        except FileNotFoundError:
-            chunk = b""
-            if not follow:
-                raise NoLogError(record.job_id, str(path)) from None
-        except OSError as error:
-            raise XpmError(f"cannot read {path}: {error.strerror}") from None
-        if chunk:
-            out.write(chunk)
-            out.flush()
-            position += len(chunk)
-            continue
-        if not follow or read_job(record.paths, light=True).state.finished:
-            return
-        time.sleep(FOLLOW_INTERVAL)

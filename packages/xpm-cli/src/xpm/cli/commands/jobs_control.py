@@ -7,6 +7,7 @@ checked before it kills or deletes anything.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,14 +22,34 @@ if TYPE_CHECKING:
     from ..catalog import ListedJob
 
 
+# A filter always has an operator, so a single word (with at most one slash) is a job name.
+_JOB_NAME = re.compile(r"[\w.\-]+(/[\w]*)?")
+
+
+def _nothing_to_do(matched: list[ListedJob], expression: str, kind: str, done: str) -> str:
+    """Say why no job is selected: the named job's state, or that no job matches."""
+    if matched and _JOB_NAME.fullmatch(expression.strip()):
+        return f"the job {matched[0].name} is {matched[0].state.value}: only {kind} jobs are {done}"
+    return f"no {kind} job matches the filter"
+
+
 def _matching(
     workdir: Path | None, workspace_id: str | None, expression: str, experiment: str | None
 ) -> list[ListedJob]:
-    from ..catalog import list_jobs
+    """Return the jobs that FILTER selects, or the one job it names (`learn/c53cbcfe`)."""
+    from ..catalog import Submissions, find_job, list_jobs
     from ..filters import parse_filter
 
-    job_filter = parse_filter(expression)
     workspace = workspace_of(workdir, workspace_id)
+    if _JOB_NAME.fullmatch(expression.strip()):
+        job = find_job(workspace.path, expression)
+        if (
+            experiment is not None
+            and job.name not in Submissions(workspace.path, experiment).by_job()
+        ):
+            return []
+        return [job]
+    job_filter = parse_filter(expression)
     return list(list_jobs(workspace.path, experiment=experiment, job_filter=job_filter))
 
 
@@ -41,19 +62,16 @@ def kill_command(
     perform: bool,
     expression: str,
 ) -> None:
-    """Stop the running or waiting jobs that FILTER selects.
+    """Stop the running or waiting jobs that FILTER selects (or the job FILTER names).
 
     Local jobs get SIGTERM (their whole process group) and record that they were
     cancelled; SLURM jobs are cancelled with scancel. Example:
     xpm jobs kill --perform '@state = "running" and lr = 0.1'
     """
-    selected = [
-        job
-        for job in _matching(workdir, workspace_id, expression, experiment)
-        if job.state.value in ("running", "waiting")
-    ]
+    matched = _matching(workdir, workspace_id, expression, experiment)
+    selected = [job for job in matched if job.state.value in ("running", "waiting")]
     if not selected:
-        click.echo("no running or waiting job matches the filter", err=True)
+        click.echo(_nothing_to_do(matched, expression, "running or waiting", "killed"), err=True)
         return
     failures = 0
     for job in selected:
@@ -102,18 +120,17 @@ def clean_command(
 ) -> None:
     """Delete the folders of the finished (done or failed) jobs that FILTER selects.
 
+    FILTER may also be one job's name, as `xpm jobs show` takes it.
+
     A running, waiting or never-run job is never deleted. Example:
     xpm jobs clean --perform '@state = "failed"'
     """
     from xpm.scheduler import read_job
 
-    selected = [
-        job
-        for job in _matching(workdir, workspace_id, expression, experiment)
-        if job.state.finished
-    ]
+    matched = _matching(workdir, workspace_id, expression, experiment)
+    selected = [job for job in matched if job.state.finished]
     if not selected:
-        click.echo("no finished job matches the filter", err=True)
+        click.echo(_nothing_to_do(matched, expression, "finished", "deleted"), err=True)
         return
     removed = 0
     for job in selected:

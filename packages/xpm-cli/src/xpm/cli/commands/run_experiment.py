@@ -59,6 +59,7 @@ def run_experiment(
         render_yaml,
     )
     from ..experiment_helper import ExperimentHelper
+    from ..grid_search import unused_grid
 
     experiment_file = load_experiment_file(file)
     workspace = workspace_of(workdir, workspace_id)
@@ -80,10 +81,14 @@ def run_experiment(
         click.echo(render_yaml(cfg), nl=False)
         return
     with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
+        helper = ExperimentHelper(xp, experiment_file, tree)
         try:
-            run(ExperimentHelper(xp, experiment_file, tree), cfg)
+            run(helper, cfg)
         except XpmError:
             raise
         except Exception as error:
             traceback.print_exc()
             raise UserCodeError(f"run() of {where}", error) from None
+        unused = unused_grid(helper)
+        if unused is not None:
+            click.echo(unused, err=True)
