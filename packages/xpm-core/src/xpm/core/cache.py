@@ -8,8 +8,9 @@ likes; it runs under a file lock, so two jobs needing the same cache compute it 
 
 from __future__ import annotations
 
-from .config import Config, prepare
+from .config import Config
 from .errors import XpmError
+from .spec import prepare
 
 # Imported by `import xpm.core` (its name is also the module's): it must stay light.
 TYPE_CHECKING = False
@@ -63,7 +64,7 @@ def cache(
 def cache_folder(config: Config) -> Path:
     """Return `<workspace>/config/<type id>/<identifier>/` for `config`."""
     from .jobcontext import current_job
-    from .registry import current_workspace
+    from .submitters import current_workspace
 
     job = current_job()
     workspace = job.workspace if job is not None else current_workspace()

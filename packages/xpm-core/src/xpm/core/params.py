@@ -59,6 +59,9 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
+FACTORY: Final[object] = object()
+"""`Parameter.skip_equal` for a `default_factory` whose value is compared when hashing."""
+
 if TYPE_CHECKING:
     Param = Annotated[T, Kind.PARAM]
     """An experimental parameter: its value is part of the configuration's identifier."""

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from .config import (
-    Config,
-    State,
-    _state,
-    children,
-    is_submitted,
-    iter_configs,
-    prepare,
-    walk_own,
-)
-from .errors import ConfigError, NoExperimentError, ValidationError
+from .config import Config
+from .errors import ConfigError, NoExperimentError
+from .graph import validate, walk_own
+from .spec import prepare
+from .state import State, state_of
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
@@ -21,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar
 
     from .dependent import DependentMarker
+    from .jobhandle import JobHandle
 
     C = TypeVar("C")
 
@@ -68,9 +63,9 @@ class Task(Config):
             NoExperimentError: no experiment is open.
             ValidationError: a required parameter is unset (the message gives its path).
         """
-        from .registry import current_submitter
+        from .submitters import current_submitter
 
-        state = _state(self)
+        state = state_of(self)
         if state.job is not None:
             return state.outputs
         submitter = current_submitter()
@@ -90,14 +85,19 @@ class Task(Config):
         return state.outputs
 
     @property
-    def job(self) -> Any:
-        """The job of this submitted task (state, folder, wait)."""
+    def job(self) -> JobHandle:
+        """The job of this submitted task (state, folder, wait).
+
+        Raises:
+            NoExperimentError: the task was not submitted.
+        """
         state = self._xpm
         if state is None or state.job is None:
             raise NoExperimentError(
                 f"{type(self).__name__} was not submitted: call .submit() inside an experiment"
             )
-        return state.job
+        job: JobHandle = state.job
+        return job
 
     @property
     def jobpath(self) -> Path:
@@ -115,19 +115,15 @@ class Task(Config):
             if context is not None:
                 spec = prepare(type(self))
                 return context.workspace / "jobs" / spec.type_id / self.__identifier__().hex()
-        return Path(self.job.path)
+        return Path(self.job.jobpath)
 
     def stdout(self) -> Path:
         """Path of the job's standard output file."""
-        from pathlib import Path
-
-        return Path(self.job.stdout)
+        return self.job.stdout
 
     def stderr(self) -> Path:
         """Path of the job's standard error file."""
-        from pathlib import Path
-
-        return Path(self.job.stderr)
+        return self.job.stderr
 
     def wait(self) -> bool:
         """Block until the job ends; return True if it succeeded."""
@@ -164,7 +160,7 @@ def _dep_marker(task: Task) -> DependentMarker:
         """Mark `value` as produced by the task being submitted."""
         if not isinstance(value, Config):
             raise ConfigError(f"dep() takes a configuration, got {type(value).__qualname__}")
-        state = _state(value)
+        state = state_of(value)
         if state.sealed:
             raise ConfigError(
                 f"dep() got a {type(value).__qualname__} that is already sealed (an input of "
@@ -174,40 +170,6 @@ def _dep_marker(task: Task) -> DependentMarker:
         return value
 
     return dep
-
-
-def validate(root: Config) -> None:
-    """Check that every required parameter of `root`'s graph is set.
-
-    Raises:
-        ValidationError: one or more parameters are unset; the message lists their full
-            paths (`Learner.model.layers`).
-    """
-    missing: list[str] = []
-    seen = {id(root)}
-    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
-    state = root._xpm
-    for i, init in enumerate(state.init_tasks if state is not None else ()):
-        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
-    while queue:
-        config, path = queue.pop(0)
-        spec = type(config).__xpm_spec__
-        for name, param in spec.params.items():
-            if name not in config.__dict__ and param.is_required:
-                missing.append(f"{path}.{name}")
-        for name, value in config.__dict__.items():
-            if name not in spec.params:
-                continue
-            for child in iter_configs(value):
-                if id(child) not in seen and not is_submitted(child):
-                    seen.add(id(child))
-                    queue.append((child, f"{path}.{name}"))
-    if missing:
-        also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
-        raise ValidationError(
-            f"required parameter is not set{also}; set it before submitting",
-            path=missing[0],
-        )
 
 
 def _generate_paths(task: Task, folder: Path) -> None:
@@ -223,18 +185,4 @@ def _generate_paths(task: Task, folder: Path) -> None:
 
 def _seal(task: Task) -> None:
     for config in walk_own(task):
-        _state(config).sealed = True
-
-
-def task_dependencies(task: Task) -> list[Task]:
-    """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
-    found: dict[int, Task] = {}
-    for config in walk_own(task):
-        state = config._xpm
-        producer = state.task if state is not None else None
-        if producer is not None and producer is not task:
-            found.setdefault(id(producer), producer)
-        for _, child in children(config):
-            if isinstance(child, Task) and child is not task and is_submitted(child):
-                found.setdefault(id(child), child)
-    return list(found.values())
+        state_of(config).sealed = True

@@ -22,15 +22,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
-from xpm.core import (
-    Task,
-    XpmError,
+from xpm.core import Task, XpmError, type_id
+from xpm.core.plumbing import (
+    extra_dependencies,
     submit_hooks,
+    submitted_job,
     submitting_to,
     task_dependencies,
     to_dict,
 )
-from xpm.core.config import prepare
 
 from .atomic import write_json_atomic, write_text_atomic
 from .job import Job
@@ -195,8 +195,7 @@ class Experiment:
 
     def job_folder(self, task: Task) -> Path:
         """Return `<workdir>/jobs/<type id>/<identifier>/` (the core asks before sealing)."""
-        spec = prepare(type(task))
-        paths = JobPaths.of(self.workdir, spec.type_id, task.__identifier__().hex())
+        paths = JobPaths.of(self.workdir, type_id(task), task.__identifier__().hex())
         self._paths[id(task)] = paths
         return paths.folder
 
@@ -204,12 +203,12 @@ class Experiment:
 
     def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Job:
         """Queue the sealed `task` (called by `Task.submit()`); return its job."""
-        spec = prepare(type(task))
+        task_type = type_id(task)
         paths = self._paths.pop(id(task), None) or JobPaths.of(
-            self.workdir, spec.type_id, task.__identifier__().hex()
+            self.workdir, task_type, task.__identifier__().hex()
         )
         identifier = paths.folder.name
-        job_id = f"{spec.type_id}/{identifier}"
+        job_id = f"{task_type}/{identifier}"
         existing = self.jobs.get(job_id)
         if existing is not None:
             return existing
@@ -223,8 +222,7 @@ class Experiment:
         tokens: list[tuple[CounterToken, int]] = []
         for dep_task in task_dependencies(task):
             dependencies.append(_job_of(dep_task, task))
-        state = task._xpm
-        for extra in state.dependencies if state is not None else ():
+        for extra in extra_dependencies(task):
             if isinstance(extra, TokenDependency):
                 tokens.append((extra.token.counter, extra.amount))
             elif isinstance(extra, Task):
@@ -238,7 +236,7 @@ class Experiment:
                 )
         chosen = launcher or self.launcher
         self._launchers.setdefault(id(chosen), chosen)
-        job = Job(task, spec.type_id, identifier, paths, chosen, task.tags(), dependencies, tokens)
+        job = Job(task, task_type, identifier, paths, chosen, task.tags(), dependencies, tokens)
         on_disk = read_job(paths, light=True).state
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job_id] = job
@@ -250,7 +248,7 @@ class Experiment:
             hook.process(job, chosen)
         params = to_dict(task, paths.folder)
         params["job"] = {
-            "type_id": spec.type_id,
+            "type_id": task_type,
             "identifier": identifier,
             "name": paths.name,
             "workspace": str(self.workdir),
@@ -687,7 +685,7 @@ def _call(callbacks: list[Any]) -> None:
 
 
 def _job_of(dependency: Task, task: Task) -> Job:
-    job = dependency._xpm.job if dependency._xpm is not None else None
+    job = submitted_job(dependency)
     if not isinstance(job, Job):
         raise XpmError(
             f"{type(task).__name__} depends on {type(dependency).__name__}, which was not "
