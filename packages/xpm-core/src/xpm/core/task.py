@@ -12,12 +12,18 @@ TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
-    from typing import Any, TypeVar
+    from typing import Any, Protocol, TypeVar
 
     from .dependent import DependentMarker
     from .jobhandle import JobHandle
 
     C = TypeVar("C")
+    Out = TypeVar("Out", covariant=True)
+
+    class _HasOutputs(Protocol[Out]):
+        """A task, seen through what its `task_outputs` returns (`submit()`'s type)."""
+
+        def task_outputs(self, dep: DependentMarker) -> Out: ...
 
 
 class LightweightTask(Config):
@@ -52,37 +58,26 @@ class Task(Config):
         """
         return self
 
-    def submit(self, *, launcher: Any = None, init_tasks: Iterable[LightweightTask] = ()) -> Any:
+    def submit(
+        self: _HasOutputs[Out],
+        *,
+        launcher: object = None,
+        init_tasks: Iterable[LightweightTask] = (),
+    ) -> Out:
         """Hand this task to the open experiment and return its outputs.
 
         The configuration graph is validated, the task's generated paths are fixed inside
         its job folder, and the graph is sealed: assigning a parameter afterwards raises
-        `SealedError`. Submitting the same object twice returns the same outputs.
+        `SealedError`. Submitting the same object twice returns the same outputs, typed
+        as `task_outputs` returns them.
 
         Raises:
             NoExperimentError: no experiment is open.
             ValidationError: a required parameter is unset (the message gives its path).
         """
-        from .submitters import current_submitter
-
-        state = state_of(self)
-        if state.job is not None:
-            return state.outputs
-        submitter = current_submitter()
-        tasks = list(init_tasks)
-        for i, init in enumerate(tasks):
-            if not isinstance(init, LightweightTask):
-                raise ConfigError(
-                    f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
-                )
-        state.init_tasks = tasks
-        validate(self)
-        folder = submitter.job_folder(self)
-        _generate_paths(self, folder)
-        _seal(self)
-        state.outputs = self.task_outputs(_dep_marker(self))
-        state.job = submitter.submit(self, launcher=launcher, outputs=state.outputs)
-        return state.outputs
+        assert isinstance(self, Task)
+        outputs: Out = _submit(self, launcher, init_tasks)
+        return outputs
 
     @property
     def job(self) -> JobHandle:
@@ -153,6 +148,29 @@ class Task(Config):
     def __tags__(self) -> dict[str, Any]:
         """The tags of the task's configuration graph."""
         return self.tags()
+
+
+def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask]) -> Any:
+    from .submitters import current_submitter
+
+    state = state_of(task)
+    if state.job is not None:
+        return state.outputs
+    submitter = current_submitter()
+    tasks = list(init_tasks)
+    for i, init in enumerate(tasks):
+        if not isinstance(init, LightweightTask):
+            raise ConfigError(
+                f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
+            )
+    state.init_tasks = tasks
+    validate(task)
+    folder = submitter.job_folder(task)
+    _generate_paths(task, folder)
+    _seal(task)
+    state.outputs = task.task_outputs(_dep_marker(task))
+    state.job = submitter.submit(task, launcher=launcher, outputs=state.outputs)
+    return state.outputs
 
 
 def _dep_marker(task: Task) -> DependentMarker:
