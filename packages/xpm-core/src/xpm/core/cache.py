@@ -8,9 +8,7 @@ likes; it runs under a file lock, so two jobs needing the same cache compute it 
 
 from __future__ import annotations
 
-from .config import Config
 from .errors import XpmError
-from .spec import prepare
 
 # Imported by `import xpm.core` (its name is also the module's): it must stay light.
 TYPE_CHECKING = False
@@ -18,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
     from typing import Concatenate, ParamSpec, TypeVar
+
+    from .config import Config
 
     P = ParamSpec("P")
     R = TypeVar("R")
@@ -64,6 +64,7 @@ def cache(
 def cache_folder(config: Config) -> Path:
     """Return `<workspace>/config/<type id>/<identifier>/` for `config`."""
     from .jobcontext import current_job
+    from .spec import type_id
     from .submitters import current_workspace
 
     job = current_job()
@@ -73,4 +74,4 @@ def cache_folder(config: Config) -> Path:
             f"{type(config).__name__}: @cache needs a workspace: call the method inside a "
             "running job or inside `with experiment(...)`"
         )
-    return workspace / "config" / prepare(type(config)).type_id / config.__identifier__().hex()
+    return workspace / "config" / type_id(config) / config.__identifier__().hex()

@@ -6,11 +6,8 @@ import reprlib
 import sys
 
 from .errors import ConfigError, SealedError, UnsetParameterError
-from .params import Field, Kind, field
-from .scopes import register
-from .spec import prepare
-from .state import ConfigBase, set_state, state_of
-from .tags import TaggedValue, check_tag, collect_tags
+from .params import Field, Kind, TaggedValue, field
+from .state import ConfigBase, register, set_state, state_of
 
 # Importing xpm.core must stay fast (tests/test_imports.py): typing and pathlib are
 # imported when a class is first prepared, not here.
@@ -52,6 +49,17 @@ def _is_candidate(annotation: Any) -> bool:
     # An evaluated `Param[...]` means that typing is loaded already.
     typing = sys.modules.get("typing")
     return typing is not None and typing.get_origin(annotation) is typing.Annotated
+
+
+def prepare(cls: type) -> ClassSpec:
+    """Return `cls`'s `ClassSpec` (`spec.prepare`), importing `spec.py` only when a class
+    is first read: reading annotations needs typing."""
+    spec: ClassSpec | None = cls.__dict__.get("__xpm_spec__")
+    if spec is None:
+        from .spec import build
+
+        spec = build(cls)
+    return spec
 
 
 def parameters(cls: type[Config]) -> dict[str, Parameter]:
@@ -185,6 +193,8 @@ class Config(ConfigBase, metaclass=ConfigMeta):
 
     def tag(self, name: str, value: Any) -> Self:
         """Attach tag `name` with `value` (str, int, float or bool); returns the config."""
+        from .tags import check_tag
+
         state = state_of(self)
         state.tags[name] = check_tag(name, value)
         return self
@@ -194,6 +204,8 @@ class Config(ConfigBase, metaclass=ConfigMeta):
 
         The same tag with two different values warns (naming both) and keeps the first.
         """
+        from .tags import collect_tags
+
         return collect_tags(self)
 
     def add_dependencies(self, *dependencies: Any) -> Self:
@@ -225,6 +237,8 @@ class InstanceConfig(Config):
 
 
 def _untag(config: Config, name: str, tagged: TaggedValue) -> Any:
+    from .tags import check_tag
+
     state_of(config).tags[name] = check_tag(name, tagged.value)
     return tagged.value
 

@@ -90,6 +90,18 @@ else:
         return globals()[name]
 
 
+class TaggedValue:
+    """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"tag({self.value!r})"
+
+
 class PathGenerator:
     """A path inside the job folder, fixed when the task is submitted.
 

@@ -12,8 +12,7 @@ import sys
 
 from .errors import ConfigError
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
-from .scopes import classes_named, enclosing_names
-from .state import ConfigBase
+from .state import CLASSES, ConfigBase
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
@@ -238,6 +237,39 @@ def _own_hints(klass: type) -> dict[str, Any]:
                 f"cannot resolve the annotation of {klass.__qualname__}: {exc}; "
                 "define the class it names at module level, or import it"
             ) from None
+
+
+def _scope(qualname: str) -> str:
+    """`f.<locals>.Learner` -> `f.<locals>`; `Learner` -> `` (the module)."""
+    return qualname.rpartition(".")[0]
+
+
+def enclosing_names(cls: type) -> dict[str, type]:
+    """Return the configuration classes visible from where `cls` is written, by name.
+
+    Classes of inner scopes hide those of outer ones; module-level classes are left to
+    the module's globals, which the caller gives precedence below these.
+    """
+    module = cls.__module__
+    own = _scope(cls.__qualname__)
+    found: dict[str, tuple[int, type]] = {}
+    for (mod, qualname), klass in CLASSES.items():
+        if mod != module:
+            continue
+        scope = _scope(qualname)
+        if not scope or not (own == scope or own.startswith(scope + ".")):
+            continue
+        name = qualname.rpartition(".")[2]
+        if name not in found or len(scope) > found[name][0]:
+            found[name] = (len(scope), klass)
+    return {name: klass for name, (_, klass) in found.items()}
+
+
+def classes_named(name: str) -> list[type]:
+    """Return every recorded configuration class whose `__name__` is `name`."""
+    return [
+        klass for (_, qualname), klass in CLASSES.items() if qualname.rpartition(".")[2] == name
+    ]
 
 
 def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:

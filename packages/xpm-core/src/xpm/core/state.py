@@ -1,8 +1,10 @@
-"""What xpm keeps on each configuration object besides its parameters, and where.
+"""What xpm keeps about configurations besides their parameters, and where.
 
 A leaf module: every other module of xpm.core may import it, it imports none of them.
-`ConfigBase` holds the `_xpm` slot; `Config` derives from it, and nothing else does, so
-`isinstance(value, ConfigBase)` tells a configuration without importing `config.py`.
+`ConfigBase` holds the `_xpm` slot with each object's `State`; `Config` derives from it,
+and nothing else does, so `isinstance(value, ConfigBase)` tells a configuration without
+importing `config.py`. `CLASSES` records every configuration class by module and
+qualified name, which is how string annotations are resolved (`spec.py`).
 """
 
 from __future__ import annotations
@@ -67,3 +69,12 @@ def state_of(config: ConfigBase) -> State:
         state = State()
         set_state(config, state)
     return state
+
+
+CLASSES: dict[tuple[str, str], type] = {}
+"""Every configuration class by `(module, qualified name)`; a redefinition replaces one."""
+
+
+def register(cls: type) -> None:
+    """Record configuration class `cls` in `CLASSES` (called by `ConfigMeta`)."""
+    CLASSES[cls.__module__, cls.__qualname__] = cls

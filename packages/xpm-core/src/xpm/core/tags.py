@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .errors import ConfigError, TagConflictWarning
 from .graph import children
+from .params import TaggedValue
 
 TYPE_CHECKING = False  # not typing's: `config.py` imports this module
 if TYPE_CHECKING:
@@ -21,18 +22,6 @@ TagValue = str | int | float | bool
 
 def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "_.,+-" else "-" for c in text)
-
-
-class TaggedValue:
-    """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"tag({self.value!r})"
 
 
 def tag(value: T) -> T:
