@@ -37,7 +37,10 @@ class SubmitHook:
         return ()
 
     def process(self, job: JobHandle, launcher: object) -> None:
-        """Apply the hook to `job` (for example, set `job.environ[...]`) before it starts."""
+        """Apply the hook to `job` (for example, set `job.environ[...]`) before it starts.
+
+        `launcher` is where the job will run (an `xpm.scheduler.Launcher`).
+        """
         raise NotImplementedError(f"{type(self).__qualname__} must implement process()")
 
     def __call__(self, cls: T) -> T:

@@ -7,7 +7,7 @@ user's editor knows what a job offers without xpm.core importing the scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +34,11 @@ class JobHandle(Protocol):
     @property
     def stderr(self) -> Path:
         """The file receiving the job's standard error."""
+        ...
+
+    @property
+    def environ(self) -> MutableMapping[str, str]:
+        """Environment variables for the job's process: `SubmitHook.process` adds to them."""
         ...
 
     def wait(self) -> bool:
