@@ -15,73 +15,42 @@ from .params import field, pathgenerator
 # fast: `Param` and its siblings need typing, the others need hashlib, pathlib...
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    # Former public names, kept importable (not listed by `dir()` nor `__all__`).
-    from .cache import cache_folder as cache_folder
     from .dependent import DependentMarker
-    from .errors import (
-        NoExperimentError as NoExperimentError,
-    )
-    from .errors import (
-        SealedError as SealedError,
-    )
-    from .errors import (
-        SerializationError as SerializationError,
-    )
-    from .errors import (
-        TagConflictWarning as TagConflictWarning,
-    )
-    from .errors import (
-        UnsetParameterError as UnsetParameterError,
-    )
+    from .hooks import SubmitHook
+    from .jobcontext import progress
+    from .jobhandle import JobHandle
+    from .params import Constant, Meta, Param, PathGenerator
+    from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
+    from .spec import type_id
+    from .tags import tag, tagspath
+    from .task import LightweightTask, Task
+
+if TYPE_CHECKING:  # former public names: they import, `dir()` does not list them
+    from .cache import cache_folder as cache_folder
+    from .errors import NoExperimentError as NoExperimentError
+    from .errors import SealedError as SealedError
+    from .errors import SerializationError as SerializationError
+    from .errors import TagConflictWarning as TagConflictWarning
+    from .errors import UnsetParameterError as UnsetParameterError
     from .execution import execute_task as execute_task
     from .graph import task_dependencies as task_dependencies
     from .graph import validate as validate
-    from .hooks import SubmitHook
     from .hooks import submit_hooks as submit_hooks
     from .identifier import Identifier as Identifier
-    from .jobcontext import (
-        JobContext as JobContext,
-    )
-    from .jobcontext import (
-        current_job as current_job,
-    )
-    from .jobcontext import (
-        enter_job as enter_job,
-    )
-    from .jobcontext import progress
-    from .jobhandle import JobHandle
+    from .jobcontext import JobContext as JobContext
+    from .jobcontext import current_job as current_job
+    from .jobcontext import enter_job as enter_job
     from .params import MISSING as MISSING
-    from .params import Constant, Meta, Param, PathGenerator
     from .params import Option as Option
-    from .serialization import (
-        dumps as dumps,
-    )
-    from .serialization import (
-        from_dict as from_dict,
-    )
-    from .serialization import (
-        loads as loads,
-    )
-    from .serialization import (
-        to_dict as to_dict,
-    )
-    from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
+    from .serialization import dumps as dumps
+    from .serialization import from_dict as from_dict
+    from .serialization import loads as loads
+    from .serialization import to_dict as to_dict
     from .spec import Parameter as Parameter
-    from .spec import type_id
-    from .submitters import (
-        Submitter as Submitter,
-    )
-    from .submitters import (
-        current_submitter as current_submitter,
-    )
-    from .submitters import (
-        current_workspace as current_workspace,
-    )
-    from .submitters import (
-        submitting_to as submitting_to,
-    )
-    from .tags import tag, tagspath
-    from .task import LightweightTask, Task
+    from .submitters import Submitter as Submitter
+    from .submitters import current_submitter as current_submitter
+    from .submitters import current_workspace as current_workspace
+    from .submitters import submitting_to as submitting_to
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
