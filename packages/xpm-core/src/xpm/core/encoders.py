@@ -75,7 +75,7 @@ else:
 # another type sends the config to the general path, which tracks cycles.
 _LEAF_OTHER = """\
 else:
-    raise _NotLeaf
+    raise _NotLeafError
 """
 
 
@@ -101,7 +101,7 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
             "    try:",
             f"        value = values[{param.name!r}]",
             "    except KeyError:",
-            "        raise _Unhashable from None",
+            "        raise _UnhashableError from None",
             "    kind = type(value)",
         ]
         first = _declared(param.annotation)
@@ -188,7 +188,7 @@ def compile_digester(spec: Any, helpers: dict[str, Any]) -> Digester:
         # No config below: no cycle and no instance can taint the digest.
         lines += ["    try:", "        pass"]
         lines += ["    " + line for line in _blocks(spec.hashed, namespace, leaf=True)]
-        lines += ["    except _NotLeaf:", "        return _general(config, ctx)"]
+        lines += ["    except _NotLeafError:", "        return _general(config, ctx)"]
     else:
         lines += [
             "    key = id(config)",

@@ -77,7 +77,7 @@ class _Context:
         self.memo: dict[int, bytes | int] = {}
 
 
-class _Unhashable(Exception):
+class _UnhashableError(Exception):
     """Raised inside the encoder; `identifier()` turns it into a located error."""
 
 
@@ -90,7 +90,7 @@ def identifier(config: ConfigBase) -> Identifier:
     """
     try:
         return Identifier(_digest(config, _Context()))
-    except (_Unhashable, struct.error):
+    except (_UnhashableError, struct.error):
         validate(config)
         raise unhashable(config) from None
 
@@ -120,7 +120,7 @@ def _without_meta(value: Any) -> Any:
 _SCALAR_TYPES = frozenset((int, bool, float, str, type(None)))
 
 
-class _NotLeaf(Exception):
+class _NotLeafError(Exception):
     """A generated digester met a value its class does not declare (see encoders.py)."""
 
 
@@ -133,9 +133,9 @@ def _helpers() -> dict[str, Any]:
         _HELPERS.update(
             ConfigBase=ConfigBase,
             _KNOWN=_KNOWN,
-            _NotLeaf=_NotLeaf,
+            _NotLeafError=_NotLeafError,
             _SCALAR_TYPES=_SCALAR_TYPES,
-            _Unhashable=_Unhashable,
+            _UnhashableError=_UnhashableError,
             _at_default=_at_default,
             _cycle=_cycle,
             _digest=_digest,
@@ -287,7 +287,7 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
             _encode(key, parts, ctx)
             _encode(item, parts, ctx)
     else:
-        raise _Unhashable
+        raise _UnhashableError
 
 
 def _encode_list(value: list[Any] | tuple[Any, ...], parts: list[bytes], ctx: _Context) -> None:
