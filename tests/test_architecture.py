@@ -32,14 +32,7 @@ SEAMS = frozenset(
 )
 """Modules a sibling package may import from by their full name, within their `__all__`."""
 
-PENDING = frozenset(
-    {
-        # xpm.scheduler reads xpm.core's internals; the scheduler's restructuring
-        # branch replaces these with xpm.core's public names or xpm.core.plumbing.
-        # Remove each entry as it is fixed: a stale entry fails the test too.
-        "xpm.scheduler.experiments: from xpm.core.config import prepare",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 """Known cross-package violations, each fixed in a branch still to be merged."""
 
 

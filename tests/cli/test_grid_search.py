@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 # Imported once here: the `project` fixture restores sys.modules after each test, and a
-# second copy of the registry would not see the experiment the first copy opened.
-import xpm.core.registry
+# second copy of xpm.core.submitters would not see the experiment the first copy opened.
+import xpm.core.submitters
 import xpm.scheduler  # noqa: F401
 from xpm.cli import ConfigurationError, configuration
 from xpm.cli.experiment_file import configuration_of, load_experiment_file

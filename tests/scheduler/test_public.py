@@ -11,7 +11,6 @@ import pytest
 import xpm.scheduler
 from xpm.scheduler import (
     atomic,
-    coreinternals,
     errors,
     experiments,
     jobpaths,
@@ -27,7 +26,6 @@ from xpm.scheduler import (
 
 MODULES = [
     atomic,
-    coreinternals,
     errors,
     experiments,
     jobpaths,

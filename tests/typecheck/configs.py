@@ -12,12 +12,14 @@ from xpm.core import (
     Config,
     Constant,
     DependentMarker,
+    JobHandle,
     Meta,
     Param,
     PathGenerator,
     Task,
     field,
     pathgenerator,
+    type_id,
 )
 
 
@@ -89,3 +91,13 @@ class Export(Task):
 
 export = Export.C(model=Model.C())
 assert_type(export.weights, Path)
+
+
+def submitted() -> None:
+    """`submit()` returns what `task_outputs` returns; `job` is a `JobHandle`."""
+    assert_type(Train.C(model=Model.C()).submit(), Learned)
+    assert_type(TrainNarrow.C(model=Model.C()).submit(), Learned)
+    assert_type(export.job, JobHandle)
+    assert_type(export.job.wait(), bool)
+    assert_type(export.job.jobpath, Path)
+    assert_type(type_id(export), str)

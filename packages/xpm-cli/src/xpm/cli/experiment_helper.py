@@ -63,7 +63,7 @@ class ExperimentHelper:
         Without `grid_search`, `cfg` comes back once, without tags. `point.tags` can
         name results (`tagspath`) after the loop too.
         """
-        from xpm.core import submitting_to
+        from xpm.core.plumbing import submitting_to
 
         from .grid_search import GridPoint, read_grid, split_grid
 

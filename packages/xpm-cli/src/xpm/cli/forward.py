@@ -24,7 +24,8 @@ from typing import Any, Final, Literal, TypeVar, Union
 
 import click
 
-from xpm.core import MISSING, Config, Parameter, parameters
+from xpm.core import Config, parameters
+from xpm.core.plumbing import MISSING, Parameter
 
 from .errors import ForwardOptionError, UnknownParameterError
 

@@ -1,130 +1,129 @@
-"""xpm.core: typed experiment configurations and their content-hash identifiers."""
+"""xpm.core: typed experiment configurations and their content-hash identifiers.
 
-from .cache import cache, cache_folder
+`__all__` lists what experiment code uses. What only xpm.scheduler and the launchers
+need (submitters, the job runner's entry points) lives in `xpm.core.plumbing`; the
+names that left `__all__` still import from here, for older code.
+"""
+
+from .cache import cache
 from .config import Config, InstanceConfig, parameters, setmeta
-from .errors import (
-    ConfigError,
-    NoExperimentError,
-    SealedError,
-    SerializationError,
-    UnsetParameterError,
-    ValidationError,
-    XpmError,
-)
-from .params import MISSING, PathGenerator, field, pathgenerator
+from .errors import ConfigError, ValidationError, XpmError
+from .lazy import lazy_exports
+from .params import field, pathgenerator
 
 # The names below are imported on first use (PEP 562), so that `import xpm.core` stays
 # fast: `Param` and its siblings need typing, the others need hashlib, pathlib...
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .dependent import DependentMarker
-    from .execution import execute_task
-    from .hooks import SubmitHook, submit_hooks
-    from .identifier import Identifier
-    from .jobcontext import JobContext, current_job, enter_job, progress
-    from .params import Constant, Meta, Option, Param
-    from .registry import Submitter, current_submitter, current_workspace, submitting_to
-    from .serialization import dumps, from_dict, loads, to_dict
-    from .serialized import PathBasedSerializedConfig, SerializedConfig
-    from .spec import Parameter
-    from .tags import TagConflictWarning, tag, tagspath
-    from .task import LightweightTask, Task, task_dependencies, validate
+    from .hooks import SubmitHook
+    from .jobcontext import progress
+    from .jobhandle import JobHandle
+    from .params import Constant, Meta, Param, PathGenerator
+    from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
+    from .spec import type_id
+    from .tags import tag, tagspath
+    from .task import LightweightTask, Task
+
+if TYPE_CHECKING:  # former public names: they import, `dir()` does not list them
+    from .cache import cache_folder as cache_folder
+    from .errors import NoExperimentError as NoExperimentError
+    from .errors import SealedError as SealedError
+    from .errors import SerializationError as SerializationError
+    from .errors import TagConflictWarning as TagConflictWarning
+    from .errors import UnsetParameterError as UnsetParameterError
+    from .execution import execute_task as execute_task
+    from .graph import task_dependencies as task_dependencies
+    from .graph import validate as validate
+    from .hooks import submit_hooks as submit_hooks
+    from .identifier import Identifier as Identifier
+    from .jobcontext import JobContext as JobContext
+    from .jobcontext import current_job as current_job
+    from .jobcontext import enter_job as enter_job
+    from .params import MISSING as MISSING
+    from .params import Option as Option
+    from .serialization import dumps as dumps
+    from .serialization import from_dict as from_dict
+    from .serialization import loads as loads
+    from .serialization import to_dict as to_dict
+    from .spec import Parameter as Parameter
+    from .submitters import Submitter as Submitter
+    from .submitters import current_submitter as current_submitter
+    from .submitters import current_workspace as current_workspace
+    from .submitters import submitting_to as submitting_to
 else:
-    _LAZY = {
-        "Constant": "params",
-        "DependentMarker": "dependent",
-        "Identifier": "identifier",
-        "JobContext": "jobcontext",
-        "LightweightTask": "task",
-        "Meta": "params",
-        "Option": "params",
-        "Param": "params",
-        "Parameter": "spec",
-        "PathBasedSerializedConfig": "serialized",
-        "SerializedConfig": "serialized",
-        "SubmitHook": "hooks",
-        "Submitter": "registry",
-        "TagConflictWarning": "tags",
-        "Task": "task",
-        "current_job": "jobcontext",
-        "current_submitter": "registry",
-        "current_workspace": "registry",
-        "dumps": "serialization",
-        "enter_job": "jobcontext",
-        "execute_task": "execution",
-        "from_dict": "serialization",
-        "loads": "serialization",
-        "progress": "jobcontext",
-        "submit_hooks": "hooks",
-        "submitting_to": "registry",
-        "tag": "tags",
-        "tagspath": "tags",
-        "task_dependencies": "task",
-        "to_dict": "serialization",
-        "validate": "task",
-    }
-
-    def __getattr__(name: str) -> object:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
-
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "Constant": ".params",
+            "DependentMarker": ".dependent",
+            "JobHandle": ".jobhandle",
+            "LightweightTask": ".task",
+            "Meta": ".params",
+            "Param": ".params",
+            "PathBasedSerializedConfig": ".serializedconfig",
+            "PathGenerator": ".params",
+            "SerializedConfig": ".serializedconfig",
+            "SubmitHook": ".hooks",
+            "Task": ".task",
+            "progress": ".jobcontext",
+            "tag": ".tags",
+            "tagspath": ".tags",
+            "type_id": ".spec",
+        },
+        hidden={
+            "Identifier": ".identifier",
+            "JobContext": ".jobcontext",
+            "MISSING": ".params",
+            "NoExperimentError": ".errors",
+            "Option": ".params",
+            "Parameter": ".spec",
+            "SealedError": ".errors",
+            "SerializationError": ".errors",
+            "Submitter": ".submitters",
+            "TagConflictWarning": ".errors",
+            "UnsetParameterError": ".errors",
+            "cache_folder": ".cache",
+            "current_job": ".jobcontext",
+            "current_submitter": ".submitters",
+            "current_workspace": ".submitters",
+            "dumps": ".serialization",
+            "enter_job": ".jobcontext",
+            "execute_task": ".execution",
+            "from_dict": ".serialization",
+            "loads": ".serialization",
+            "submit_hooks": ".hooks",
+            "submitting_to": ".submitters",
+            "task_dependencies": ".graph",
+            "to_dict": ".serialization",
+            "validate": ".graph",
+        },
+    )
 
 __all__ = [
-    "MISSING",
     "Config",
     "ConfigError",
     "Constant",
     "DependentMarker",
-    "Identifier",
     "InstanceConfig",
-    "JobContext",
+    "JobHandle",
     "LightweightTask",
     "Meta",
-    "NoExperimentError",
-    "Option",
     "Param",
-    "Parameter",
     "PathBasedSerializedConfig",
     "PathGenerator",
-    "SealedError",
-    "SerializationError",
     "SerializedConfig",
     "SubmitHook",
-    "Submitter",
-    "TagConflictWarning",
     "Task",
-    "UnsetParameterError",
     "ValidationError",
     "XpmError",
     "cache",
-    "cache_folder",
-    "current_job",
-    "current_submitter",
-    "current_workspace",
-    "dumps",
-    "enter_job",
-    "execute_task",
     "field",
-    "from_dict",
-    "loads",
     "parameters",
     "pathgenerator",
     "progress",
     "setmeta",
-    "submit_hooks",
-    "submitting_to",
     "tag",
     "tagspath",
-    "task_dependencies",
-    "to_dict",
-    "validate",
+    "type_id",
 ]

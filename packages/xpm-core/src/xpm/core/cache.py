@@ -8,7 +8,6 @@ likes; it runs under a file lock, so two jobs needing the same cache compute it 
 
 from __future__ import annotations
 
-from .config import Config, prepare
 from .errors import XpmError
 
 # Imported by `import xpm.core` (its name is also the module's): it must stay light.
@@ -17,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
     from typing import Concatenate, ParamSpec, TypeVar
+
+    from .config import Config
 
     P = ParamSpec("P")
     R = TypeVar("R")
@@ -63,7 +64,8 @@ def cache(
 def cache_folder(config: Config) -> Path:
     """Return `<workspace>/config/<type id>/<identifier>/` for `config`."""
     from .jobcontext import current_job
-    from .registry import current_workspace
+    from .spec import type_id
+    from .submitters import current_workspace
 
     job = current_job()
     workspace = job.workspace if job is not None else current_workspace()
@@ -72,4 +74,4 @@ def cache_folder(config: Config) -> Path:
             f"{type(config).__name__}: @cache needs a workspace: call the method inside a "
             "running job or inside `with experiment(...)`"
         )
-    return workspace / "config" / prepare(type(config)).type_id / config.__identifier__().hex()
+    return workspace / "config" / type_id(config) / config.__identifier__().hex()

@@ -6,19 +6,17 @@ import reprlib
 import sys
 
 from .errors import ConfigError, SealedError, UnsetParameterError
-from .params import Field, Kind, field
+from .params import Field, Kind, TaggedValue, field
+from .state import ConfigBase, register, set_state, state_of
 
-# Importing xpm.core must stay fast (tests/test_imports.py): typing, pathlib and the
-# reading of classes (spec.py) are imported when a class is first prepared, not here.
+# Importing xpm.core must stay fast (tests/test_imports.py): typing and pathlib are
+# imported when a class is first prepared, not here.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
     from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
 
     from .identifier import Identifier
     from .spec import ClassSpec, Parameter
-    from .task import Task
 
     C = TypeVar("C")
 else:
@@ -43,8 +41,6 @@ else:
 
 
 _MARKERS = ("Param", "Meta", "Option", "Constant", "Annotated")
-_BY_NAME: dict[str, type] = {}
-FACTORY: Any = object()
 
 
 def _is_candidate(annotation: Any) -> bool:
@@ -56,11 +52,8 @@ def _is_candidate(annotation: Any) -> bool:
 
 
 def prepare(cls: type) -> ClassSpec:
-    """Return the `ClassSpec` of a configuration class, building it on first use.
-
-    Annotations are resolved lazily so that classes may name each other in strings
-    (forward references and cycles) and use `from __future__ import annotations`.
-    """
+    """Return `cls`'s `ClassSpec` (`spec.prepare`), importing `spec.py` only when a class
+    is first read: reading annotations needs typing."""
     spec: ClassSpec | None = cls.__dict__.get("__xpm_spec__")
     if spec is None:
         from .spec import build
@@ -100,42 +93,11 @@ class ConfigMeta(type):
         }
         namespace["__xpm_raw__"] = raw
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
-        _BY_NAME[name] = cls
+        register(cls)
         return cls
 
 
-class State:
-    """Per-object bookkeeping that is not a parameter (tags, task links, sealing)."""
-
-    __slots__ = (
-        "dependencies",
-        "digest",
-        "init_tasks",
-        "job",
-        "maintaskdir",
-        "meta",
-        "outputs",
-        "sealed",
-        "tags",
-        "task",
-        "taskdir",
-    )
-
-    def __init__(self) -> None:
-        self.sealed = False
-        self.tags: dict[str, Any] = {}
-        self.task: Task | None = None
-        self.meta: bool | None = None
-        self.init_tasks: list[Any] = []
-        self.digest: bytes | None = None
-        self.job: Any = None
-        self.outputs: Any = None
-        self.dependencies: list[Any] = []
-        self.taskdir: Path | None = None
-        self.maintaskdir: Path | None = None
-
-
-class Config(metaclass=ConfigMeta):
+class Config(ConfigBase, metaclass=ConfigMeta):
     """Base class of every configuration: subclass it and declare parameters.
 
     ```python
@@ -150,7 +112,7 @@ class Config(metaclass=ConfigMeta):
     once a task using it is submitted.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_xpm")
+    __slots__ = ()
     if TYPE_CHECKING:
         # Declared for type checkers only: typing.get_type_hints() on a subclass would
         # otherwise need `ClassVar`, that is typing, in this module's namespace.
@@ -160,7 +122,7 @@ class Config(metaclass=ConfigMeta):
 
     def __init__(self, **kwargs: Any) -> None:
         spec = type(self).__dict__.get("__xpm_spec__") or prepare(type(self))
-        _XPM_SLOT.__set__(self, None)
+        set_state(self, None)
         values = self.__dict__
         params = spec.params
         for name, value in kwargs.items():
@@ -233,7 +195,7 @@ class Config(metaclass=ConfigMeta):
         """Attach tag `name` with `value` (str, int, float or bool); returns the config."""
         from .tags import check_tag
 
-        state = _state(self)
+        state = state_of(self)
         state.tags[name] = check_tag(name, value)
         return self
 
@@ -248,7 +210,7 @@ class Config(metaclass=ConfigMeta):
 
     def add_dependencies(self, *dependencies: Any) -> Self:
         """Make the job of this task wait for `dependencies` (tokens, other tasks)."""
-        _state(self).dependencies.extend(dependencies)
+        state_of(self).dependencies.extend(dependencies)
         return self
 
 
@@ -269,34 +231,15 @@ class InstanceConfig(Config):
     object gets a different identifier from the first.
     """
 
-
-_XPM_SLOT: Any = Config.__dict__["_xpm"]
-
-
-def _state(config: Config) -> State:
-    state: State | None = config._xpm
-    if state is None:
-        state = State()
-        _XPM_SLOT.__set__(config, state)
-    return state
-
-
-class TaggedValue:
-    """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"tag({self.value!r})"
+    if TYPE_CHECKING:
+        __xpm_instance__: ClassVar[bool]
+    __xpm_instance__ = True
 
 
 def _untag(config: Config, name: str, tagged: TaggedValue) -> Any:
     from .tags import check_tag
 
-    _state(config).tags[name] = check_tag(name, tagged.value)
+    state_of(config).tags[name] = check_tag(name, tagged.value)
     return tagged.value
 
 
@@ -307,64 +250,5 @@ def setmeta(config: C, meta: bool) -> C:
     """
     if not isinstance(config, Config):
         raise ConfigError(f"setmeta() takes a configuration, got {type(config).__qualname__}")
-    _state(config).meta = meta
+    state_of(config).meta = meta
     return config
-
-
-def iter_configs(value: Any) -> Iterator[Config]:
-    """Yield the configurations directly held by `value` (itself or inside containers)."""
-    if isinstance(value, Config):
-        yield value
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            yield from iter_configs(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from iter_configs(item)
-
-
-def children(config: Config) -> Iterator[tuple[str, Config]]:
-    """Yield `(parameter name, sub-config)` for the configs held by `config`'s parameters."""
-    values = config.__dict__
-    for name in prepare(type(config)).params:
-        if name in values:
-            for child in iter_configs(values[name]):
-                yield name, child
-
-
-def walk(root: Config) -> Iterator[Config]:
-    """Yield every configuration reachable from `root` once, `root` first (cycles are fine)."""
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        config = stack.pop()
-        yield config
-        for _, child in children(config):
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
-
-
-def is_submitted(config: Config) -> bool:
-    """True once `config` is a task handed to an experiment (it has a job)."""
-    state = config._xpm
-    return state is not None and state.job is not None
-
-
-def walk_own(root: Config) -> Iterator[Config]:
-    """Yield the configurations of `root`'s own job: its graph and its init tasks.
-
-    Other submitted tasks met on the way are not entered: they are dependencies, with
-    their own jobs.
-    """
-    state = root._xpm
-    starts = [root, *(state.init_tasks if state is not None else ())]
-    seen = {id(c) for c in starts}
-    stack = list(reversed(starts))
-    while stack:
-        config = stack.pop()
-        yield config
-        for _, child in children(config):
-            if id(child) not in seen and not is_submitted(child):
-                seen.add(id(child))
-                stack.append(child)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .config import FACTORY, Config
-from .params import MISSING
+from .params import FACTORY, MISSING
+from .state import ConfigBase
 
 Encoder = Callable[[dict[str, Any], list[bytes], dict[int, Any], Any], None]
-Digester = Callable[[Config, Any], bytes]
+Digester = Callable[[ConfigBase, Any], bytes]
 
 _SCALARS = (bool, int, float, str)
 
@@ -45,8 +45,8 @@ if kind is float:
 if value is None:
     append({prefix_none!r})
 """,
-    Config: """\
-if isinstance(value, Config):
+    ConfigBase: """\
+if isinstance(value, ConfigBase):
     vstate = value._xpm
     if vstate is None or not vstate.meta:
         append({prefix_config!r})
@@ -75,7 +75,7 @@ else:
 # another type sends the config to the general path, which tracks cycles.
 _LEAF_OTHER = """\
 else:
-    raise _NotLeaf
+    raise _NotLeafError
 """
 
 
@@ -85,8 +85,8 @@ def _declared(annotation: Any) -> Any:
         return int
     if annotation in (str, int, float):
         return annotation
-    if isinstance(annotation, type) and issubclass(annotation, Config):
-        return Config
+    if isinstance(annotation, type) and issubclass(annotation, ConfigBase):
+        return ConfigBase
     return None
 
 
@@ -101,7 +101,7 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
             "    try:",
             f"        value = values[{param.name!r}]",
             "    except KeyError:",
-            "        raise _Unhashable from None",
+            "        raise _UnhashableError from None",
             "    kind = type(value)",
         ]
         first = _declared(param.annotation)
@@ -180,7 +180,7 @@ def compile_digester(spec: Any, helpers: dict[str, Any]) -> Digester:
         namespace[f"ignored_{i}"] = param.name
         lines += [
             f"    value = values.get(ignored_{i})",
-            "    if isinstance(value, Config) and value._xpm is not None:",
+            "    if isinstance(value, ConfigBase) and value._xpm is not None:",
             "        return _general(config, ctx)",
         ]
     lines += ["    memo = ctx.memo", "    parts = [head]", "    append = parts.append"]
@@ -188,7 +188,7 @@ def compile_digester(spec: Any, helpers: dict[str, Any]) -> Digester:
         # No config below: no cycle and no instance can taint the digest.
         lines += ["    try:", "        pass"]
         lines += ["    " + line for line in _blocks(spec.hashed, namespace, leaf=True)]
-        lines += ["    except _NotLeaf:", "        return _general(config, ctx)"]
+        lines += ["    except _NotLeafError:", "        return _general(config, ctx)"]
     else:
         lines += [
             "    key = id(config)",

@@ -83,3 +83,10 @@ class UnsetParameterError(XpmError, AttributeError):
     Pass it to the constructor (`Model.C(layers=3)`) or assign it (`model.layers = 3`).
     Generated paths (`PathGenerator`) are set when the task is submitted.
     """
+
+
+class TagConflictWarning(UserWarning):
+    """One tag name carries two different values in the same configuration graph.
+
+    The first value found is kept; rename one of the tags to keep both.
+    """

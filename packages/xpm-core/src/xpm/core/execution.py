@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .config import Config, _state, iter_configs, walk_own
-from .serialized import SerializedConfig
+from .config import Config
+from .graph import iter_configs, walk_own
+from .serializedconfig import SerializedConfig
+from .state import state_of
 from .task import Task
 
 
@@ -20,11 +22,11 @@ def execute_task(task: Task, folder: Path) -> None:
     configs = list(walk_own(task))
     for config in configs:
         if isinstance(config, Task):
-            state = _state(config)
+            state = state_of(config)
             if config is task:
                 state.taskdir = folder
             state.maintaskdir = folder
-    restored: dict[int, Config] = {}
+    restored: dict[int, Any] = {}
     for config in reversed(configs):
         if isinstance(config, SerializedConfig) and id(config) not in restored:
             config.initialize()
@@ -35,13 +37,13 @@ def execute_task(task: Task, folder: Path) -> None:
             for name in type(config).__xpm_spec__.params:
                 if name in values:
                     values[name] = _substitute(values[name], restored)
-    state = task._xpm
-    for init in state.init_tasks if state is not None else ():
+    task_state = task._xpm
+    for init in task_state.init_tasks if task_state is not None else ():
         init.execute()
     task.execute()
 
 
-def _substitute(value: Any, restored: dict[int, Config]) -> Any:
+def _substitute(value: Any, restored: dict[int, Any]) -> Any:
     if isinstance(value, Config):
         return restored.get(id(value), value)
     if not any(True for _ in iter_configs(value)):

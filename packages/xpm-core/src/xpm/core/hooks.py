@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from .config import Config, walk_own
+from .graph import walk_own
+from .state import ConfigBase
 
 T = TypeVar("T", bound=type)
+
+if TYPE_CHECKING:
+    from .jobhandle import JobHandle
 
 
 class SubmitHook:
@@ -32,8 +36,11 @@ class SubmitHook:
         """Return what identifies this hook, so that a job applies equal hooks once."""
         return ()
 
-    def process(self, job: Any, launcher: Any) -> None:
-        """Apply the hook to `job` (for example, set `job.environ[...]`) before it starts."""
+    def process(self, job: JobHandle, launcher: object) -> None:
+        """Apply the hook to `job` (for example, set `job.environ[...]`) before it starts.
+
+        `launcher` is where the job will run (an `xpm.scheduler.Launcher`).
+        """
         raise NotImplementedError(f"{type(self).__qualname__} must implement process()")
 
     def __call__(self, cls: T) -> T:
@@ -42,7 +49,7 @@ class SubmitHook:
         return cls
 
 
-def submit_hooks(task: Config) -> list[SubmitHook]:
+def submit_hooks(task: ConfigBase) -> list[SubmitHook]:
     """Return the hooks of every class in `task`'s own graph, once each, in graph order."""
     seen: set[tuple[type, Hashable]] = set()
     hooks: list[SubmitHook] = []

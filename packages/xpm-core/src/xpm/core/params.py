@@ -59,6 +59,9 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
+FACTORY: Final[object] = object()
+"""`Parameter.skip_equal` for a `default_factory` whose value is compared when hashing."""
+
 if TYPE_CHECKING:
     Param = Annotated[T, Kind.PARAM]
     """An experimental parameter: its value is part of the configuration's identifier."""
@@ -85,6 +88,18 @@ else:
         for marker, kind in _MARKERS.items():
             globals()[marker] = Annotated[T, getattr(Kind, kind)]
         return globals()[name]
+
+
+class TaggedValue:
+    """A value wrapped by `tag()`: the parameter receiving it records a tag of its name."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"tag({self.value!r})"
 
 
 class PathGenerator:

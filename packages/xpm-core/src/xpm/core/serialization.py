@@ -14,8 +14,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .config import _XPM_SLOT, Config, State, prepare
+from .config import Config
 from .errors import SerializationError
+from .spec import prepare
+from .state import State, set_state
 
 FORMAT = "xpm-config"
 VERSION = 1
@@ -123,7 +125,7 @@ def from_dict(data: Any, folder: Path | None = None) -> Config:
     for item in items:
         cls = _import_class(item["class"])
         config = cls.__new__(cls)
-        _XPM_SLOT.__set__(config, None)
+        set_state(config, None)
         configs.append(config)
     for config, item in zip(configs, items, strict=True):
         spec = prepare(type(config))
@@ -141,13 +143,13 @@ def from_dict(data: Any, folder: Path | None = None) -> Config:
             if "task" in item:
                 state.task = configs[item["task"]]
             state.init_tasks = [configs[i] for i in item.get("init_tasks", [])]
-            _XPM_SLOT.__set__(config, state)
+            set_state(config, state)
     for config in configs:
-        state = config._xpm
-        if state is None:
-            state = State()
-            _XPM_SLOT.__set__(config, state)
-        state.sealed = True
+        own = config._xpm
+        if own is None:
+            own = State()
+            set_state(config, own)
+        own.sealed = True
     return configs[data.get("root", 0)]
 
 

@@ -1,20 +1,24 @@
 """How a configuration class is read: its annotations become `Parameter`s in a `ClassSpec`.
 
-Imported when the first configuration is built (`config.prepare`), not by `import
-xpm.core`: reading annotations needs typing and the validation module.
+`prepare(cls)` builds the spec the first time a class is used, not when it is defined:
+classes may then name each other in strings (forward references, cycles). This module
+is imported by `import xpm.core`, so typing and the validation module, which reading
+annotations needs, are imported inside the functions that read them.
 """
 
 from __future__ import annotations
 
-import itertools
 import sys
-import typing
-from typing import Any
 
-from .config import _BY_NAME, FACTORY, ConfigMeta, InstanceConfig
 from .errors import ConfigError
-from .params import MISSING, Field, Kind, PathGenerator
-from .validation import Checker, compile_checker, describe
+from .params import FACTORY, MISSING, Field, Kind, PathGenerator
+from .state import CLASSES, ConfigBase
+
+TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .validation import Checker
 
 
 class Parameter:
@@ -115,6 +119,8 @@ class Parameter:
         return value
 
     def __repr__(self) -> str:
+        from .validation import describe
+
         return f"<Parameter {self.path}: {describe(self.annotation)} ({self.kind.value})>"
 
 
@@ -147,7 +153,7 @@ class ClassSpec:
         explicit = cls.__dict__.get("__xpmid__")
         self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
         self.type_bytes = self.type_id.encode("utf-8")
-        self.is_instance = issubclass(cls, InstanceConfig)
+        self.is_instance = bool(getattr(cls, "__xpm_instance__", False))
         self.plan: Any = None  # the identifier's per-class table, built on first use
 
     def unknown(self, name: str) -> ConfigError:
@@ -162,23 +168,114 @@ class ClassSpec:
         )
 
 
+def prepare(cls: type) -> ClassSpec:
+    """Return the `ClassSpec` of a configuration class, building it on first use."""
+    spec: ClassSpec | None = cls.__dict__.get("__xpm_spec__")
+    if spec is None:
+        spec = build(cls)
+    return spec
+
+
+def type_id(config: object) -> str:
+    """Return the type id of a configuration or configuration class.
+
+    It names the folder of the class's jobs, `<workspace>/jobs/<type id>/`: the
+    lowercased `module.QualifiedName`, or the class's `__xpmid__` when it sets one.
+    """
+    cls = config if isinstance(config, type) else type(config)
+    if not issubclass(cls, ConfigBase):
+        raise ConfigError(f"type_id() takes a configuration, got {cls.__qualname__}")
+    return prepare(cls).type_id
+
+
 def _hints(cls: type) -> dict[str, Any]:
+    import typing
+
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except NameError:
-        module = sys.modules.get(cls.__module__)
-        localns = {**_BY_NAME, **(vars(module) if module is not None else {})}
+        pass
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if "__xpm_raw__" in klass.__dict__:
+            hints.update(_own_hints(klass))
+    return hints
+
+
+def _own_hints(klass: type) -> dict[str, Any]:
+    """Resolve `klass`'s own annotations as Python's scoping would, from where it is written.
+
+    Names resolve, in order, to a configuration class of an enclosing function, a global
+    of `klass`'s module, or the one configuration class of that name defined anywhere.
+    """
+    import typing
+
+    module = sys.modules.get(klass.__module__)
+    globalns = vars(module) if module is not None else {}
+    localns: dict[str, Any] = {**enclosing_names(klass), **vars(klass)}
+    # A bare class holding only `klass`'s own annotations: get_type_hints then reads
+    # them as class annotations (ClassVar allowed) without walking `klass`'s bases.
+    own = klass.__dict__.get("__annotations__", {})  # noqa: RUF063
+    holder = type(klass.__name__, (), {"__annotations__": own, "__module__": klass.__module__})
+    while True:
         try:
-            return typing.get_type_hints(cls, localns=localns, include_extras=True)
+            return typing.get_type_hints(holder, globalns, localns, include_extras=True)
         except NameError as exc:
+            name = getattr(exc, "name", None)
+            found = classes_named(name) if name and name not in localns else []
+            if len(found) == 1:
+                localns[name] = found[0]  # type: ignore[index]
+                continue
+            if len(found) > 1:
+                where = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in found)
+                raise ConfigError(
+                    f"cannot resolve the annotation of {klass.__qualname__}: {name!r} names "
+                    f"several configuration classes ({where}) and none is visible from "
+                    f"module {klass.__module__}; import the one you mean there"
+                ) from None
             raise ConfigError(
-                f"cannot resolve the annotation of {cls.__qualname__}: {exc}; "
+                f"cannot resolve the annotation of {klass.__qualname__}: {exc}; "
                 "define the class it names at module level, or import it"
             ) from None
 
 
+def _scope(qualname: str) -> str:
+    """`f.<locals>.Learner` -> `f.<locals>`; `Learner` -> `` (the module)."""
+    return qualname.rpartition(".")[0]
+
+
+def enclosing_names(cls: type) -> dict[str, type]:
+    """Return the configuration classes visible from where `cls` is written, by name.
+
+    Classes of inner scopes hide those of outer ones; module-level classes are left to
+    the module's globals, which the caller gives precedence below these.
+    """
+    module = cls.__module__
+    own = _scope(cls.__qualname__)
+    found: dict[str, tuple[int, type]] = {}
+    for (mod, qualname), klass in CLASSES.items():
+        if mod != module:
+            continue
+        scope = _scope(qualname)
+        if not scope or not (own == scope or own.startswith(scope + ".")):
+            continue
+        name = qualname.rpartition(".")[2]
+        if name not in found or len(scope) > found[name][0]:
+            found[name] = (len(scope), klass)
+    return {name: klass for name, (_, klass) in found.items()}
+
+
+def classes_named(name: str) -> list[type]:
+    """Return every recorded configuration class whose `__name__` is `name`."""
+    return [
+        klass for (_, qualname), klass in CLASSES.items() if qualname.rpartition(".")[2] == name
+    ]
+
+
 def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
-    from .config import Config
+    import typing
+
+    from .validation import compile_checker
 
     if typing.get_origin(hint) is not typing.Annotated:
         return None
@@ -205,15 +302,15 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
             "a Constant needs a value: write `name: Constant[int] = 1`",
             path=f"{owner.__name__}.{name}",
         )
-    return Parameter(owner, name, kind, inner, compile_checker(inner, Config), spec, generator)
+    return Parameter(owner, name, kind, inner, compile_checker(inner, ConfigBase), spec, generator)
 
 
 def build(cls: type) -> ClassSpec:
-    """Read the annotations of configuration class `cls`; `config.prepare` keeps the result."""
+    """Read the annotations of configuration class `cls`; `prepare` keeps the result."""
     hints = _hints(cls)
     params: dict[str, Parameter] = {}
     for klass in reversed(cls.__mro__):
-        if not isinstance(klass, ConfigMeta):
+        if "__xpm_raw__" not in klass.__dict__:
             continue
         raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
         for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
@@ -249,6 +346,7 @@ def _docstrings(cls: type) -> dict[str, str]:
         return _DOC_CACHE[cls]
     import ast
     import inspect
+    import itertools
     import textwrap
 
     docs: dict[str, str] = {}

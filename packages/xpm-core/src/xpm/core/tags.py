@@ -5,25 +5,23 @@ Tags never change an identifier: they label configurations, they do not define t
 
 from __future__ import annotations
 
-import warnings
-from typing import Any, TypeVar
+from .errors import ConfigError, TagConflictWarning
+from .graph import children
+from .params import TaggedValue
 
-from .config import Config, TaggedValue, children
-from .errors import ConfigError
+TYPE_CHECKING = False  # not typing's: `config.py` imports this module
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
-T = TypeVar("T")
+    from .state import ConfigBase
+
+    T = TypeVar("T")
+
 TagValue = str | int | float | bool
 
 
 def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "_.,+-" else "-" for c in text)
-
-
-class TagConflictWarning(UserWarning):
-    """One tag name carries two different values in the same configuration graph.
-
-    The first value found is kept; rename one of the tags to keep both.
-    """
 
 
 def tag(value: T) -> T:
@@ -41,11 +39,11 @@ def check_tag(name: str, value: Any) -> TagValue:
     )
 
 
-def collect_tags(root: Config) -> dict[str, TagValue]:
+def collect_tags(root: ConfigBase) -> dict[str, TagValue]:
     """Return the tags of every configuration reachable from `root`, tasks included."""
     found: dict[str, tuple[TagValue, str]] = {}
     seen = {id(root)}
-    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
+    queue: list[tuple[ConfigBase, str]] = [(root, type(root).__name__)]
     while queue:
         config, where = queue.pop(0)
         state = config._xpm
@@ -54,6 +52,8 @@ def collect_tags(root: Config) -> dict[str, TagValue]:
                 if name not in found:
                     found[name] = (value, where)
                 elif found[name][0] != value or type(found[name][0]) is not type(value):
+                    import warnings
+
                     first, first_where = found[name]
                     warnings.warn(
                         f"tag {name!r} has two values: {first!r} (on {first_where}) and "
@@ -73,7 +73,7 @@ def collect_tags(root: Config) -> dict[str, TagValue]:
     return {name: value for name, (value, _) in found.items()}
 
 
-def tagspath(config: Config) -> str:
+def tagspath(config: ConfigBase) -> str:
     """Return a folder name made of `config`'s tags: `k1=v1_k2=v2`, keys sorted.
 
     The same tags always give the same name, and the name is safe on every file system

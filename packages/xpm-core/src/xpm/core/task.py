@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from .config import (
-    Config,
-    State,
-    _state,
-    children,
-    is_submitted,
-    iter_configs,
-    prepare,
-    walk_own,
-)
-from .errors import ConfigError, NoExperimentError, ValidationError
+from .config import Config
+from .errors import ConfigError, NoExperimentError
+from .graph import validate, walk_own
+from .spec import prepare
+from .state import State, state_of
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
-    from typing import Any, TypeVar
+    from typing import Any, Protocol, TypeVar
 
     from .dependent import DependentMarker
+    from .jobhandle import JobHandle
 
     C = TypeVar("C")
+    Out = TypeVar("Out", covariant=True)
+
+    class _HasOutputs(Protocol[Out]):
+        """A task, seen through what its `task_outputs` returns (`submit()`'s type)."""
+
+        def task_outputs(self, dep: DependentMarker) -> Out: ...
 
 
 class LightweightTask(Config):
@@ -57,47 +58,41 @@ class Task(Config):
         """
         return self
 
-    def submit(self, *, launcher: Any = None, init_tasks: Iterable[LightweightTask] = ()) -> Any:
+    def submit(
+        self: _HasOutputs[Out],
+        *,
+        launcher: object = None,
+        init_tasks: Iterable[LightweightTask] = (),
+    ) -> Out:
         """Hand this task to the open experiment and return its outputs.
 
         The configuration graph is validated, the task's generated paths are fixed inside
         its job folder, and the graph is sealed: assigning a parameter afterwards raises
-        `SealedError`. Submitting the same object twice returns the same outputs.
+        `SealedError`. Submitting the same object twice returns the same outputs, typed
+        as `task_outputs` returns them.
 
         Raises:
             NoExperimentError: no experiment is open.
             ValidationError: a required parameter is unset (the message gives its path).
         """
-        from .registry import current_submitter
-
-        state = _state(self)
-        if state.job is not None:
-            return state.outputs
-        submitter = current_submitter()
-        tasks = list(init_tasks)
-        for i, init in enumerate(tasks):
-            if not isinstance(init, LightweightTask):
-                raise ConfigError(
-                    f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
-                )
-        state.init_tasks = tasks
-        validate(self)
-        folder = submitter.job_folder(self)
-        _generate_paths(self, folder)
-        _seal(self)
-        state.outputs = self.task_outputs(_dep_marker(self))
-        state.job = submitter.submit(self, launcher=launcher, outputs=state.outputs)
-        return state.outputs
+        assert isinstance(self, Task)
+        outputs: Out = _submit(self, launcher, init_tasks)
+        return outputs
 
     @property
-    def job(self) -> Any:
-        """The job of this submitted task (state, folder, wait)."""
+    def job(self) -> JobHandle:
+        """The job of this submitted task (state, folder, wait).
+
+        Raises:
+            NoExperimentError: the task was not submitted.
+        """
         state = self._xpm
         if state is None or state.job is None:
             raise NoExperimentError(
                 f"{type(self).__name__} was not submitted: call .submit() inside an experiment"
             )
-        return state.job
+        job: JobHandle = state.job
+        return job
 
     @property
     def jobpath(self) -> Path:
@@ -115,19 +110,15 @@ class Task(Config):
             if context is not None:
                 spec = prepare(type(self))
                 return context.workspace / "jobs" / spec.type_id / self.__identifier__().hex()
-        return Path(self.job.path)
+        return Path(self.job.jobpath)
 
     def stdout(self) -> Path:
         """Path of the job's standard output file."""
-        from pathlib import Path
-
-        return Path(self.job.stdout)
+        return self.job.stdout
 
     def stderr(self) -> Path:
         """Path of the job's standard error file."""
-        from pathlib import Path
-
-        return Path(self.job.stderr)
+        return self.job.stderr
 
     def wait(self) -> bool:
         """Block until the job ends; return True if it succeeded."""
@@ -159,12 +150,35 @@ class Task(Config):
         return self.tags()
 
 
+def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask]) -> Any:
+    from .submitters import current_submitter
+
+    state = state_of(task)
+    if state.job is not None:
+        return state.outputs
+    submitter = current_submitter()
+    tasks = list(init_tasks)
+    for i, init in enumerate(tasks):
+        if not isinstance(init, LightweightTask):
+            raise ConfigError(
+                f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
+            )
+    state.init_tasks = tasks
+    validate(task)
+    folder = submitter.job_folder(task)
+    _generate_paths(task, folder)
+    _seal(task)
+    state.outputs = task.task_outputs(_dep_marker(task))
+    state.job = submitter.submit(task, launcher=launcher, outputs=state.outputs)
+    return state.outputs
+
+
 def _dep_marker(task: Task) -> DependentMarker:
     def dep(value: C) -> C:
         """Mark `value` as produced by the task being submitted."""
         if not isinstance(value, Config):
             raise ConfigError(f"dep() takes a configuration, got {type(value).__qualname__}")
-        state = _state(value)
+        state = state_of(value)
         if state.sealed:
             raise ConfigError(
                 f"dep() got a {type(value).__qualname__} that is already sealed (an input of "
@@ -174,40 +188,6 @@ def _dep_marker(task: Task) -> DependentMarker:
         return value
 
     return dep
-
-
-def validate(root: Config) -> None:
-    """Check that every required parameter of `root`'s graph is set.
-
-    Raises:
-        ValidationError: one or more parameters are unset; the message lists their full
-            paths (`Learner.model.layers`).
-    """
-    missing: list[str] = []
-    seen = {id(root)}
-    queue: list[tuple[Config, str]] = [(root, type(root).__name__)]
-    state = root._xpm
-    for i, init in enumerate(state.init_tasks if state is not None else ()):
-        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
-    while queue:
-        config, path = queue.pop(0)
-        spec = type(config).__xpm_spec__
-        for name, param in spec.params.items():
-            if name not in config.__dict__ and param.is_required:
-                missing.append(f"{path}.{name}")
-        for name, value in config.__dict__.items():
-            if name not in spec.params:
-                continue
-            for child in iter_configs(value):
-                if id(child) not in seen and not is_submitted(child):
-                    seen.add(id(child))
-                    queue.append((child, f"{path}.{name}"))
-    if missing:
-        also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
-        raise ValidationError(
-            f"required parameter is not set{also}; set it before submitting",
-            path=missing[0],
-        )
 
 
 def _generate_paths(task: Task, folder: Path) -> None:
@@ -223,18 +203,4 @@ def _generate_paths(task: Task, folder: Path) -> None:
 
 def _seal(task: Task) -> None:
     for config in walk_own(task):
-        _state(config).sealed = True
-
-
-def task_dependencies(task: Task) -> list[Task]:
-    """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
-    found: dict[int, Task] = {}
-    for config in walk_own(task):
-        state = config._xpm
-        producer = state.task if state is not None else None
-        if producer is not None and producer is not task:
-            found.setdefault(id(producer), producer)
-        for _, child in children(config):
-            if isinstance(child, Task) and child is not task and is_submitted(child):
-                found.setdefault(id(child), child)
-    return list(found.values())
+        state_of(config).sealed = True

@@ -21,17 +21,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xpm.core import Task, XpmError
-
-from .atomic import write_text_atomic
-from .coreinternals import (
-    declared_dependencies,
+from xpm.core import Task, XpmError, type_id
+from xpm.core.plumbing import (
+    extra_dependencies,
     submit_hooks,
     submitted_job,
     submitting_to,
     task_dependencies,
-    type_id,
 )
+
+from .atomic import write_text_atomic
 from .errors import ExperimentFailed, ExperimentFailedError
 from .job import Job
 from .jobpaths import JobPaths
@@ -176,7 +175,7 @@ class Experiment:
             )
         dependencies = [_job_of(dep_task, task) for dep_task in task_dependencies(task)]
         tokens: list[tuple[CounterToken, int]] = []
-        for extra in declared_dependencies(task):
+        for extra in extra_dependencies(task):
             if isinstance(extra, TokenDependency):
                 tokens.append((extra.token.counter, extra.amount))
             elif isinstance(extra, Task):

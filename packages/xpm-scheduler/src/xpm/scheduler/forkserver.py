@@ -115,11 +115,13 @@ def _child(request: dict[str, Any], lock_fd: int) -> None:
 def serve(fd: int) -> None:
     """Serve fork requests on the socket `fd` until the experiment closes it."""
     import xpm.core
+    import xpm.core.plumbing
 
-    from . import coreinternals, jobprocess  # noqa: F401
+    from . import jobprocess  # noqa: F401
 
-    for name in xpm.core.__all__:  # xpm.core loads its modules on first use: load them once
-        getattr(xpm.core, name)
+    for package in (xpm.core, xpm.core.plumbing):  # names load on first use: load them once
+        for name in package.__all__:
+            getattr(package, name)
 
     server = socket.socket(fileno=fd)
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

@@ -75,6 +75,11 @@ class Job:
         return self.paths.folder
 
     @property
+    def jobpath(self) -> Path:
+        """The job folder (`xpm.core.JobHandle`'s name for `path`)."""
+        return self.paths.folder
+
+    @property
     def stdout(self) -> Path:
         """`<name>.out` in the job folder."""
         return self.paths.stdout

@@ -102,7 +102,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
-    from .coreinternals import JobContext, enter_job, execute_task, from_dict
+    from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
     data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
     job = data.get("job", {})

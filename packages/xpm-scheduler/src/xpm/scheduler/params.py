@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from xpm.core import Task, XpmError
+from xpm.core.plumbing import to_dict
 
-from .coreinternals import to_dict
 from .jobpaths import JobPaths
 
 

@@ -19,15 +19,8 @@ from pathlib import Path
 from typing import Any, final
 
 from ..jobpaths import JobPaths
-from ..records import (
-    JobRecord,
-    JobState,
-    list_experiments,
-    process_alive,
-    read_job,
-    read_run,
-    read_submitted,
-)
+from ..records import JobRecord, JobState, process_alive, read_job
+from ..runs import list_experiments, read_run, read_submitted
 from .access import is_name_valid
 
 _RECENT = 2.0

@@ -1,7 +1,7 @@
-"""Where `Task.submit()` finds the open experiment: a hook that xpm.scheduler fills.
+"""The stack of open submitters: where `Task.submit()` finds the open experiment.
 
-xpm.core never imports the scheduler. An experiment registers a `Submitter` while it is
-open; `submit()` hands tasks to the innermost one.
+xpm.core never imports the scheduler. An experiment pushes a `Submitter` while it is
+open (`submitting_to`); `submit()` hands tasks to the innermost one.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import NoExperimentError
 
 if TYPE_CHECKING:
+    from .jobhandle import JobHandle
     from .task import Task
 
 
@@ -24,7 +25,7 @@ class Submitter(Protocol):
         """Return the folder where `task`'s job runs (its paths are generated there)."""
         ...
 
-    def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Any:
+    def submit(self, task: Task, *, launcher: object, outputs: object) -> JobHandle:
         """Schedule the sealed `task`; return its job (kept as `task.job`)."""
         ...
 
