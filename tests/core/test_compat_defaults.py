@@ -99,7 +99,9 @@ def test_optional_none_given_or_not_has_one_identifier() -> None:
     """`None` with a `None` default is skipped: only `00` and the type id are hashed."""
     bare = hashlib.sha256(b"\x00compat.optionalint").hexdigest()
     assert OptionalInt.C().__identifier__().hex() == bare
-    assert OptionalInt.C(y=None).__identifier__().hex() == bare == expected("optional_none_implicit")
+    assert (
+        OptionalInt.C(y=None).__identifier__().hex() == bare == expected("optional_none_implicit")
+    )
 
 
 def test_none_is_hashed_when_the_default_is_not_none() -> None:

@@ -34,7 +34,9 @@ def test_equal_configurations_in_a_set_are_hashed_once() -> None:
     """experimaestro's sealed configurations are equal by identifier, so a set keeps one."""
     duplicated = LeafSet.C(items={Leaf.C(x=1), Leaf.C(x=1), Leaf.C(x=2)})
     assert duplicated.__identifier__().hex() == expected("set_duplicate_configs")
-    assert duplicated.__identifier__() == LeafSet.C(items={Leaf.C(x=1), Leaf.C(x=2)}).__identifier__()
+    assert (
+        duplicated.__identifier__() == LeafSet.C(items={Leaf.C(x=1), Leaf.C(x=2)}).__identifier__()
+    )
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12 item 7")
