@@ -1,0 +1,111 @@
+"""Deprecated parameters and classes, spelled as in experimaestro 2.7.0 (issue 12 item 8).
+
+experimaestro's single decorator `deprecate` has three uses (docs/dev/experimaestro-compat.md,
+section 7.8); xpm is to export it from xpm.core with the same meaning and identifiers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+import xpm.core
+from xpm.core import Config, Param, parameters
+
+from .golden.compat import expected
+
+ITEM_8 = pytest.mark.xfail(strict=True, reason="issue 12 item 8")
+
+
+def _deprecate() -> Any:
+    return xpm.core.deprecate  # type: ignore[attr-defined]
+
+
+@ITEM_8
+def test_a_deprecated_parameter_is_converted_into_its_replacement() -> None:
+    deprecate = _deprecate()
+
+    class Window(Config):
+        __xpmid__ = "compat.Window"
+        values: Param[list[int]]
+
+        @deprecate
+        def value(self, value: int) -> None:
+            self.values = [value]
+
+    window = Window.C(value=3)  # type: ignore[call-arg]
+    assert window.values == [3]
+    assert window.__identifier__() == Window.C(values=[3]).__identifier__()
+    assert window.__identifier__().hex() == expected("deprecated_parameter")
+    assert list(parameters(Window)) == ["values"]
+    window.value = 5  # type: ignore[attr-defined]
+    assert window.values == [5]
+
+
+@ITEM_8
+def test_a_deprecated_subclass_hashes_as_its_parent() -> None:
+    deprecate = _deprecate()
+
+    class Encoder(Config):
+        __xpmid__ = "compat.Encoder"
+        dim: Param[int]
+
+    @deprecate
+    class OldEncoder(Encoder):
+        __xpmid__ = "compat.OldEncoder"
+
+    old = OldEncoder.C(dim=8)
+    assert isinstance(old, Encoder)
+    assert old.__identifier__() == Encoder.C(dim=8).__identifier__()
+    assert old.__identifier__().hex() == expected("deprecated_class_subclass")
+
+
+@ITEM_8
+def test_a_deprecated_class_is_hashed_through_its_conversion() -> None:
+    deprecate = _deprecate()
+
+    class Sizes(Config):
+        __xpmid__ = "compat.Sizes"
+        values: Param[list[int]]
+
+    @deprecate(Sizes)
+    class Size(Config):
+        __xpmid__ = "compat.Size"
+        value: Param[int]
+
+        def __convert__(self) -> Sizes:
+            return Sizes.C(values=[self.value])
+
+    class Holder(Config):
+        __xpmid__ = "compat.Holder"
+        sizes: Param[Config]
+
+    assert Size.C(value=4).__identifier__() == Sizes.C(values=[4]).__identifier__()
+    assert Size.C(value=4).__identifier__().hex() == expected("deprecated_class_convert")
+    nested = Holder.C(sizes=Size.C(value=4))
+    assert nested.__identifier__().hex() == expected("deprecated_class_convert_nested")
+    encoding = b"\x00compat.holder\x03sizes\x05\x00" + Sizes.C(values=[4]).__identifier__().digest
+    assert nested.__identifier__().hex() == hashlib.sha256(encoding).hexdigest()
+
+
+@ITEM_8
+def test_replace_returns_the_converted_configuration() -> None:
+    deprecate = _deprecate()
+
+    class Sizes(Config):
+        __xpmid__ = "compat.Sizes"
+        values: Param[list[int]]
+
+    @deprecate(Sizes, replace=True)
+    class Size(Config):
+        __xpmid__ = "compat.Size"
+        value: Param[int]
+
+        def __convert__(self) -> Sizes:
+            return Sizes.C(values=[self.value])
+
+    converted = Size.C(value=4)
+    assert type(converted) is Sizes
+    assert converted.values == [4]  # type: ignore[attr-defined]
