@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -161,6 +162,14 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
     since = datetime.now() - timedelta(minutes=1)
     script, ws, log = tmp_path / "plan.py", tmp_path / "ws", tmp_path / "log"
     script.write_text(REATTACH_SCRIPT)
+    # Every sbatch call of both experiments is counted here, exactly, whatever sacct lags.
+    calls, wrappers = tmp_path / "sbatch-calls", tmp_path / "bin"
+    wrappers.mkdir()
+    real = shutil.which("sbatch")
+    assert real is not None
+    (wrappers / "sbatch").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    (wrappers / "sbatch").chmod(0o755)
+    env = {**os.environ, "PATH": f"{wrappers}{os.pathsep}{os.environ['PATH']}"}
 
     def run() -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -168,6 +177,7 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
 
     first = run()
@@ -182,6 +192,7 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
     assert "re-attached to running job" in err
     assert sorted(r["x"] for r in runs(log) if r["event"] == "start") == [1, 2, 3]
     # One array (steps 1 and 2) and one job (step 3): nothing was submitted twice.
+    assert len(calls.read_text().splitlines()) == 2, calls.read_text()
     _wait_for(lambda: len(_submissions(ws, since)) >= 3, timeout=30)
     submissions = _submissions(ws, since)
     assert len(submissions) == 3, submissions

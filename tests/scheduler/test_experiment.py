@@ -334,3 +334,46 @@ def test_job_ending_while_a_rerun_looks_at_it_is_not_started_again(tmp_path: Pat
         step.submit()
     assert step.job.state is JobState.DONE
     assert launcher.started == []
+
+
+def test_job_ending_before_the_rerun_prepares_it_is_not_submitted_again(tmp_path: Path) -> None:
+    """A job seen running at submission, done by the time its launch is prepared, stays done.
+
+    A rerun after a killed experiment finds the job running in SLURM; under load the job
+    ends (writes `.done`) during the launcher's batch window. It must not be submitted again.
+    """
+    import threading
+    import time
+    from collections.abc import Mapping
+
+    from xpm.scheduler import JobLaunch, Launcher
+
+    class Batched(Launcher):
+        batch_window = 1.0
+
+        def __init__(self) -> None:
+            self.started: list[str] = []
+
+        def start(self, launch: JobLaunch, on_end: object) -> Mapping[str, object]:
+            self.started.append(launch.job_id)
+            raise AssertionError("a done job was submitted again")
+
+        def reattach(self, launch: JobLaunch, record: Mapping[str, object], on_end: object) -> bool:
+            return False
+
+        def kill(self, record: Mapping[str, object]) -> bool:
+            return False
+
+    step = Step.C(x=1, log=tmp_path / "log")
+    folder = tmp_path / "ws" / "jobs" / STEP / step.__identifier__().hex()
+    folder.mkdir(parents=True)
+    (folder / "step.pid").write_text('{"type": "batch", "jobid": "7"}')
+    ends = threading.Timer(0.3, (folder / "step.done").touch)
+    launcher = Batched()
+    with experiment(tmp_path / "ws", "race", launcher=launcher):
+        step.submit()
+        ends.start()
+        time.sleep(0.01)
+    ends.join()
+    assert step.job.state is JobState.DONE
+    assert launcher.started == []
