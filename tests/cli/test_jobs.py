@@ -363,3 +363,12 @@ def test_failed_record_written_by_old_experimaestro(
     assert code == 0
     assert "failure:     failed (exit code 3): exit code 3" in out
     assert json.loads((synthetic.workdir / "jobs" / name / "learn.failed").read_text()) == 3
+
+
+def test_experiment_option_that_is_not_a_name_exits_2(
+    runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
+) -> None:
+    """`--experiment ../x` is refused with the naming rule, before any file is read."""
+    code, out, err = invoke(runner, synthetic, "jobs", "list", "--experiment", "../bm25")
+    assert (code, out) == (2, "")
+    assert err.startswith("Error: experiment name '../bm25' (--experiment) cannot name a folder")

@@ -377,3 +377,32 @@ def test_job_ending_before_the_rerun_prepares_it_is_not_submitted_again(tmp_path
     ends.join()
     assert step.job.state is JobState.DONE
     assert launcher.started == []
+
+
+@pytest.mark.parametrize("name", ["../../x", "ABS", "a/b", "", ".", "..", "a\0b", "a\nb", "-x"])
+def test_experiment_name_that_cannot_be_a_folder_is_refused(tmp_path: Path, name: str) -> None:
+    """A name that would put runs, status.json or `current` outside the workspace is refused
+    before anything is written."""
+    from xpm.scheduler import ExperimentNameError
+
+    name = str(tmp_path / "abs" / "path") if name == "ABS" else name
+    workdir = tmp_path / "deep" / "er" / "ws"
+    with pytest.raises(ExperimentNameError) as refused, experiment(workdir, name):
+        pass
+    assert str(refused.value) == (
+        f"experiment name {name!r} cannot name a folder of the workspace: use 1 to 200"
+        " letters, digits, '_', '.' or '-', starting with a letter or digit, e.g. 'bm25-sweep'"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_experiment_names_users_write_are_accepted(tmp_path: Path) -> None:
+    """Letters, digits, '_', '.' and '-' make a name, as for tokens."""
+    for name in ("bm25", "BM25-sweep_2.v1", "9lives"):
+        with experiment(tmp_path / "ws", name, run_mode="generate"):
+            Step.C(x=1, log=tmp_path / "log").submit()
+    assert sorted(p.name for p in (tmp_path / "ws" / "experiments").iterdir()) == [
+        "9lives",
+        "BM25-sweep_2.v1",
+        "bm25",
+    ]

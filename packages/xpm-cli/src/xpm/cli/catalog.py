@@ -180,12 +180,15 @@ def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, 
     """Return what every run of the workspace's experiments (or of one) says, by job name.
 
     Raises:
+        ExperimentNameError: `experiment` cannot be an experiment's name.
         UnknownExperimentError: `experiment` is not an experiment of the workspace.
     """
     from xpm.scheduler import list_experiments, list_runs
+    from xpm.scheduler.names import check_experiment_name
 
     names = list_experiments(workdir)
     if experiment is not None:
+        check_experiment_name(experiment, "--experiment")
         if experiment not in names:
             raise UnknownExperimentError(experiment, str(workdir), names)
         names = [experiment]

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .errors import SpawnError, TokenError
+    from .errors import ExperimentNameError, SpawnError, TokenError
     from .experiments import (
         Experiment,
         ExperimentFailed,
@@ -44,6 +44,7 @@ _WHERE = {
     "Ending": ".launcher",
     "Experiment": ".experiments",
     "ExperimentFailed": ".experiments",
+    "ExperimentNameError": ".errors",
     "Failure": ".records",
     "Job": ".job",
     "JobLaunch": ".launcher",
@@ -72,6 +73,7 @@ __all__ = [
     "Ending",
     "Experiment",
     "ExperimentFailed",
+    "ExperimentNameError",
     "Failure",
     "Job",
     "JobLaunch",

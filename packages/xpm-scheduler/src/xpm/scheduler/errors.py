@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from xpm.core import XpmError
 
 
@@ -42,6 +44,32 @@ class JobPathError(XpmError, ValueError):
         return (
             f"{self.what} {self.value!r} cannot name a job folder: it must be"
             " non-empty, not '.' or '..', and hold no '/' or NUL character"
+        )
+
+
+class ExperimentNameError(XpmError, ValueError):
+    """An experiment's name cannot name its folder, `<workspace>/experiments/<name>/`.
+
+    Raised by `experiment(...)` and by the `xpm` commands that take an experiment name,
+    before anything is written, when the name is empty, `.` or `..`, holds a `/`, a NUL
+    or a newline, or any character but letters, digits, `_`, `.` and `-` (it must start
+    with a letter or digit). `name` is what was given and `where` where it came from;
+    choose a name such as `bm25-sweep`. The command line exits with code 2.
+    """
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, name: object, where: str = "") -> None:
+        super().__init__(name, where)
+        self.name = name
+        self.where = where
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return (
+            f"experiment name {self.name!r}{where} cannot name a folder of the workspace:"
+            " use 1 to 200 letters, digits, '_', '.' or '-', starting with a letter or"
+            " digit, e.g. 'bm25-sweep'"
         )
 
 

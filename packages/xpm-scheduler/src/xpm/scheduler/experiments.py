@@ -39,6 +39,7 @@ from .jobprocess import EXIT_LOCKED, stop_if_loading_main
 from .launcher import Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
 from .pids import ProcessIdentity
+from .names import check_experiment_name
 from .records import Failure, JobState, process_alive, read_job
 from .status import StatusLine
 from .tokens import CounterToken
@@ -770,9 +771,11 @@ def experiment(
 
     Raises:
         ExperimentFailed: at the end of the block, when some jobs failed.
+        ExperimentNameError: `name` cannot name a folder (see `xpm.scheduler.names`).
         XpmError: the workdir is not writable, or a submitted task is invalid.
     """
     stop_if_loading_main()
+    check_experiment_name(name)
     mode = RunMode(run_mode)
     root = Path(workdir).expanduser().absolute()
     if mode is not RunMode.DRY_RUN:

@@ -49,6 +49,7 @@ def run_experiment(
     """
     from xpm.core import XpmError
     from xpm.scheduler import experiment
+    from xpm.scheduler.names import check_experiment_name
 
     from ..experiment_code import add_import_paths, import_code, run_function
     from ..experiment_file import (
@@ -60,6 +61,7 @@ def run_experiment(
     from ..experiment_helper import ExperimentHelper
 
     experiment_file = load_experiment_file(file)
+    check_experiment_name(experiment_file.id, f"the id of {file}")
     workspace = workspace_of(workdir, workspace_id)
     # The workspace's variables are set first: the experiment's code may read them.
     os.environ.update(workspace.environment)
