@@ -8,7 +8,6 @@ alone, picks it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -240,25 +239,13 @@ def list_jobs(
 
 
 def job_names(workdir: Path) -> list[str]:
-    """Return the names of every job folder of the workspace, sorted, reading no file."""
-    root = workdir / "jobs"
-    names: list[str] = []
-    try:
-        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
-    except OSError:
-        return names
-    for type_id in types:
-        try:
-            names.extend(
-                f"{type_id}/{e.name}" for e in sorted(os.scandir(root / type_id), key=_name)
-            )
-        except OSError:
-            continue
-    return names
+    """Return the names of every job folder of the workspace, sorted, reading no file.
 
+    Symbolic links under `jobs/` are skipped with a warning, never followed.
+    """
+    from xpm.scheduler.jobfolders import job_folders
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+    return [f"{type_id}/{identifier}" for type_id, identifier, _ in job_folders(workdir)]
 
 
 def find_job(workdir: Path, name: str) -> ListedJob:

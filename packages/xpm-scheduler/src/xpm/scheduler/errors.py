@@ -47,6 +47,26 @@ class JobPathError(XpmError, ValueError):
         )
 
 
+class JobFolderError(XpmError, ValueError):
+    """A folder to delete is not a real job folder inside the workspace.
+
+    Raised by `remove_job_folder` (`xpm jobs clean --perform`) when the folder, or its
+    type folder, is a symbolic link, or resolves outside `<workspace>/jobs/`. Nothing is
+    deleted; remove the link yourself if it should go.
+    """
+
+    def __init__(self, folder: str, jobs: str) -> None:
+        super().__init__(folder, jobs)
+        self.folder = folder
+        self.jobs = jobs
+
+    def __str__(self) -> str:
+        return (
+            f"{self.folder} is not a real job folder under {self.jobs} (a symbolic link,"
+            " or it leads elsewhere): xpm deletes nothing outside the workspace"
+        )
+
+
 class ExperimentNameError(XpmError, ValueError):
     """An experiment's name cannot name its folder, `<workspace>/experiments/<name>/`.
 

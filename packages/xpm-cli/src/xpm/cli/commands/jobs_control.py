@@ -7,7 +7,6 @@ checked before it kills or deletes anything.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +113,7 @@ def clean_command(
     xpm jobs clean --perform '@state = "failed"'
     """
     from xpm.scheduler import read_job
+    from xpm.scheduler.jobfolders import remove_job_folder
 
     selected = [
         job
@@ -133,7 +133,7 @@ def clean_command(
         if not read_job(job.entry.paths(), light=True).state.finished or _is_locked(job):
             click.echo(f"kept {job.name}: it is running again", err=True)
             continue
-        shutil.rmtree(folder)
+        remove_job_folder(workspace_of(workdir, workspace_id).path, folder)
         removed += 1
         click.echo(f"deleted {job.name}")
     if not perform:
