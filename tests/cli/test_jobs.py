@@ -15,6 +15,8 @@ from click.testing import CliRunner
 
 from xpm.cli.main import xpm
 
+from xpm.scheduler.pids import ProcessIdentity
+
 from .synthetic import SyntheticWorkspace, identifier
 
 FAILURE = {
@@ -249,6 +251,33 @@ def test_kill_perform_sends_sigterm(
     assert code == 0
     assert out.startswith(f"killed {jobs['running']}")
     assert synthetic.processes[0].wait(timeout=10) == -signal.SIGTERM
+
+
+def test_kill_refuses_a_forged_pid_record_naming_another_process(
+    runner: CliRunner, synthetic: SyntheticWorkspace
+) -> None:
+    """A pid record naming an unrelated process, start time included, kills nothing:
+    only a process holding the job's lock is the job's."""
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        identity = ProcessIdentity.of(bystander.pid)
+        assert identity is not None
+        name = synthetic.job("mymod.learn", "forged", "running", process=identity.to_json())
+        lock = synthetic.workdir / "jobs" / name / "learn.lock"
+        lock.touch()
+        code, out, err = invoke(runner, synthetic, "jobs", "kill", "--perform", "@type ~ 'learn'")
+        assert (code, out) == (1, "")
+        assert err == (
+            f"cannot kill {name} (pid {bystander.pid} on {identity.host}): process"
+            f" {bystander.pid} does not hold the job's lock {lock}, so it is not this job's"
+            " process (the pid record is stale or forged); nothing was signalled\n"
+            "Error: 1 of 1 job(s) could not be killed\n"
+        )
+        time.sleep(0.2)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
 
 
 def test_kill_slurm_job_calls_scancel(

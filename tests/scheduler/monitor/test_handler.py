@@ -200,6 +200,36 @@ def test_kill_is_post_only_and_needs_the_token(
     assert again.status == 409 and "failed" in again.json()["error"]
 
 
+def test_kill_refuses_a_pid_record_naming_an_unrelated_process(
+    server: MonitorServer, workspace: Path
+) -> None:
+    """A forged `<name>.pid` with the right pid and start time kills nothing: the process
+    does not hold the job's lock."""
+    import subprocess
+
+    from xpm.scheduler.pids import ProcessIdentity
+
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        identity = ProcessIdentity.of(bystander.pid)
+        assert identity is not None
+        folder = workspace / "jobs" / "demo.forged" / ("e" * 64)
+        folder.mkdir(parents=True)
+        (folder / "forged.pid").write_text(json.dumps(identity.to_json()))
+        answer = request(server, f"/api/kill?id=demo.forged/{'e' * 64}", method="POST")
+        assert answer.status == 409
+        assert answer.json()["error"] == (
+            f"process {bystander.pid} does not hold the job's lock {folder / 'forged.lock'},"
+            " so it is not this job's process (the pid record is stale or forged); nothing"
+            " was signalled"
+        )
+        time.sleep(0.2)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
 def test_kill_of_a_slurm_job_runs_scancel(
     server: MonitorServer, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

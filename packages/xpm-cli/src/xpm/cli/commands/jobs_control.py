@@ -66,7 +66,7 @@ def kill_command(
         if not perform:
             click.echo(f"would kill {job.name} ({where})")
             continue
-        problem = _kill(process)
+        problem = _kill(process, job)
         if problem is None:
             click.echo(f"killed {job.name} ({where})")
         else:
@@ -84,12 +84,12 @@ def _where(process: Mapping[str, object]) -> str:
     return f"pid {process.get('pid')} on {process.get('host')}"
 
 
-def _kill(process: Mapping[str, object]) -> str | None:
+def _kill(process: Mapping[str, object], job: ListedJob) -> str | None:
     """Stop the process of a pid record; return why it failed, or None."""
     from xpm.scheduler.kill import KillRefused, kill_process
 
     try:
-        kill_process(process)
+        kill_process(process, job.entry.paths())
     except KillRefused as e:
         return str(e)
     return None
