@@ -182,6 +182,23 @@ def test_symlinks_leading_out_of_the_workspace_are_not_followed(
     assert "demo.train/evil" not in str(request(server, "/api/state").body)
 
 
+def test_params_failure_and_pid_records_that_are_links_are_not_served(
+    server: MonitorServer, workspace: Path, tmp_path: Path
+) -> None:
+    """`params.json`, `<name>.failed` and `<name>.pid` linked anywhere are not read."""
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"SECRET": "s3cr3t", "code": 7, "reason": "SECRET", "type": "local"}')
+    folder = workspace / "jobs" / "demo.linked" / ("d" * 64)
+    folder.mkdir(parents=True)
+    for name in ("params.json", "linked.failed", "linked.pid"):
+        os.symlink(secret, folder / name)
+    answer = request(server, f"/api/job?id=demo.linked/{'d' * 64}")
+    assert answer.status == 200
+    assert b"SECRET" not in answer.body and b"s3cr3t" not in answer.body
+    detail = answer.json()
+    assert (detail["params"], detail["process"], detail["state"]) == (None, None, "unscheduled")
+
+
 def test_kill_is_post_only_and_needs_the_token(
     server: MonitorServer, sleeping_job: SleepingJob
 ) -> None:

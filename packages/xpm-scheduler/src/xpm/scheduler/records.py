@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, final
 
-from .jobfolders import job_folders
+from .jobfolders import job_folders, read_regular_file
 from .jobpaths import JobPaths
 from .locks import is_job_locked
 from .pids import ProcessIdentity
@@ -160,9 +160,10 @@ class JobRecord:
 
 
 def read_json(path: Path) -> Any:
-    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
+    """Return the JSON in `path`, or None when it is missing, not JSON (being replaced),
+    or a symbolic link (never followed: a job folder's files are never links)."""
     try:
-        return json.loads(path.read_bytes())
+        return json.loads(read_regular_file(path))
     except (OSError, ValueError):
         return None
 
@@ -212,7 +213,7 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
             ended=_mtime(paths.done),
         )
     try:
-        failed_text = paths.failed.read_text(encoding="utf-8", errors="replace")
+        failed_text = read_regular_file(paths.failed).decode("utf-8", errors="replace")
     except OSError:
         failed_text = None
     if failed_text is not None:
