@@ -10,7 +10,6 @@ Each rescan returns what differs from the previous one, for the browser to apply
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -29,6 +28,7 @@ from ..records import (
     read_submitted,
 )
 from .access import is_name_valid
+from .encoding import encode_json
 
 _RECENT = 2.0
 """Seconds during which a folder changed recently is read again at every rescan."""
@@ -139,7 +139,7 @@ class WorkspaceSnapshot:
                     "jobs": [e.summary for e in self._jobs.values()],
                     "experiments": self._experiments,
                 }
-                self._state_cache = (self._version, json.dumps(data).encode())
+                self._state_cache = (self._version, encode_json(data))
             return self._state_cache[1]
 
     def submitted(self, experiment: str, run: str) -> list[dict[str, Any]] | None:
