@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from xpm.cli.main import xpm
-
 from xpm.scheduler.pids import ProcessIdentity
 
 from .synthetic import SyntheticWorkspace, identifier

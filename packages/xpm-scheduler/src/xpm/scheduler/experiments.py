@@ -38,8 +38,8 @@ from .jobpaths import JobPaths
 from .jobprocess import EXIT_LOCKED, stop_if_loading_main
 from .launcher import Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
-from .pids import ProcessIdentity
 from .names import check_experiment_name
+from .pids import ProcessIdentity
 from .records import Failure, JobState, process_alive, read_job
 from .status import StatusLine
 from .tokens import CounterToken

@@ -21,11 +21,7 @@ _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 def is_plain_name(name: object) -> bool:
     """Whether `name` is a string that can be one path part of the workspace, as is."""
-    return (
-        isinstance(name, str)
-        and len(name) <= MAX_NAME
-        and _NAME.fullmatch(name) is not None
-    )
+    return isinstance(name, str) and len(name) <= MAX_NAME and _NAME.fullmatch(name) is not None
 
 
 def check_experiment_name(name: object, where: str = "") -> str:
