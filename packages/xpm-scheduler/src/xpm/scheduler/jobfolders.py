@@ -10,15 +10,11 @@ cleaning or monitoring a workspace never reads or deletes anything outside it.
 from __future__ import annotations
 
 import errno
-import logging
 import os
-import shutil
 import stat
 from collections.abc import Iterator, Sequence
 
 from .errors import JobFolderError
-
-_log = logging.getLogger(__name__)
 
 
 def job_folders(workdir: str | os.PathLike[str]) -> Iterator[tuple[str, str, str]]:
@@ -40,7 +36,9 @@ def _real_folders(folder: str) -> list[str]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_symlink():
-                    _log.warning(
+                    import logging  # only now: a job process imports this module
+
+                    logging.getLogger(__name__).warning(
                         "xpm: skipped %s: a symbolic link (xpm never follows links under jobs/)",
                         entry.path,
                     )
@@ -82,6 +80,8 @@ def remove_job_folder(workdir: str | os.PathLike[str], folder: str | os.PathLike
         JobFolderError: `folder` is not a real job folder inside the workspace.
         OSError: the folder cannot be deleted.
     """
+    import shutil
+
     shutil.rmtree(check_job_folder(workdir, folder))
 
 
