@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xpm.scheduler import JobPaths
+from xpm.scheduler.locks import acquire_job_lock
 from xpm.scheduler.pids import ProcessIdentity
 
 
@@ -58,10 +59,15 @@ class SyntheticWorkspace:
             paths.failed.write_text(json.dumps(record))
         elif state == "running":
             if process is None:
-                sleeper = subprocess.Popen(
-                    [sys.executable, "-c", "import time; time.sleep(120)"],
-                    start_new_session=True,
-                )
+                # Like a real job process, the sleeper holds the job's lock for its run.
+                lock = acquire_job_lock(paths.lock)
+                assert lock is not None
+                with lock:
+                    sleeper = subprocess.Popen(
+                        [sys.executable, "-c", "import time; time.sleep(120)"],
+                        start_new_session=True,
+                        pass_fds=(lock.fd,),
+                    )
                 self.processes.append(sleeper)
                 identity = ProcessIdentity.of(sleeper.pid)
                 assert identity is not None

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from xpm.cli.main import xpm
+from xpm.scheduler.pids import ProcessIdentity
 
 from .synthetic import SyntheticWorkspace, identifier
 
@@ -317,6 +318,33 @@ def test_kill_perform_sends_sigterm(
     assert synthetic.processes[0].wait(timeout=10) == -signal.SIGTERM
 
 
+def test_kill_refuses_a_forged_pid_record_naming_another_process(
+    runner: CliRunner, synthetic: SyntheticWorkspace
+) -> None:
+    """A pid record naming an unrelated process, start time included, kills nothing:
+    only a process holding the job's lock is the job's."""
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        identity = ProcessIdentity.of(bystander.pid)
+        assert identity is not None
+        name = synthetic.job("mymod.learn", "forged", "running", process=identity.to_json())
+        lock = synthetic.workdir / "jobs" / name / "learn.lock"
+        lock.touch()
+        code, out, err = invoke(runner, synthetic, "jobs", "kill", "--perform", "@type ~ 'learn'")
+        assert (code, out) == (1, "")
+        assert err == (
+            f"cannot kill {name} (pid {bystander.pid} on {identity.host}): process"
+            f" {bystander.pid} does not hold the job's lock {lock}, so it is not this job's"
+            " process (the pid record is stale or forged); nothing was signalled\n"
+            "Error: 1 of 1 job(s) could not be killed\n"
+        )
+        time.sleep(0.2)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
 def test_kill_slurm_job_calls_scancel(
     runner: CliRunner,
     synthetic: SyntheticWorkspace,
@@ -429,3 +457,58 @@ def test_failed_record_written_by_old_experimaestro(
     assert code == 0
     assert "failure:     failed (exit code 3): exit code 3" in out
     assert json.loads((synthetic.workdir / "jobs" / name / "learn.failed").read_text()) == 3
+
+
+def test_experiment_option_that_is_not_a_name_exits_2(
+    runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
+) -> None:
+    """`--experiment ../x` is refused with the naming rule, before any file is read."""
+    code, out, err = invoke(runner, synthetic, "jobs", "list", "--experiment", "../bm25")
+    assert (code, out) == (2, "")
+    assert err.startswith("Error: experiment name '../bm25' (--experiment) cannot name a folder")
+
+
+def test_clean_never_follows_links_out_of_the_workspace(
+    synthetic: SyntheticWorkspace, jobs: dict[str, str], tmp_path: Path
+) -> None:
+    """A linked type folder and a linked job folder are skipped with a warning, not deleted
+    through: `clean --perform` deletes only real job folders, and never a traceback."""
+    elsewhere = SyntheticWorkspace(tmp_path / "elsewhere")
+    outside = elsewhere.job("evil.task", "x", "done")
+    target = elsewhere.job("mymod.learn", "y", "done")
+    os.symlink(elsewhere.workdir / "jobs" / "evil.task", synthetic.workdir / "jobs" / "evil")
+    linked = synthetic.workdir / "jobs" / "mymod.learn" / identifier("linked")
+    os.symlink(elsewhere.workdir / "jobs" / target, linked)
+    done = subprocess.run(
+        [sys.executable, "-m", "xpm.cli", "jobs", "clean", "--workdir", str(synthetic.workdir),
+         "--perform", '@state = "done" or @state = "failed"'],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("3 job folder(s) deleted\n")
+    assert sorted(done.stderr.splitlines()) == [
+        f"xpm: skipped {synthetic.workdir}/jobs/evil: a symbolic link"
+        " (xpm never follows links under jobs/)",
+        f"xpm: skipped {linked}: a symbolic link (xpm never follows links under jobs/)",
+    ]
+    assert (elsewhere.workdir / "jobs" / outside / "params.json").exists()
+    assert (elsewhere.workdir / "jobs" / target / "params.json").exists()
+    assert linked.is_symlink() and (synthetic.workdir / "jobs" / "evil").is_symlink()
+
+
+def test_remove_job_folder_refuses_links_and_folders_outside(tmp_path: Path) -> None:
+    """The last check before deleting: a real `jobs/<type>/<id>` folder of the workspace."""
+    from xpm.scheduler.errors import JobFolderError
+    from xpm.scheduler.jobfolders import remove_job_folder
+
+    workdir, outside = tmp_path / "ws", tmp_path / "outside"
+    (outside / "id").mkdir(parents=True)
+    (workdir / "jobs" / "t" / "real").mkdir(parents=True)
+    os.symlink(outside, workdir / "jobs" / "link")
+    os.symlink(outside / "id", workdir / "jobs" / "t" / "id")
+    for folder in (workdir / "jobs" / "link" / "id", workdir / "jobs" / "t" / "id", outside / "id"):
+        with pytest.raises(JobFolderError, match="xpm deletes nothing outside the workspace"):
+            remove_job_folder(workdir, folder)
+    assert (outside / "id").is_dir()
+    remove_job_folder(workdir, workdir / "jobs" / "t" / "real")
+    assert not (workdir / "jobs" / "t" / "real").exists()

@@ -305,3 +305,21 @@ def test_workspace_from_the_settings_file(
         sys.stdout.flush()
         assert (code, out.getvalue().decode()) == (0, f"{project / 'main-ws'} 42\n")
     os.environ.pop("XPM_TEST_VALUE", None)
+
+
+@pytest.mark.parametrize("name", ["../../escape", "/tmp/abs", "a/b", "''", ".."])
+def test_experiment_id_outside_the_workspace_exits_2(
+    runner: CliRunner, project: Path, name: str
+) -> None:
+    """An `id` that is not a plain name exits 2 before the code runs or anything is written."""
+    write(project, "code.py", GOOD_CODE)
+    write(project, "exp.yaml", f"id: {name}\nfile: code\nepochs: 3\n")
+    code, out, err = run_cli(runner, project / "deep" / "ws", "exp.yaml")
+    shown = "" if name == "''" else name
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: experiment name {shown!r} (the id of exp.yaml) cannot name a folder of the"
+        " workspace: use 1 to 200 letters, digits, '_', '.' or '-', starting with a letter"
+        " or digit, e.g. 'bm25-sweep'\n"
+    )
+    assert sorted(p.name for p in project.iterdir()) == ["code.py", "exp.yaml"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -161,6 +162,14 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
     since = datetime.now() - timedelta(minutes=1)
     script, ws, log = tmp_path / "plan.py", tmp_path / "ws", tmp_path / "log"
     script.write_text(REATTACH_SCRIPT)
+    # Every sbatch call of both experiments is counted here, exactly, whatever sacct lags.
+    calls, wrappers = tmp_path / "sbatch-calls", tmp_path / "bin"
+    wrappers.mkdir()
+    real = shutil.which("sbatch")
+    assert real is not None
+    (wrappers / "sbatch").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    (wrappers / "sbatch").chmod(0o755)
+    env = {**os.environ, "PATH": f"{wrappers}{os.pathsep}{os.environ['PATH']}"}
 
     def run() -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -168,6 +177,7 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
 
     first = run()
@@ -182,6 +192,7 @@ def test_rerun_after_the_experiment_was_killed_reattaches_without_resubmitting(
     assert "re-attached to running job" in err
     assert sorted(r["x"] for r in runs(log) if r["event"] == "start") == [1, 2, 3]
     # One array (steps 1 and 2) and one job (step 3): nothing was submitted twice.
+    assert len(calls.read_text().splitlines()) == 2, calls.read_text()
     _wait_for(lambda: len(_submissions(ws, since)) >= 3, timeout=30)
     submissions = _submissions(ws, since)
     assert len(submissions) == 3, submissions
@@ -202,3 +213,57 @@ def test_twenty_independent_jobs_go_to_slurm_as_one_array(tmp_path: Path) -> Non
     assert sorted(int(str(r["jobid"]).split("_")[1]) for r in records) == list(range(20))
     assert sorted(r["x"] for r in runs(log) if r["event"] == "start") == list(range(20))
     assert all(s.job.state is JobState.DONE for s in steps)
+
+
+KILLED_AFTER_SBATCH_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from tests.scheduler.xpmtasks import Step
+    from xpm.launchers import SlurmLauncher, SlurmOptions
+    from xpm.scheduler import experiment
+
+    ws, log = sys.argv[1], Path(sys.argv[2])
+    # The job waits 8 s in the queue: the rerun finds it pending, known only to SLURM.
+    launcher = SlurmLauncher(options=SlurmOptions(mem="100M", extra=("--begin=now+8",)))
+    with experiment(ws, "intent", launcher=launcher):
+        Step.C(x=7, log=log).submit()
+    print("finished")
+    """
+)
+
+
+def test_rerun_after_a_kill_between_sbatch_and_the_pid_record_submits_nothing_again(
+    tmp_path: Path,
+) -> None:
+    """The experiment dies right after sbatch answered, before `<name>.pid` is written:
+    the rerun finds the queued job by its submission intent and follows it."""
+    script, ws, log = tmp_path / "plan.py", tmp_path / "ws", tmp_path / "log"
+    script.write_text(KILLED_AFTER_SBATCH_SCRIPT)
+    calls, wrappers, killing = tmp_path / "sbatch-calls", tmp_path / "bin", tmp_path / "kill"
+    wrappers.mkdir()
+    killing.mkdir()
+    real = shutil.which("sbatch")
+    assert real is not None
+    (wrappers / "sbatch").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    (killing / "sbatch").write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\n{real} "$@"\nkill -9 $PPID\n'
+    )
+    for wrapper in (wrappers / "sbatch", killing / "sbatch"):
+        wrapper.chmod(0o755)
+
+    def run(bin_dir: Path) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+        return subprocess.run(
+            [sys.executable, str(script), str(ws), str(log)],
+            capture_output=True, text=True, env=env, timeout=120, check=False,
+        )  # fmt: skip
+
+    first = run(killing)
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    assert list(ws.glob("jobs/*/*/step.slurm-intent")) and not list(ws.glob("jobs/*/*/step.pid"))
+    second = run(wrappers)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "finished"
+    assert len(calls.read_text().splitlines()) == 1, calls.read_text()
+    assert [r["x"] for r in runs(log) if r["event"] == "start"] == [7]

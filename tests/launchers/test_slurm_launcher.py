@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import json
 import sys
 import threading
 from collections.abc import Mapping
@@ -48,6 +50,47 @@ def record(job_id: str) -> dict[str, object]:
     return {"type": "slurm", "jobid": job_id, "host": "login1"}
 
 
+def _intent(job: JobLaunch) -> dict[str, object]:
+    data = json.loads((job.folder / "learn.slurm-intent").read_text())
+    assert isinstance(data, dict)
+    data.pop("time")
+    return data
+
+
+def test_a_job_submitted_just_before_the_experiment_died_is_not_submitted_again(
+    fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """Killed after sbatch answered but before `<name>.pid` was written: the next start
+    finds the job in squeue by the token of its intent, and follows it."""
+    first = SlurmLauncher(runner=fake, background=False)
+    job, pair = launch(tmp_path, "a"), [launch(tmp_path, "b"), launch(tmp_path, "c")]
+    first.start(job, lambda e: None)
+    first.start_many([(j, lambda e: None) for j in pair])
+    single, array = _intent(job)["token"], _intent(pair[0])["token"]
+    assert fake.called("sbatch") and len(fake.called("sbatch")) == 2
+    fake.calls.clear()
+    rerun = SlurmLauncher(runner=fake, background=False)
+    listing = f"7|\n101|xpm-submission:{single}\n102|xpm-submission:{array}\n"
+    fake.answer("squeue", stdout=listing)
+    assert rerun.start(job, lambda e: None)["jobid"] == "101"
+    fake.answer("squeue", stdout=listing)
+    records = rerun.start_many([(j, lambda e: None) for j in pair])
+    assert [r["jobid"] for r in records] == ["102_0", "102_1"]
+    assert fake.called("sbatch") == []
+    assert fake.called("squeue") == [["squeue", "-h", "-u", getpass.getuser(), "-o", "%F|%k"]] * 2
+
+
+def test_an_intent_slurm_no_longer_knows_is_submitted_anew(
+    launcher: SlurmLauncher, fake: FakeSlurm, tmp_path: Path
+) -> None:
+    job = launch(tmp_path, "a")
+    job.folder.mkdir()
+    (job.folder / "learn.slurm-intent").write_text('{"token": "old", "index": null}')
+    fake.answer("squeue", stdout="55|xpm-submission:other\n")
+    assert launcher.start(job, lambda e: None)["jobid"] == "101"
+    assert _intent(job)["token"] != "old"
+
+
 def test_is_a_launcher_with_native_dependencies(launcher: SlurmLauncher) -> None:
     """The scheduler queues whole pipelines at once on SLURM."""
     assert isinstance(launcher, Launcher)
@@ -65,7 +108,10 @@ def test_start_writes_the_script_and_submits_it(
     assert result["jobid"] == "101"
     assert isinstance(result["host"], str)
     script = job.folder / "learn.sbatch"
-    assert fake.calls == [["sbatch", "--parsable", str(script)]]
+    token = _intent(job)["token"]
+    assert fake.calls == [
+        ["sbatch", "--parsable", f"--comment=xpm-submission:{token}", str(script)]
+    ]
     text = script.read_text()
     assert "#SBATCH --partition=cpu\n" in text
     assert f"#SBATCH --output={job.stdout}\n" in text
@@ -118,7 +164,11 @@ def test_start_many_makes_one_array_of_independent_jobs(
     records = launcher.start_many([(j, lambda e: None) for j in [jobs[0], dependent, *jobs[1:]]])
     assert [r["jobid"] for r in records] == ["101_0", "102", "101_1", "101_2"]
     array_script = jobs[0].folder / "learn.array.sbatch"
-    assert fake.called("sbatch")[0] == ["sbatch", "--parsable", str(array_script)]
+    token = _intent(jobs[0])["token"]
+    assert fake.called("sbatch")[0] == [
+        "sbatch", "--parsable", f"--comment=xpm-submission:{token}", str(array_script)
+    ]  # fmt: skip
+    assert [_intent(j) for j in jobs] == [{"token": token, "index": i} for i in range(3)]
     text = array_script.read_text()
     assert "#SBATCH --array=0-2%2\n" in text
     scripts = " ".join(str(j.folder / "learn.sbatch") for j in jobs)

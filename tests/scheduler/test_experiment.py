@@ -350,3 +350,75 @@ def test_job_ending_while_a_rerun_looks_at_it_is_not_started_again(tmp_path: Pat
         step.submit()
     assert step.job.state is JobState.DONE
     assert launcher.started == []
+
+
+def test_job_ending_before_the_rerun_prepares_it_is_not_submitted_again(tmp_path: Path) -> None:
+    """A job seen running at submission, done by the time its launch is prepared, stays done.
+
+    A rerun after a killed experiment finds the job running in SLURM; under load the job
+    ends (writes `.done`) during the launcher's batch window. It must not be submitted again.
+    """
+    import threading
+    import time
+    from collections.abc import Mapping
+
+    from xpm.scheduler import JobLaunch, Launcher
+
+    class Batched(Launcher):
+        batch_window = 1.0
+
+        def __init__(self) -> None:
+            self.started: list[str] = []
+
+        def start(self, launch: JobLaunch, on_end: object) -> Mapping[str, object]:
+            self.started.append(launch.job_id)
+            raise AssertionError("a done job was submitted again")
+
+        def reattach(self, launch: JobLaunch, record: Mapping[str, object], on_end: object) -> bool:
+            return False
+
+        def kill(self, record: Mapping[str, object]) -> bool:
+            return False
+
+    step = Step.C(x=1, log=tmp_path / "log")
+    folder = tmp_path / "ws" / "jobs" / STEP / step.__identifier__().hex()
+    folder.mkdir(parents=True)
+    (folder / "step.pid").write_text('{"type": "batch", "jobid": "7"}')
+    ends = threading.Timer(0.3, (folder / "step.done").touch)
+    launcher = Batched()
+    with experiment(tmp_path / "ws", "race", launcher=launcher):
+        step.submit()
+        ends.start()
+        time.sleep(0.01)
+    ends.join()
+    assert step.job.state is JobState.DONE
+    assert launcher.started == []
+
+
+@pytest.mark.parametrize("name", ["../../x", "ABS", "a/b", "", ".", "..", "a\0b", "a\nb", "-x"])
+def test_experiment_name_that_cannot_be_a_folder_is_refused(tmp_path: Path, name: str) -> None:
+    """A name that would put runs, status.json or `current` outside the workspace is refused
+    before anything is written."""
+    from xpm.scheduler import ExperimentNameError
+
+    name = str(tmp_path / "abs" / "path") if name == "ABS" else name
+    workdir = tmp_path / "deep" / "er" / "ws"
+    with pytest.raises(ExperimentNameError) as refused, experiment(workdir, name):
+        pass
+    assert str(refused.value) == (
+        f"experiment name {name!r} cannot name a folder of the workspace: use 1 to 200"
+        " letters, digits, '_', '.' or '-', starting with a letter or digit, e.g. 'bm25-sweep'"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_experiment_names_users_write_are_accepted(tmp_path: Path) -> None:
+    """Letters, digits, '_', '.' and '-' make a name, as for tokens."""
+    for name in ("bm25", "BM25-sweep_2.v1", "9lives"):
+        with experiment(tmp_path / "ws", name, run_mode="generate"):
+            Step.C(x=1, log=tmp_path / "log").submit()
+    assert sorted(p.name for p in (tmp_path / "ws" / "experiments").iterdir()) == [
+        "9lives",
+        "BM25-sweep_2.v1",
+        "bm25",
+    ]

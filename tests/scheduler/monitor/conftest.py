@@ -97,17 +97,22 @@ def sleeping_job(workspace: Path) -> Iterator[SleepingJob]:
     import signal
     import sys
 
+    from xpm.scheduler.locks import acquire_job_lock
     from xpm.scheduler.process import spawn
 
     folder = workspace / "jobs" / "demo.sleep" / ("f" * 64)
     folder.mkdir(parents=True)
     (folder / "params.json").write_text('{"task": "sleep"}')
-    handle = spawn(
-        [sys.executable, "-c", JOB_SCRIPT, str(folder / "sleep.failed")],
-        folder,
-        folder / "sleep.out",
-        folder / "sleep.err",
-    )
+    lock = acquire_job_lock(folder / "sleep.lock")
+    assert lock is not None
+    with lock:  # handed over, as the local launcher does: the process holds the job's lock
+        handle = spawn(
+            [sys.executable, "-c", JOB_SCRIPT, str(folder / "sleep.failed")],
+            folder,
+            folder / "sleep.out",
+            folder / "sleep.err",
+            pass_fds=(lock.fd,),
+        )
     (folder / "sleep.pid").write_text(json.dumps(handle.identity.to_json()))
     deadline = time.monotonic() + 10
     while b"step 0" not in (folder / "sleep.out").read_bytes():  # SIGTERM is handled now

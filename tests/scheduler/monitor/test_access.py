@@ -12,8 +12,8 @@ from xpm.scheduler.monitor.access import (
     cookie_token,
     is_name_valid,
     is_token_valid,
-    job_file,
     job_paths,
+    open_in_job,
 )
 
 
@@ -70,20 +70,49 @@ def test_a_job_folder_symlinked_out_of_the_workspace_is_refused(tmp_path: Path) 
         job_paths(root, "demo.train/evil")
 
 
+def test_a_type_folder_symlinked_inside_the_workspace_is_refused_too(tmp_path: Path) -> None:
+    """No link is followed under jobs/, even one that stays in the workspace."""
+    root = tmp_path / "ws"
+    _job(root)
+    os.symlink(root / "jobs" / "demo.train", root / "jobs" / "demo.alias")
+    os.symlink(root / "jobs" / "demo.train" / "abc", root / "jobs" / "demo.train" / "abd")
+    for job_id in ("demo.alias/abc", "demo.train/abd"):
+        with pytest.raises(AccessDenied, match="not a real job folder"):
+            job_paths(root, job_id)
+
+
 @pytest.mark.parametrize("name", ["../params.json", "/etc/passwd", "a/../../b", "", "x//y", ".env"])
 def test_result_file_names_stay_in_the_job_folder(tmp_path: Path, name: str) -> None:
     _job(tmp_path)
     paths = job_paths(tmp_path, "demo.train/abc")
     with pytest.raises(AccessDenied):
-        job_file(tmp_path, paths, name)
+        open_in_job(paths, name)
 
 
-def test_a_result_file_symlinked_out_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("relative", ["metrics.json", "sub/metrics.json", "inner/metrics.json"])
+def test_no_symbolic_link_is_followed_under_the_job_folder(tmp_path: Path, relative: str) -> None:
+    """A link, to outside or even to a file of the same folder, is refused at any depth."""
     folder = _job(tmp_path / "ws")
     secret = tmp_path / "secret.json"
     secret.write_text("{}")
+    (folder / "real").mkdir()
+    (folder / "real" / "metrics.json").write_text("{}")
     os.symlink(secret, folder / "metrics.json")
+    os.symlink(tmp_path, folder / "sub")
+    os.symlink(folder / "real", folder / "inner")
     paths = job_paths(tmp_path / "ws", "demo.train/abc")
     with pytest.raises(AccessDenied):
-        job_file(tmp_path / "ws", paths, "metrics.json")
-    assert job_file(tmp_path / "ws", paths, "sub/metrics.json").name == "metrics.json"
+        open_in_job(paths, relative)
+    fd = open_in_job(paths, "real/metrics.json")
+    assert fd is not None
+    with os.fdopen(fd) as opened:
+        assert opened.read() == "{}"
+    assert open_in_job(paths, "missing.json") is None
+
+
+def test_a_fifo_is_refused_rather_than_blocking_the_server(tmp_path: Path) -> None:
+    folder = _job(tmp_path / "ws")
+    os.mkfifo(folder / "metrics.json")
+    paths = job_paths(tmp_path / "ws", "demo.train/abc")
+    with pytest.raises(AccessDenied, match="not a regular file"):
+        open_in_job(paths, "metrics.json")

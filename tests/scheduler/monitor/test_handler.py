@@ -182,6 +182,23 @@ def test_symlinks_leading_out_of_the_workspace_are_not_followed(
     assert "demo.train/evil" not in str(request(server, "/api/state").body)
 
 
+def test_params_failure_and_pid_records_that_are_links_are_not_served(
+    server: MonitorServer, workspace: Path, tmp_path: Path
+) -> None:
+    """`params.json`, `<name>.failed` and `<name>.pid` linked anywhere are not read."""
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"SECRET": "s3cr3t", "code": 7, "reason": "SECRET", "type": "local"}')
+    folder = workspace / "jobs" / "demo.linked" / ("d" * 64)
+    folder.mkdir(parents=True)
+    for name in ("params.json", "linked.failed", "linked.pid"):
+        os.symlink(secret, folder / name)
+    answer = request(server, f"/api/job?id=demo.linked/{'d' * 64}")
+    assert answer.status == 200
+    assert b"SECRET" not in answer.body and b"s3cr3t" not in answer.body
+    detail = answer.json()
+    assert (detail["params"], detail["process"], detail["state"]) == (None, None, "unscheduled")
+
+
 def test_kill_is_post_only_and_needs_the_token(
     server: MonitorServer, sleeping_job: SleepingJob
 ) -> None:
@@ -198,6 +215,36 @@ def test_kill_is_post_only_and_needs_the_token(
     assert failed["reason"] == "cancelled"
     again = request(server, f"/api/kill?id={job}", method="POST")
     assert again.status == 409 and "failed" in again.json()["error"]
+
+
+def test_kill_refuses_a_pid_record_naming_an_unrelated_process(
+    server: MonitorServer, workspace: Path
+) -> None:
+    """A forged `<name>.pid` with the right pid and start time kills nothing: the process
+    does not hold the job's lock."""
+    import subprocess
+
+    from xpm.scheduler.pids import ProcessIdentity
+
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        identity = ProcessIdentity.of(bystander.pid)
+        assert identity is not None
+        folder = workspace / "jobs" / "demo.forged" / ("e" * 64)
+        folder.mkdir(parents=True)
+        (folder / "forged.pid").write_text(json.dumps(identity.to_json()))
+        answer = request(server, f"/api/kill?id=demo.forged/{'e' * 64}", method="POST")
+        assert answer.status == 409
+        assert answer.json()["error"] == (
+            f"process {bystander.pid} does not hold the job's lock {folder / 'forged.lock'},"
+            " so it is not this job's process (the pid record is stale or forged); nothing"
+            " was signalled"
+        )
+        time.sleep(0.2)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
 
 
 def test_kill_of_a_slurm_job_runs_scancel(

@@ -8,7 +8,6 @@ alone, picks it, as does the monitor's short name (`learn/c53cbcfe`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -179,12 +178,14 @@ def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, 
     """Return what every run of the workspace's experiments (or of one) says, by job name.
 
     Raises:
+        ExperimentNameError: `experiment` cannot be an experiment's name.
         UnknownExperimentError: `experiment` is not an experiment of the workspace.
     """
-    from xpm.scheduler import list_experiments, list_runs
+    from xpm.scheduler import check_experiment_name, list_experiments, list_runs
 
     names = list_experiments(workdir)
     if experiment is not None:
+        check_experiment_name(experiment, "--experiment")
         if experiment not in names:
             raise UnknownExperimentError(experiment, str(workdir), names)
         names = [experiment]
@@ -236,25 +237,13 @@ def list_jobs(
 
 
 def job_names(workdir: Path) -> list[str]:
-    """Return the names of every job folder of the workspace, sorted, reading no file."""
-    root = workdir / "jobs"
-    names: list[str] = []
-    try:
-        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
-    except OSError:
-        return names
-    for type_id in types:
-        try:
-            names.extend(
-                f"{type_id}/{e.name}" for e in sorted(os.scandir(root / type_id), key=_name)
-            )
-        except OSError:
-            continue
-    return names
+    """Return the names of every job folder of the workspace, sorted, reading no file.
 
+    Symbolic links under `jobs/` are skipped with a warning, never followed.
+    """
+    from xpm.scheduler import job_folders
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+    return [f"{type_id}/{identifier}" for type_id, identifier, _ in job_folders(workdir)]
 
 
 def name_matches(given: str, job: str) -> bool:

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from xpm.core.plumbing import lazy_exports
 
 if TYPE_CHECKING:
+    from .atomic import write_json_atomic
     from .errors import (
         ExperimentFailed,
         ExperimentFailedError,
+        ExperimentNameError,
         KillRefused,
         KillRefusedError,
         SpawnError,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from .job import (
         Job,
     )
+    from .jobfolders import job_folders, remove_job_folder
     from .jobpaths import (
         JobPaths,
     )
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
         is_job_locked,
     )
     from .monitor import MonitorServer
+    from .names import check_experiment_name
     from .records import (
         Failure,
         JobEntry,
@@ -77,6 +81,7 @@ _WHERE = {
     "Experiment": ".experiments",
     "ExperimentFailed": ".errors",
     "ExperimentFailedError": ".errors",
+    "ExperimentNameError": ".errors",
     "Failure": ".records",
     "Job": ".job",
     "JobEntry": ".records",
@@ -98,16 +103,20 @@ _WHERE = {
     "Token": ".tokens",
     "TokenDependency": ".tokens",
     "TokenError": ".errors",
+    "check_experiment_name": ".names",
     "experiment": ".experiments",
     "is_job_locked": ".locks",
     "job_command": ".launcher",
+    "job_folders": ".jobfolders",
     "kill_job": ".kill",
     "kill_process": ".kill",
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "read_job": ".records",
+    "remove_job_folder": ".jobfolders",
     "scan_jobs": ".records",
     "scan_states": ".records",
+    "write_json_atomic": ".atomic",
 }
 
 __all__ = [
@@ -116,6 +125,7 @@ __all__ = [
     "Experiment",
     "ExperimentFailed",
     "ExperimentFailedError",
+    "ExperimentNameError",
     "Failure",
     "Job",
     "JobEntry",
@@ -137,16 +147,20 @@ __all__ = [
     "Token",
     "TokenDependency",
     "TokenError",
+    "check_experiment_name",
     "experiment",
     "is_job_locked",
     "job_command",
+    "job_folders",
     "kill_job",
     "kill_process",
     "list_experiments",
     "list_runs",
     "read_job",
+    "remove_job_folder",
     "scan_jobs",
     "scan_states",
+    "write_json_atomic",
 ]
 
 

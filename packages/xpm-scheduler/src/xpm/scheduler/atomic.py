@@ -14,6 +14,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .jobfolders import read_regular_file
+
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> None:
     """Replace the file at `path` by `data` in one step.
@@ -92,9 +94,9 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
+    """Return the JSON in `path`, or None when it is missing, not JSON (being replaced),
+    or a symbolic link (never followed: xpm writes none among its records)."""
     try:
-        with open(path, "rb") as file:
-            return json.loads(file.read())
+        return json.loads(read_regular_file(path))
     except (OSError, ValueError):
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from xpm.core import XpmError
 
@@ -49,6 +49,52 @@ class JobPathError(XpmError, ValueError):
         return (
             f"{self.what} {self.value!r} cannot name a job folder: it must be"
             " non-empty, not '.' or '..', and hold no '/' or NUL character"
+        )
+
+
+class JobFolderError(XpmError, ValueError):
+    """A folder to delete is not a real job folder inside the workspace.
+
+    Raised by `remove_job_folder` (`xpm jobs clean --perform`) when the folder, or its
+    type folder, is a symbolic link, or resolves outside `<workspace>/jobs/`. Nothing is
+    deleted; remove the link yourself if it should go.
+    """
+
+    def __init__(self, folder: str, jobs: str) -> None:
+        super().__init__(folder, jobs)
+        self.folder = folder
+        self.jobs = jobs
+
+    def __str__(self) -> str:
+        return (
+            f"{self.folder} is not a real job folder under {self.jobs} (a symbolic link,"
+            " or it leads elsewhere): xpm deletes nothing outside the workspace"
+        )
+
+
+class ExperimentNameError(XpmError, ValueError):
+    """An experiment's name cannot name its folder, `<workspace>/experiments/<name>/`.
+
+    Raised by `experiment(...)` and by the `xpm` commands that take an experiment name,
+    before anything is written, when the name is empty, `.` or `..`, holds a `/`, a NUL
+    or a newline, or any character but letters, digits, `_`, `.` and `-` (it must start
+    with a letter or digit). `name` is what was given and `where` where it came from;
+    choose a name such as `bm25-sweep`. The command line exits with code 2.
+    """
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, name: object, where: str = "") -> None:
+        super().__init__(name, where)
+        self.name = name
+        self.where = where
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return (
+            f"experiment name {self.name!r}{where} cannot name a folder of the workspace:"
+            " use 1 to 200 letters, digits, '_', '.' or '-', starting with a letter or"
+            " digit, e.g. 'bm25-sweep'"
         )
 
 

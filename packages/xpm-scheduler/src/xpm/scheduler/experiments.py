@@ -37,6 +37,7 @@ from .jobpaths import JobPaths
 from .jobprocess import stop_if_loading_main
 from .launcher import Launcher
 from .local import LocalLauncher
+from .names import check_experiment_name
 from .params import job_params
 from .records import JobState, read_job
 from .runs import RunWriter
@@ -270,9 +271,11 @@ def experiment(
 
     Raises:
         ExperimentFailedError: at the end of the block, when some jobs failed.
+        ExperimentNameError: `name` cannot name a folder (see `xpm.scheduler.names`).
         XpmError: the workdir is not writable, or a submitted task is invalid.
     """
     stop_if_loading_main()
+    check_experiment_name(name)
     mode = RunMode(run_mode)
     root = Path(workdir).expanduser().absolute()
     if mode is not RunMode.DRY_RUN:

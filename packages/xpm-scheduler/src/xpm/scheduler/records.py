@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, final
 
 from .atomic import read_json
+from .jobfolders import job_folders, read_regular_file
 from .jobpaths import JobPaths
 from .locks import is_job_locked
 from .pids import ProcessIdentity
@@ -204,7 +205,7 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
             ended=_mtime(paths.done),
         )
     try:
-        failed_text = paths.failed.read_text(encoding="utf-8", errors="replace")
+        failed_text = read_regular_file(paths.failed).decode("utf-8", errors="replace")
     except OSError:
         failed_text = None
     if failed_text is not None:
@@ -257,26 +258,9 @@ def _progress(paths: JobPaths) -> Progress | None:
     return None
 
 
-def _job_folders(workdir: str | os.PathLike[str]) -> Iterator[tuple[str, str, str]]:
-    """Yield (type id, identifier, folder) of every job folder, sorted, as plain strings."""
-    root = os.path.join(os.fspath(workdir), "jobs")
-    try:
-        types = sorted(e.name for e in os.scandir(root) if e.is_dir())
-    except OSError:
-        return
-    for type_id in types:
-        type_folder = f"{root}/{type_id}"
-        try:
-            identifiers = sorted(e.name for e in os.scandir(type_folder) if e.is_dir())
-        except OSError:
-            continue
-        for identifier in identifiers:
-            yield type_id, identifier, f"{type_folder}/{identifier}"
-
-
 def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterator[JobRecord]:
     """Yield every job folder of the workspace, sorted by type id then identifier."""
-    for type_id, _, folder in _job_folders(workdir):
+    for type_id, _, folder in job_folders(workdir):
         yield read_job(JobPaths(Path(folder), JobPaths.name_of(type_id)), light=light)
 
 
@@ -320,7 +304,7 @@ def scan_states(workdir: str | os.PathLike[str]) -> Iterator[JobEntry]:
     isfile, exists = os.path.isfile, os.path.exists
     done, failed, unscheduled = JobState.DONE, JobState.FAILED, JobState.UNSCHEDULED
     stems: dict[str, str] = {}
-    for type_id, identifier, folder in _job_folders(workdir):
+    for type_id, identifier, folder in job_folders(workdir):
         stem = stems.get(type_id) or stems.setdefault(type_id, JobPaths.name_of(type_id))
         base = f"{folder}/{stem}"
         if isfile(base + ".done"):

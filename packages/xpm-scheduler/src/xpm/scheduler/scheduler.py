@@ -265,13 +265,12 @@ class Scheduler:
         self._running[id(job.launcher)] = self._running.get(id(job.launcher), 0) + 1
         job.state = JobState.RUNNING
         self._status_dirty = True
-        if record is not None:
-            if self._reattach(job, launch, record):
-                return None
-            if read_job(paths, light=True).state.finished:
-                # It ended between the submission's look at the folder and now.
-                self._on_end(job)(Ending(0))
-                return None
+        if record is not None and self._reattach(job, launch, record):
+            return None
+        if paths.done.exists() or (record and read_job(paths, light=True).state.finished):
+            # It ended between the submission's look at the folder and now.
+            self._on_end(job)(Ending(0))
+            return None
         for marker in (paths.failed, paths.started, paths.progress):
             marker.unlink(missing_ok=True)
         return launch

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -27,12 +26,12 @@ from typing import TYPE_CHECKING, final
 from filelock import FileLock
 
 from .errors import TokenError
+from .names import is_plain_name
 from .pids import HOST, is_same_process
 
 if TYPE_CHECKING:
     from xpm.core import Task
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LOCK_POLL = 0.001
 
 
@@ -76,11 +75,11 @@ class CounterToken:
                 (starting with a letter or digit), or `total` is below 1.
             OSError: the `tokens` folder cannot be created or written.
         """
-        if not _NAME.fullmatch(name):
+        if not is_plain_name(name):
             raise TokenError(
                 name,
                 "a token name holds only letters, digits, '_', '.' and '-', and"
-                " starts with a letter or digit",
+                " starts with a letter or digit (at most 200 characters)",
                 total=total,
             )
         if total < 1:

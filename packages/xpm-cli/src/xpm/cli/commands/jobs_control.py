@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,7 +79,7 @@ def kill_command(
         if not perform:
             click.echo(f"would kill {job.name} ({where})")
             continue
-        problem = _kill(process)
+        problem = _kill(process, job)
         if problem is None:
             click.echo(f"killed {job.name} ({where})")
         else:
@@ -98,12 +97,12 @@ def _where(process: Mapping[str, object]) -> str:
     return f"pid {process.get('pid')} on {process.get('host')}"
 
 
-def _kill(process: Mapping[str, object]) -> str | None:
+def _kill(process: Mapping[str, object], job: ListedJob) -> str | None:
     """Stop the process of a pid record; return why it failed, or None."""
     from xpm.scheduler import KillRefused, kill_process
 
     try:
-        kill_process(process)
+        kill_process(process, job.entry.paths())
     except KillRefused as e:
         return str(e)
     return None
@@ -125,7 +124,7 @@ def clean_command(
     A running, waiting or never-run job is never deleted. Example:
     xpm jobs clean --perform '@state = "failed"'
     """
-    from xpm.scheduler import read_job
+    from xpm.scheduler import read_job, remove_job_folder
 
     matched = _matching(workdir, workspace_id, expression, experiment)
     selected = [job for job in matched if job.state.finished]
@@ -142,7 +141,7 @@ def clean_command(
         if not read_job(job.entry.paths(), light=True).state.finished or _is_locked(job):
             click.echo(f"kept {job.name}: it is running again", err=True)
             continue
-        shutil.rmtree(folder)
+        remove_job_folder(workspace_of(workdir, workspace_id).path, folder)
         removed += 1
         click.echo(f"deleted {job.name}")
     if not perform:

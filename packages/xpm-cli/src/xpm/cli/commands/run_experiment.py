@@ -49,7 +49,7 @@ def run_experiment(
     configuration error.
     """
     from xpm.core import XpmError
-    from xpm.scheduler import experiment
+    from xpm.scheduler import check_experiment_name, experiment
 
     from ..experiment_code import add_import_paths, import_code, run_function
     from ..experiment_file import (
@@ -62,6 +62,7 @@ def run_experiment(
     from ..grid_search import unused_grid
 
     experiment_file = load_experiment_file(file)
+    check_experiment_name(experiment_file.id, f"the id of {file}")
     workspace = workspace_of(workdir, workspace_id)
     # The workspace's variables are set first: the experiment's code may read them.
     os.environ.update(workspace.environment)

@@ -23,6 +23,7 @@ from xpm.scheduler import EndCallback, Ending, JobLaunch, Launcher
 from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
+from .intents import COMMENT, new_token, submitted_before, write_intents
 from .poller import SlurmPoller
 from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
 
@@ -159,8 +160,10 @@ class SlurmLauncher(Launcher):
         """
         self._check_open()
         dependencies = [_job_id_of(record, launch) for record in launch.after]
-        script = self._write_script(launch, dependencies)
-        job_id = self._submit(script)
+        (job_id,) = submitted_before(self._runner, [(launch.folder, launch.name)])
+        if job_id is None:
+            script = self._write_script(launch, dependencies)
+            job_id = self._submit(script, [launch])
         self._poller.follow(job_id, _memory_aware(on_end, [launch.stderr]), since=_since())
         return self._record(job_id)
 
@@ -178,7 +181,15 @@ class SlurmLauncher(Launcher):
         """
         self._check_open()
         records: dict[int, Mapping[str, object]] = {}
-        independent = [i for i, (launch, _) in enumerate(launches) if not launch.after]
+        earlier = submitted_before(self._runner, [(ln.folder, ln.name) for ln, _ in launches])
+        for i, job_id in enumerate(earlier):
+            if job_id is not None:  # submitted by an experiment that died before recording it
+                logs = [launches[i][0].stderr]
+                self._poller.follow(job_id, _memory_aware(launches[i][1], logs), since=_since())
+                records[i] = self._record(job_id)
+        independent = [
+            i for i, (launch, _) in enumerate(launches) if not launch.after and i not in records
+        ]
         if len(independent) > 1:
             size = self.max_array_size()
             for first in range(0, len(independent), size):
@@ -297,11 +308,13 @@ class SlurmLauncher(Launcher):
         )
         script = first.folder / f"{first.name}.array.sbatch"
         script.write_text(text)
-        array_id = self._submit(script)
+        array_id = self._submit(script, launches)
         return [f"{array_id}_{index}" for index in range(len(launches))]
 
-    def _submit(self, script: Path) -> str:
-        command = ["sbatch", "--parsable", str(script)]
+    def _submit(self, script: Path, launches: Sequence[JobLaunch]) -> str:
+        token = new_token()
+        write_intents([(launch.folder, launch.name) for launch in launches], token)
+        command = ["sbatch", "--parsable", f"--comment={COMMENT}{token}", str(script)]
         output = self._runner(command).check(command)
         job_id = parse_sbatch_output(output)
         if job_id is None:

@@ -2,9 +2,9 @@
 
 The monitor serves a workspace to a browser on the same machine. Two rules keep that
 safe: every request carries the random token printed with the URL (or the cookie set
-from it), and every file it reads is named by a validated job id and then checked,
-after resolving symlinks, to lie inside the workspace. A request that breaks either
-rule gets 403 or 404 and reads nothing.
+from it), and every file it reads is named by a validated job id and opened from the
+job folder without following any symbolic link (`open_in_job`). A request that breaks
+either rule gets 403 or 404 and reads nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 
-from ..errors import JobPathError
+from ..errors import JobFolderError, JobPathError
+from ..jobfolders import check_job_folder, open_job_file
 from ..jobpaths import JobPaths
 
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}")
@@ -54,25 +55,12 @@ def is_name_valid(name: str) -> bool:
     return _PART.fullmatch(name) is not None and ".." not in name
 
 
-def inside(root: Path, path: Path) -> Path:
-    """Return `path` with symlinks resolved, if it lies inside `root` (resolved too).
-
-    Raises:
-        AccessDenied: `path` resolves outside `root`, e.g. through a symlink.
-    """
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
-    if real != real_root and not real.startswith(real_root + os.sep):
-        raise AccessDenied(f"{path} lies outside {root}")
-    return Path(real)
-
-
 def job_paths(workdir: Path, job_id: str) -> JobPaths:
     """Return the paths of job `<type id>/<identifier>` after checking it names a job folder.
 
     Raises:
         AccessDenied: the id is malformed (`..`, absolute, extra `/`), or its folder is
-            missing or resolves outside `<workdir>/jobs`.
+            missing, or it or its type folder is a symbolic link.
     """
     type_id, sep, identifier = job_id.partition("/")
     if not sep or not is_name_valid(type_id) or not is_name_valid(identifier):
@@ -81,9 +69,12 @@ def job_paths(workdir: Path, job_id: str) -> JobPaths:
         paths = JobPaths.of(workdir, type_id, identifier)
     except JobPathError as e:
         raise AccessDenied(str(e)) from e
-    folder = inside(workdir / "jobs", paths.folder)
-    if not folder.is_dir():
+    if not os.path.lexists(paths.folder):
         raise AccessDenied(f"no job folder for {job_id!r}")
+    try:
+        check_job_folder(workdir, paths.folder)
+    except JobFolderError as e:
+        raise AccessDenied(str(e)) from e
     return paths
 
 
@@ -100,13 +91,20 @@ def relative_parts(relative: str) -> list[str]:
     return parts
 
 
-def job_file(workdir: Path, paths: JobPaths, relative: str) -> Path:
-    """Return the file `relative` (e.g. `metrics.json`) of a job folder, checked.
+def open_in_job(paths: JobPaths, relative: str) -> int | None:
+    """Open the file `relative` (e.g. `metrics.json`) of a job folder; None when missing.
+
+    Every monitor read of a job's file goes through here: no symbolic link is followed
+    from the job folder down, and only regular files are opened. Close the descriptor.
 
     Raises:
-        AccessDenied: `relative` is absolute, has an unusual or `..` part, or resolves
-            (through symlinks) outside the job folder or the workspace.
+        AccessDenied: `relative` is absolute, has an unusual or `..` part, or one of its
+            parts is a symbolic link, or it is not a regular file.
     """
-    path = paths.folder.joinpath(*relative_parts(relative))
-    inside(workdir, path)
-    return inside(paths.folder, path)
+    parts = relative_parts(relative)
+    try:
+        return open_job_file(paths.folder, parts)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise AccessDenied(f"{relative} of {paths.folder}: {e.strerror or e}") from e

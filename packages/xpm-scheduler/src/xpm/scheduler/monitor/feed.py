@@ -7,11 +7,11 @@ holding memory: its stream ends, the browser reconnects and reloads the whole st
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from typing import final
 
+from .encoding import encode_json
 from .snapshot import WorkspaceSnapshot
 
 _QUEUE_SIZE = 256
@@ -86,8 +86,8 @@ class ChangeFeed:
         change = self.snapshot.rescan()
         if change is None:
             return False
-        data = json.dumps(change.to_json(), separators=(",", ":"))
-        event = f"id: {change.version}\nevent: change\ndata: {data}\n\n".encode()
+        data = encode_json(change.to_json(), compact=True)
+        event = f"id: {change.version}\nevent: change\ndata: ".encode() + data + b"\n\n"
         with self._lock:
             subscribers = list(self._subscribers)
         for sub in subscribers:

@@ -31,6 +31,7 @@ from .access import (
     job_paths,
     relative_parts,
 )
+from .encoding import encode_json
 from .feed import ChangeFeed
 from .views import job_detail, log_chunk, read_result
 
@@ -228,7 +229,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send_json(self, data: Any, status: int, headers: Mapping[str, str] | None = None) -> None:
-        self._send(json.dumps(data).encode(), "application/json", status, headers)
+        self._send(encode_json(data), "application/json", status, headers)
 
     def _send(
         self, body: bytes, kind: str, status: int, headers: Mapping[str, str] | None = None

@@ -10,7 +10,6 @@ Each rescan returns what differs from the previous one, for the browser to apply
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -22,6 +21,7 @@ from ..jobpaths import JobPaths
 from ..records import JobRecord, JobState, process_alive, read_job
 from ..runs import list_experiments, read_run, read_submitted
 from .access import is_name_valid
+from .encoding import encode_json
 
 _RECENT = 2.0
 """Seconds during which a folder changed recently is read again at every rescan."""
@@ -132,7 +132,7 @@ class WorkspaceSnapshot:
                     "jobs": [e.summary for e in self._jobs.values()],
                     "experiments": self._experiments,
                 }
-                self._state_cache = (self._version, json.dumps(data).encode())
+                self._state_cache = (self._version, encode_json(data))
             return self._state_cache[1]
 
     def submitted(self, experiment: str, run: str) -> list[dict[str, Any]] | None:

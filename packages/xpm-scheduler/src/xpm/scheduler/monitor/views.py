@@ -1,7 +1,8 @@
 """What the monitor's JSON API answers about one job: details, log tails and results.
 
-Every function takes paths already checked by `access`; each reads a bounded amount
-(a log chunk, a result file of at most 1 MiB) so a huge file cannot stall the server.
+Every function takes paths already checked by `access` and opens files with
+`access.open_in_job` (no symbolic link followed); each reads a bounded amount (a log
+chunk, a result file of at most 1 MiB) so a huge file cannot stall the server.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from ..jobpaths import JobPaths
 from ..records import read_job
-from .access import AccessDenied, job_file
+from .access import AccessDenied, open_in_job
 from .snapshot import job_summary
 
 LOG_CHUNK = 256 * 1024
@@ -23,14 +24,17 @@ LOG_TAIL = 64 * 1024
 """How much of the end of a log the page shows when it opens it."""
 RESULT_LIMIT = 1024 * 1024
 """Largest result file read, in bytes."""
+PARAMS_LIMIT = 16 * 1024 * 1024
+"""Largest `params.json` shown, in bytes."""
 
 
 def job_detail(paths: JobPaths) -> dict[str, Any]:
     """Return a job's summary, folder, process record and parameters (`params.json`)."""
     record = read_job(paths)
     try:
-        params: Any = json.loads(paths.params.read_bytes())
-    except (OSError, ValueError):
+        data = _read(paths, paths.params.name, PARAMS_LIMIT)
+        params: Any = None if data is None else json.loads(data)
+    except (AccessDenied, ValueError):
         params = None
     return {
         **job_summary(record),
@@ -48,28 +52,22 @@ def log_chunk(workdir: Path, paths: JobPaths, stream: str, offset: int) -> dict[
     (rewritten by a new run) is read again from its start.
 
     Raises:
-        AccessDenied: `stream` is neither `out` nor `err`, or the log is a symlink out of
-            the workspace.
+        AccessDenied: `stream` is neither `out` nor `err`, or the log is a symbolic link
+            or not a regular file.
     """
     if stream not in ("out", "err"):
         raise AccessDenied(f"no log stream {stream!r}")
     path = paths.stdout if stream == "out" else paths.stderr
-    try:
-        real = job_file(workdir, paths, path.name)
-    except AccessDenied:
-        if not os.path.lexists(path):
-            return {"start": 0, "offset": 0, "size": 0, "text": "", "exists": False}
-        raise
-    try:
-        with open(real, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            # A negative offset asks for the tail; an offset past the end means the log
-            # was rewritten, so read it again from the start.
-            start = max(0, size - LOG_TAIL) if offset < 0 else offset if offset <= size else 0
-            f.seek(start)
-            data = f.read(LOG_CHUNK)
-    except OSError:
+    fd = open_in_job(paths, path.name)
+    if fd is None:
         return {"start": 0, "offset": 0, "size": 0, "text": "", "exists": False}
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        # A negative offset asks for the tail; an offset past the end means the log
+        # was rewritten, so read it again from the start.
+        start = max(0, size - LOG_TAIL) if offset < 0 else offset if offset <= size else 0
+        f.seek(start)
+        data = f.read(LOG_CHUNK)
     if offset < 0 and start > 0:
         # Begin the tail at a line start, so no partial line or character is shown.
         cut = data.find(b"\n")
@@ -89,15 +87,11 @@ def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] |
     """Return the numbers in a job's result file (nested keys joined by dots), if any.
 
     Raises:
-        AccessDenied: `name` is not a plain relative file name inside the job folder.
+        AccessDenied: `name` is not a plain relative file name inside the job folder, or
+            one of its parts is a symbolic link.
     """
-    path = job_file(workdir, paths, name)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(RESULT_LIMIT + 1)
-    except OSError:
-        return None
-    if len(data) > RESULT_LIMIT:
+    data = _read(paths, name, RESULT_LIMIT + 1)
+    if data is None or len(data) > RESULT_LIMIT:
         return None
     try:
         parsed = json.loads(data)
@@ -117,3 +111,12 @@ def _flatten(value: Any, prefix: str, into: dict[str, float]) -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
+
+
+def _read(paths: JobPaths, relative: str, limit: int) -> bytes | None:
+    """Read at most `limit` bytes of a job's file; None when it is missing."""
+    fd = open_in_job(paths, relative)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return f.read(limit)
