@@ -76,7 +76,14 @@ def main_code(classes: Iterable[type]) -> MainCode | None:
     names = ", ".join(sorted({cls.__qualname__ for cls in classes}))
     shell = _ipython()
     if shell is not None:
-        return _NotebookCode(shell, names).build(classes)
+        # A loop of submissions in one cell builds the code once: any change to the
+        # notebook's definitions is a new cell, so the history's length is in the key.
+        history = shell.history_manager.input_hist_parsed
+        key = (id(shell), len(history), history[-1] if history else "", *map(id, classes))
+        if key not in _BUILT:
+            _BUILT.clear()
+            _BUILT[key] = _NotebookCode(shell, names).build(classes)
+        return _BUILT[key]
     if sys.argv[:1] == ["-c"]:
         program = _command_program()
         if program is not None:
@@ -275,6 +282,7 @@ class _NotebookCode:
 
 
 _MISSING = object()
+_BUILT: dict[tuple[Any, ...], MainCode] = {}
 
 
 def _future_annotations() -> int:
