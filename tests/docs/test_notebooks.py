@@ -15,7 +15,7 @@ import pytest
 DOC = Path(__file__).parent.parent.parent / "docs" / "notebooks.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
-REFUSED = '''
+REFUSED = """
 class Table:
     rows = 3
 
@@ -33,7 +33,7 @@ try:
         Count.C().submit()
 except Exception as error:
     print(type(error).__name__, error)
-'''
+"""
 
 
 def _run(cells: list[str], folder: Path) -> list[str]:
