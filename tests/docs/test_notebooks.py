@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,21 @@ except Exception as error:
 """
 
 
+@pytest.fixture(autouse=True)
+def _kernel_of_this_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel spec `xpm-test` that runs this interpreter, whatever else is installed."""
+    spec = tmp_path / "jupyter" / "kernels" / "xpm-test" / "kernel.json"
+    spec.parent.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.write_text(json.dumps({"argv": argv, "display_name": "xpm", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+
+
 def _run(cells: list[str], folder: Path) -> list[str]:
     """Execute `cells` as a notebook in a new kernel; return each cell's printed text."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3")
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="xpm-test")
     client.execute(cwd=str(folder))
     return ["".join(_text(output) for output in cell.outputs) for cell in notebook.cells]
 
