@@ -25,6 +25,7 @@ import json as js
 from pathlib import Path
 from xpm.core import Config, Param, Task
 from xpm.scheduler import experiment
+import helpers
 # --- cell
 class Color(enum.Enum):
     RED = "red"
@@ -55,7 +56,7 @@ class Child(Base):
     def execute(self) -> None:
         self.write(shout(self.model.describe()))
 def shout(text: str) -> str:
-    return text.upper()
+    return helpers.louder(text)
 # --- cell
 with experiment("shws", "sh") as xp:
     child = Child.C(model=Model.C(), color=Color.BLUE).submit()
@@ -69,15 +70,18 @@ except Exception as error:
 
 
 def test_notebook_classes_run_from_the_saved_code(tmp_path: Path) -> None:
-    """The latest definition of each class is saved, needed ones first; a class made
-    inside a function is refused."""
+    """The latest definition of each class is saved, needed ones first; a module beside
+    the notebook is found by the job; a class made inside a function is refused."""
+    notebook = tmp_path / "notebook"
+    notebook.mkdir()
+    (notebook / "helpers.py").write_text("def louder(text):\n    return text.upper()\n")
     done = subprocess.run(
         [sys.executable, "-c", SHELL],
         input=CELLS,
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=tmp_path,
+        cwd=notebook,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-2:] == [
@@ -86,9 +90,9 @@ def test_notebook_classes_run_from_the_saved_code(tmp_path: Path) -> None:
         " make.<locals>.Hidden is defined inside a function; define it at the top level of"
         " a cell",
     ]
-    (params,) = (tmp_path / "shws" / "jobs" / "__main__.child").glob("*/params.json")
+    (params,) = (notebook / "shws" / "jobs" / "__main__.child").glob("*/params.json")
     source = json.loads(params.read_text())["main_code"]["source"]
-    assert source.splitlines()[:10] == [
+    assert source.splitlines()[:11] == [
         "from __future__ import annotations",
         "# Saved by xpm from a notebook: the definitions the job needs.",
         "from pathlib import Path",
@@ -96,6 +100,7 @@ def test_notebook_classes_run_from_the_saved_code(tmp_path: Path) -> None:
         "from xpm.core import Param",
         "from xpm.core import Task",
         "import enum",
+        "import helpers",  # a module beside the notebook: its folder is added (below)
         "import json as js",
         "LIMITS = {'low': (1, 2.5), 'names': ['a', 'b']}",
         "",
@@ -103,3 +108,4 @@ def test_notebook_classes_run_from_the_saved_code(tmp_path: Path) -> None:
     order = [line.split("(")[0] for line in source.splitlines() if line[:6] in ("class ", "def sh")]
     assert order == ["class Color", "class Model", "class Base", "class Child", "def shout"]
     assert "layers: Param[int] = 3" in source and "make" not in source
+    assert str(notebook) in json.loads(params.read_text())["pythonpath"]
