@@ -22,9 +22,12 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def _pages() -> list[Path]:
-    """Pages with Python examples, but the tutorial: test_tutorial.py checks its excerpts."""
+    """Pages with Python examples, but the tutorial (test_tutorial.py checks its excerpts)
+    and notebooks.md (test_notebooks.py runs its blocks as cells in a Jupyter kernel)."""
     return sorted(
-        p for p in DOCS.glob("*.md") if BLOCK.search(p.read_text()) and p.name != "tutorial.md"
+        p
+        for p in DOCS.glob("*.md")
+        if BLOCK.search(p.read_text()) and p.name not in ("tutorial.md", "notebooks.md")
     )
 
 

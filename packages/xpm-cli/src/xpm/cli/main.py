@@ -13,6 +13,7 @@ import click
 
 from .commands.experiments import experiments
 from .commands.jobs import jobs
+from .commands.jobs_care import stray_command
 from .commands.jobs_control import clean_command, kill_command
 from .commands.jobs_log import log_command
 from .commands.launchers import launchers
@@ -38,6 +39,7 @@ def xpm() -> None:
 jobs.add_command(log_command)
 jobs.add_command(kill_command)
 jobs.add_command(clean_command)
+jobs.add_command(stray_command)
 xpm.add_command(jobs)
 xpm.add_command(experiments)
 xpm.add_command(launchers)

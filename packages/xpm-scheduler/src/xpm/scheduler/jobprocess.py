@@ -67,10 +67,33 @@ def _load_main_script(script: str) -> None:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load the experiment script {script}")
     module = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+    _run_main(module, lambda: loader.exec_module(module))
+
+
+def _load_main_code(code: dict[str, Any], folder: Path) -> None:
+    """Run the code saved in `params.json` for classes no file holds (`mainsource`).
+
+    It is registered with `linecache` under a name that says where it is, so that
+    tracebacks show its lines.
+    """
+    import linecache
+    import types
+
+    source = str(code.get("source", ""))
+    name = f"{folder / 'params.json'} (main_code, from {code.get('origin', '?')})"
+    linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
+    module = types.ModuleType("__mp_main__")
+    module.__file__ = name
+    compiled = compile(source, name, "exec")
+    _run_main(module, lambda: exec(compiled, vars(module)))
+
+
+def _run_main(module: Any, run: Any) -> None:
     sys.modules["__mp_main__"] = module
     os.environ["XPM_LOADING_MAIN"] = "1"
     try:
-        spec.loader.exec_module(module)
+        run()
     except _MainScriptStopped:
         pass
     finally:
@@ -132,6 +155,8 @@ def run_job(folder: Path) -> int:
                 sys.path.append(root)
         if isinstance(data.get("main"), str):
             _load_main_script(data["main"])
+        elif isinstance(data.get("main_code"), dict):
+            _load_main_code(data["main_code"], folder)
         task = from_dict(data, folder)
         enter_job(JobContext(folder, paths.name, workspace))
         execute_task(task, folder)  # type: ignore[arg-type]

@@ -2,12 +2,15 @@
 
 It holds the task's serialized graph (`objects`), the job's names and workspace
 (`job`), the folders the job process must put on `sys.path` to import the graph's
-classes (`pythonpath`), and for tasks defined in the experiment script itself the path
-of that script (`main`), which the job process loads without running its experiment.
+classes (`pythonpath`), and for classes defined in the experiment script itself the path
+of that script (`main`), which the job process loads without running its experiment, or,
+when no file holds them (a notebook, `python -c`), their code (`main_code`, see
+`mainsource`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,14 +19,15 @@ from xpm.core import Task, XpmError
 from xpm.core.plumbing import to_dict
 
 from .jobpaths import JobPaths
+from .mainsource import MainCode, main_code
 
 
 def job_params(task: Task, paths: JobPaths, type_id: str, workdir: Path) -> dict[str, Any]:
     """Return the content of `params.json` for `task`'s job.
 
     Raises:
-        XpmError: the task's class was defined in an interactive session, where a job
-            process cannot import it.
+        XpmError: a class of the task was defined where its code cannot be saved for
+            the job process (standard input, the plain Python prompt; see `mainsource`).
     """
     params = to_dict(task, paths.folder)
     params["job"] = {
@@ -33,15 +37,63 @@ def job_params(task: Task, paths: JobPaths, type_id: str, workdir: Path) -> dict
         "workspace": str(workdir),
     }
     params["pythonpath"] = _import_roots(params["objects"])
-    if type(task).__module__ == "__main__":
-        script = getattr(sys.modules["__main__"], "__file__", None)
-        if script is None:
-            raise XpmError(
-                f"{type(task).__qualname__} is defined in an interactive session: job "
-                "processes cannot import it; move it to a module (a .py file) and import it"
-            )
-        params["main"] = str(Path(script).absolute())
+    classes = _main_classes(task, params["objects"])
+    if classes:
+        code = main_code(classes)
+        if code is None:
+            params["main"] = str(Path(sys.modules["__main__"].__file__ or "").absolute())
+        else:
+            params["main_code"] = code.to_json()
+            roots = params["pythonpath"]
+            for root in [_root_of(module) for module in code.modules] + [_cwd(code)]:
+                if root is not None and root not in roots:
+                    roots.append(root)
     return params
+
+
+def _cwd(code: MainCode) -> str | None:
+    """A `python -c` program imports modules of the folder it was started in."""
+    return os.getcwd() if code.whole_program else None
+
+
+def _main_classes(task: Task, objects: list[dict[str, Any]]) -> list[type]:
+    """The classes of the graph defined in `__main__` (configs, tasks and enums)."""
+    names: list[str] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("class", "$enum") and isinstance(item, str):
+                    module, _, qualname = item.partition(":")
+                    if module == "__main__" and qualname not in names:
+                        names.append(qualname)
+                else:
+                    visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(objects)
+    namespaces = [vars(sys.modules["__main__"])] if "__main__" in sys.modules else []
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is not None:
+        namespaces.insert(0, shell.user_ns)
+    classes: list[type] = []
+    for qualname in names:
+        cls: Any = type(task) if type(task).__qualname__ == qualname else None
+        for namespace in namespaces:
+            if cls is not None:
+                break
+            cls = namespace.get(qualname.partition(".")[0])
+            for part in qualname.split(".")[1:]:
+                cls = getattr(cls, part, None)
+        if not isinstance(cls, type):
+            raise XpmError(
+                f"{qualname} is defined in __main__ but is not found there any more"
+                " (deleted, or defined inside a function): define it at the top level"
+            )
+        classes.append(cls)
+    return classes
 
 
 _ROOTS: dict[str, str | None] = {}

@@ -1,11 +1,12 @@
 """The run format: `<workspace>/experiments/<name>/<run id>/`, written and read here only.
 
 An experiment process writes one run folder per `with experiment(...)` block (a
-`RunWriter`): `jobs.jsonl`, one line per submitted job with its tags and dependencies,
-and `status.json`, the run's status and its jobs' states, rewritten atomically at most
-every 0.5 s. `experiments/<name>/current` points at the newest run. The CLI and the
-monitor read runs back with `list_runs`, `read_run` and `read_submitted`; nothing else
-knows these file names (docs/dev/workspace-layout.md describes them).
+`RunWriter`): `jobs.jsonl`, one line per submitted job with its tags and dependencies
+(flushed before the job's folder is written), and `status.json`, the run's status and
+its jobs' states, rewritten atomically at most every 0.5 s.
+`experiments/<name>/current` points at the newest run. The CLI and the monitor read
+runs back with `list_runs`, `read_run` and `read_submitted`; nothing else knows these
+file names (docs/dev/workspace-layout.md describes them).
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ class RunWriter:
     `jobs` is the experiment's live table of jobs (by job id), read for `status.json`.
 
     `record` is called from the submitting thread, `write_status` from the scheduling
-    thread: lines of `jobs.jsonl` go through one buffered file under a lock, and are
-    flushed so that readers see them at most 0.5 s late.
+    thread: lines of `jobs.jsonl` go through one file under a lock, each flushed at once
+    so that a job folder on disk is always listed by its run.
     """
 
     def __init__(
@@ -191,8 +192,9 @@ class RunWriter:
             if self._jobs_file is None:
                 self._jobs_file = open(folder / "jobs.jsonl", "a", encoding="utf-8")  # noqa: SIM115
             self._jobs_file.write(text)
-        if time.monotonic() - self._flushed > 0.5:
-            self.flush()
+            # Flushed before the job's folder is written: a job on disk is always listed
+            # by its run (`xpm jobs clean --orphans` and `xpm jobs stray` rely on it).
+            self._jobs_file.flush()
 
     def flush(self) -> None:
         """Make the recorded jobs visible to readers (CLI, monitor) now."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 @click.group(name="jobs")
 def jobs() -> None:
-    """List, inspect, kill and clean the jobs of a workspace.
+    """List, inspect, kill and clean the jobs of a workspace; find orphan and stray jobs.
 
     JOB is `<type id>/<identifier>` as `xpm jobs list` prints it; any unique prefix of it,
     or of the identifier alone, is enough, as is the monitor's short name

@@ -6,6 +6,7 @@ checked before it kills or deletes anything.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -109,13 +110,19 @@ def _kill(process: Mapping[str, object], job: ListedJob) -> str | None:
 
 
 @click.command(name="clean")
-@selection_options
+@functools.partial(selection_options, required=False)
+@click.option(
+    "--orphans",
+    is_flag=True,
+    help="Instead of FILTER: the jobs that no run of any experiment lists.",
+)
 def clean_command(
     workdir: Path | None,
     workspace_id: str | None,
     experiment: str | None,
     perform: bool,
-    expression: str,
+    expression: str | None,
+    orphans: bool,
 ) -> None:
     """Delete the folders of the finished (done or failed) jobs that FILTER selects.
 
@@ -123,9 +130,19 @@ def clean_command(
 
     A running, waiting or never-run job is never deleted. Example:
     xpm jobs clean --perform '@state = "failed"'
+
+    --orphans, instead of FILTER, selects the jobs that no run of any experiment lists
+    (done, failed or never run; running ones are kept): xpm jobs clean --orphans --perform
     """
     from xpm.scheduler import read_job, remove_job_folder
 
+    if orphans or expression is None:
+        if orphans == (expression is not None) or experiment is not None:
+            raise click.UsageError("give either FILTER (and --experiment) or --orphans")
+        from .jobs_care import clean_orphans
+
+        clean_orphans(workspace_of(workdir, workspace_id).path, perform)
+        return
     matched = _matching(workdir, workspace_id, expression, experiment)
     selected = [job for job in matched if job.state.finished]
     if not selected:

@@ -31,13 +31,14 @@ def workspace_options(command: F) -> F:
     )(command)
 
 
-def selection_options(command: F) -> F:
+def selection_options(command: F, *, required: bool = True) -> F:
     """Add how `jobs kill` and `jobs clean` select jobs, the same way for both.
 
     The workspace options, `--experiment ID`, the `--perform` flag (without it the
-    command only says what it would do) and the FILTER argument.
+    command only says what it would do) and the FILTER argument (optional for `clean`,
+    which takes `--orphans` instead).
     """
-    command = click.argument("expression", metavar="FILTER")(command)
+    command = click.argument("expression", metavar="FILTER", required=required)(command)
     command = click.option("--perform", is_flag=True, help=PERFORM_HELP)(command)
     command = click.option(
         "--experiment", metavar="ID", help="Only the jobs this experiment submitted."
