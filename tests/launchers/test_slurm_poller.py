@@ -380,3 +380,20 @@ def test_the_background_thread_reads_markers_within_a_second(tmp_path: Path) -> 
     launcher.close()
     assert elapsed < 1.0
     assert [c[0] for c in fake.calls] == ["sbatch"]
+
+
+def test_a_failure_brings_the_next_round_to_5_s_later(tmp_path: Path) -> None:
+    """The jobs that waited for a failed job get cancelled by SLURM: seen 5 s later."""
+    cluster = Cluster({"1": "FAILED", "2": "PENDING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    parent = _paths(tmp_path, "parent")
+    poller.follow("1", endings.append, paths=parent)
+    poller.follow("2", endings.append, paths=_paths(tmp_path, "child"))
+    cluster.clock.now += 2
+    parent.failed.touch()
+    poller.run_due()
+    assert len(endings) == 1 and poller.next_round == cluster.clock.now + 5
+    cluster.states["2"] = "CANCELLED"
+    _run_for(poller, cluster.clock, 5)
+    assert [e.reason for e in endings] == ["failed", "cancelled"]

@@ -8,7 +8,8 @@ at once, then 0.5 s, 0.75 s... apart until SLURM says it is over, because SLURM'
 SLURM is otherwise asked, in rounds, only to notice jobs that end without a marker
 (killed, out of memory, node failure, `scancel`): the first round comes `min_interval`
 (30 s) after a job is followed, and rounds get further apart while nothing changes, up
-to `max_interval` (45 s); any change brings them back to `min_interval`.
+to `max_interval` (45 s); any change brings them back to `min_interval`. A job's
+failure brings the next round to 5 s later: SLURM cancels the jobs that waited for it.
 
 Each round asks `sacct` about every job at once; jobs that accounting does not show yet,
 or shows as queued (it lags the controller by seconds, or is disabled), are asked of
@@ -44,6 +45,7 @@ _REASONS: dict[str, Reason] = {
 _BACKOFF = 1.5
 _CONFIRM_FIRST = 0.5  # seconds between the questions about a job that wrote .failed
 _CONFIRM_MAX = 5.0
+_AFTER_FAILURE = 5.0  # seconds from a failure to the next round
 
 
 def ending_of(status: SlurmJobStatus) -> Ending:
@@ -301,6 +303,9 @@ class SlurmPoller:
                 self._next_round = now + self._interval if self._jobs else None
             elif not self._jobs:
                 self._next_round = None
+            if self._next_round is not None and any(e.code != 0 for _, e in ended):
+                # SLURM cancels the jobs that waited for a failed one: see them soon.
+                self._next_round = min(self._next_round, now + _AFTER_FAILURE)
         for followed, _ending in ended:
             status = followed.status
             if status is not None and not status.is_final:
