@@ -99,10 +99,11 @@ def run(mode: str, jobs: int, mem: str, root: Path, seconds: float = 0) -> dict[
         "status_calls": len(status),
         "status_calls_per_min": len(status) / minutes,
         "status_calls_per_job": len(status) / jobs,
-        "first_status_call_s": min((s for _, s, _ in status), default=ended) - first_submit,
         "status_s_total": sum(d for _, _, d in status),
         "status_s_per_job": sum(d for _, _, d in status) / jobs,
     }
+    if status:
+        figures["first_status_call_s"] = min(s for _, s, _ in status) - first_submit
     per_program: dict[str, list[float]] = defaultdict(list)
     for program, _, seconds in runner.calls:
         per_program[program].append(seconds)
