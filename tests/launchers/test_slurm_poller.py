@@ -397,3 +397,35 @@ def test_a_failure_brings_the_next_round_to_5_s_later(tmp_path: Path) -> None:
     cluster.states["2"] = "CANCELLED"
     _run_for(poller, cluster.clock, 5)
     assert [e.reason for e in endings] == ["failed", "cancelled"]
+
+
+def test_launchers_made_by_config_share_one_round(tmp_path: Path) -> None:
+    """Two launchers of one experiment (config()) are asked about in one sacct call; closing
+    one stops following its jobs only, and the other's still end."""
+    fake = FakeSlurm()
+    threads = _poller_threads()
+    cpu = SlurmLauncher(runner=fake, min_poll_interval=0.2, max_poll_interval=0.2)
+    gpu = cpu.config(gpus=1)
+    ended = threading.Event()
+    for name, launcher in (("a", cpu), ("b", gpu)):
+        (tmp_path / name).mkdir()
+        launch = JobLaunch(tmp_path / name, name, f"t.{name}/0", ("true",))
+        launcher.start(launch, lambda ending: ended.set())
+    fake.answer("sacct", "101|RUNNING|0:0|None\n102|RUNNING|0:0|None\n")
+    deadline = time.monotonic() + 5
+    while not fake.called("sacct") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first = fake.called("sacct")[0]
+    assert first[first.index("-j") + 1] == "101,102"
+    assert (cpu.poll(), gpu.poll()) == (["101"], ["102"])
+    assert _poller_threads() == threads + 1
+    cpu.close()
+    assert gpu.poll() == ["102"]
+    fake.answer("sacct", "102|COMPLETED|0:0|None\n")
+    assert ended.wait(5)
+    gpu.close()
+    assert _poller_threads() == threads
+
+
+def _poller_threads() -> int:
+    return sum(1 for thread in threading.enumerate() if thread.name == "xpm-slurm-poller")

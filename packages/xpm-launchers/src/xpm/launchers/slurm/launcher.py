@@ -24,8 +24,8 @@ from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
 from .intents import COMMENT, new_token, submitted_before, write_intents
-from .poller import SlurmPoller
 from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
+from .sharing import shared_poller
 
 _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
@@ -111,7 +111,7 @@ class SlurmLauncher(Launcher):
         self._runner = runner
         self._settings = (min_poll_interval, max_poll_interval, grace, background)
         self._max_array_size = max_array_size
-        self._poller = SlurmPoller(
+        self._poller = shared_poller(
             runner,
             min_interval=min_poll_interval,
             max_interval=max_poll_interval,

@@ -84,6 +84,7 @@ class _Followed:
     """When `<name>.failed` was seen: SLURM is then asked until it says the job is over."""
     confirm_at: float = 0.0
     confirm_delay: float = _CONFIRM_FIRST
+    owner: object = None
 
     @property
     def watches_markers(self) -> bool:
@@ -142,10 +143,18 @@ class SlurmPoller:
         with self._lock:
             return self._next_round
 
-    def followed(self) -> list[str]:
-        """Return the ids of the jobs followed now."""
+    def followed(self, owner: object = None) -> list[str]:
+        """Return the ids of the jobs followed now (those of `owner`, if given)."""
         with self._lock:
-            return list(self._jobs)
+            return [i for i, f in self._jobs.items() if owner is None or f.owner is owner]
+
+    def forget(self, owner: object) -> None:
+        """Stop following the jobs of `owner` (they keep running); the others stay."""
+        with self._lock:
+            for job_id in [i for i, f in self._jobs.items() if f.owner is owner]:
+                del self._jobs[job_id]
+            if not self._jobs:
+                self._next_round = None
 
     def follow(
         self,
@@ -153,15 +162,18 @@ class SlurmPoller:
         on_end: EndCallback,
         since: datetime | None = None,
         paths: JobPaths | None = None,
+        owner: object = None,
     ) -> None:
         """Follow `job_id` (`"42"` or `"42_3"`) until it ends; then call `on_end` once.
 
         `since` is no later than the job's submission (default: a day ago), for `sacct`.
         `paths` is the job's folder: its `.done` ends the job without asking SLURM, its
         `.failed` makes SLURM be asked at once. Without it, only rounds tell the end.
+        `owner` (a launcher sharing this poller) can `forget` its jobs.
         """
         now = self._clock()
-        followed = _Followed(on_end, since or datetime.now() - timedelta(days=1), now, paths)
+        since = since or datetime.now() - timedelta(days=1)
+        followed = _Followed(on_end, since, now, paths, owner=owner)
         with self._lock:
             if self._is_closed:
                 raise RuntimeError("this SLURM launcher is closed: make a new one")
@@ -175,7 +187,7 @@ class SlurmPoller:
                     target=self._run, name="xpm-slurm-poller", daemon=True
                 )
                 self._thread.start()
-            if len(self._jobs) == 1:
+            if len(self._jobs) == 1 or self._next_round == due:
                 self._lock.notify_all()
 
     def statuses(
