@@ -1,18 +1,20 @@
 """What SLURM costs xpm: submission and status polling, job arrays vs one sbatch per job.
 
-Runs `--jobs` trivial tasks (default 200) as one experiment on the SLURM cluster that the
-`sbatch`/`sacct`/`squeue` on PATH reach (scripts/local-slurm.sh starts a local one), once
-per mode:
+Runs `--jobs` trivial tasks (default 200; each sleeps `--seconds`, default 0) as one
+experiment on the SLURM cluster that the `sbatch`/`sacct`/`squeue` on PATH reach
+(scripts/local-slurm.sh starts a local one), once per mode:
 
     arrays  the default: independent jobs submitted together go out as job arrays
     single  one `sbatch` per job (a launcher whose `start_many` starts jobs one by one)
 
-Every SLURM command goes through the launcher's injectable runner, which times it. For
-each mode it prints the median time of one call per command, the submission cost per job
-(time in `sbatch` / jobs), the status cost (time in `sacct`/`squeue`/`scontrol`, and
-status calls per minute while jobs run), and the experiment's wall time. Not run by CI:
+Every SLURM command goes through the launcher's injectable runner, which times and counts
+it. For each mode it prints the median time of one call per command, the submission cost
+per job (time in `sbatch` / jobs), the status cost: `status_calls` (the count of `sacct`,
+`squeue` and `scontrol` calls, the set-up `scontrol show config` aside), status calls per
+minute while jobs run and per job, when the first one came, and the experiment's wall
+time. Issue 13's experiment (15 short jobs) is `--jobs 15 --seconds 2`. Not run by CI:
 
-    python bench/slurm_bench.py [--jobs 200] [--modes arrays,single] [--mem 100M]
+    python bench/slurm_bench.py [--jobs 200] [--seconds 0] [--modes arrays,single] [--mem 100M]
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from xpm.scheduler import EndCallback, JobLaunch, experiment
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from slurm_tasks import Nothing  # noqa: E402
+from slurm_tasks import Nothing, Pause  # noqa: E402
 
 STATUS = ("sacct", "squeue", "scontrol")
 
@@ -72,7 +74,7 @@ class OneByOne(SlurmLauncher):
         return [self.start(launch, on_end) for launch, on_end in launches]
 
 
-def run(mode: str, jobs: int, mem: str, root: Path) -> dict[str, float]:
+def run(mode: str, jobs: int, mem: str, root: Path, seconds: float = 0) -> dict[str, float]:
     runner = TimedRunner()
     kind = OneByOne if mode == "single" else SlurmLauncher
     launcher = kind(options=SlurmOptions(mem=mem), runner=runner)
@@ -80,7 +82,10 @@ def run(mode: str, jobs: int, mem: str, root: Path) -> dict[str, float]:
     started = time.monotonic()
     with experiment(root / mode, "slurm-bench", launcher=launcher):
         for index in range(jobs):
-            Nothing.C(index=index, run=tag).submit()
+            if seconds:
+                Pause.C(index=index, run=tag, seconds=seconds).submit()
+            else:
+                Nothing.C(index=index, run=tag).submit()
     ended = time.monotonic()
     submissions = runner.of("sbatch")
     status = runner.of(*STATUS)
@@ -93,9 +98,12 @@ def run(mode: str, jobs: int, mem: str, root: Path) -> dict[str, float]:
         "submit_s_per_job": sum(d for _, _, d in submissions) / jobs,
         "status_calls": len(status),
         "status_calls_per_min": len(status) / minutes,
+        "status_calls_per_job": len(status) / jobs,
         "status_s_total": sum(d for _, _, d in status),
         "status_s_per_job": sum(d for _, _, d in status) / jobs,
     }
+    if status:
+        figures["first_status_call_s"] = min(s for _, s, _ in status) - first_submit
     per_program: dict[str, list[float]] = defaultdict(list)
     for program, _, seconds in runner.calls:
         per_program[program].append(seconds)
@@ -110,6 +118,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--modes", default="arrays,single")
     parser.add_argument("--mem", default="100M", help="sbatch --mem of each job")
+    parser.add_argument("--seconds", type=float, default=0, help="how long each job sleeps")
     parser.add_argument("--root", type=Path, default=None, help="workspace parent (a temp dir)")
     args = parser.parse_args()
     # Job processes import slurm_tasks: jobs inherit the environment (--export=ALL).
@@ -120,7 +129,7 @@ def main() -> None:
     results = {}
     try:
         for mode in args.modes.split(","):
-            results[mode] = run(mode, args.jobs, args.mem, root)
+            results[mode] = run(mode, args.jobs, args.mem, root, args.seconds)
             print(f"{mode}: done in {results[mode]['wall_s']:.1f} s", file=sys.stderr)
     finally:
         if args.root is None:

@@ -13,3 +13,16 @@ class Nothing(Task):
 
     def execute(self) -> None:
         pass
+
+
+class Pause(Task):
+    """Sleeps `seconds`: jobs long enough for status rounds to matter."""
+
+    index: Param[int]
+    run: Param[str]
+    seconds: Param[float]
+
+    def execute(self) -> None:
+        import time
+
+        time.sleep(self.seconds)

@@ -1,11 +1,26 @@
-"""SlurmPoller: endings for every SLURM state, backoff, grace, accounting fallback."""
+"""SlurmPoller: endings for every SLURM state, backoff, grace, accounting fallback, and
+its schedule: markers end jobs without asking SLURM, rounds 30-45 s apart (fake clock)."""
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
 import pytest
 
-from xpm.launchers import SlurmCommandError, SlurmPoller, ending_of, parse_sacct, parse_squeue
-from xpm.scheduler import Ending
+from xpm.launchers import (
+    CommandResult,
+    SlurmCommandError,
+    SlurmLauncher,
+    SlurmPoller,
+    ending_of,
+    parse_sacct,
+    parse_squeue,
+)
+from xpm.scheduler import Ending, JobLaunch, JobPaths
 
 from .slurm_fake import FakeSlurm
 
@@ -189,3 +204,228 @@ def test_scontrol_gives_the_exit_code_when_accounting_lags() -> None:
     poller.poll_once()
     assert fake.called("scontrol") == [["scontrol", "-o", "show", "job", "6"]]
     assert endings == [Ending(3, message="SLURM: FAILED, failed with exit code 3 (job 6)")]
+
+
+class Cluster:
+    """A runner that answers sacct and squeue from a table of states, counting calls."""
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+        self.calls: list[tuple[float, list[str]]] = []
+        self.clock = Clock()
+
+    def __call__(self, command: Sequence[str]) -> CommandResult:
+        self.calls.append((self.clock.now, list(command)))
+        ids = command[command.index("-j") + 1].split(",") if "-j" in command else []
+        if command[0] == "sacct":
+            rows = [f"{i}|{self.states[i]}|{_code(self.states[i])}|None" for i in ids]
+        elif command[0] == "squeue":
+            rows = [f"{i}|{self.states[i].split(':')[0]}|None" for i in ids]
+        else:
+            return CommandResult(0, "")
+        return CommandResult(0, "".join(f"{row}\n" for row in rows))
+
+    def status_calls(self) -> list[tuple[float, list[str]]]:
+        return [(t, c) for t, c in self.calls if c[0] in ("sacct", "squeue", "scontrol")]
+
+    def asked(self) -> list[str]:
+        """The `-j` list of each status call."""
+        return [c[c.index("-j") + 1] for _, c in self.status_calls() if "-j" in c]
+
+
+def _code(state: str) -> str:
+    return "0:9" if state.startswith("FAILED") else "0:0"
+
+
+def _paths(root: Path, name: str) -> JobPaths:
+    (root / name).mkdir()
+    return JobPaths(root / name, name)
+
+
+def _run_for(poller: SlurmPoller, clock: Clock, seconds: float, step: float = 0.5) -> None:
+    end = clock.now + seconds
+    while clock.now < end:
+        clock.now += step
+        poller.run_due()
+
+
+def test_a_job_whose_done_marker_is_written_is_never_asked_about(tmp_path: Path) -> None:
+    """`.done` ends the job at the next look at the folder, with no SLURM call at all."""
+    cluster = Cluster({"7": "RUNNING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    paths = _paths(tmp_path, "job")
+    poller.follow("7", endings.append, paths=paths)
+    _run_for(poller, cluster.clock, 20)
+    paths.done.touch()
+    poller.run_due()
+    assert endings == [Ending(0, message="job.done written (SLURM job 7)")]
+    assert poller.followed() == [] and poller.next_round is None
+    _run_for(poller, cluster.clock, 120)
+    assert cluster.calls == []
+
+
+def test_a_failed_marker_asks_slurm_at_once_and_its_verdict_wins(tmp_path: Path) -> None:
+    """The job that wrote `.failed` is asked about alone, at once: TIMEOUT is the reason."""
+    cluster = Cluster({"7": "TIMEOUT", "8": "RUNNING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    failing = _paths(tmp_path, "failing")
+    poller.follow("7", endings.append, paths=failing)
+    poller.follow("8", endings.append, paths=_paths(tmp_path, "other"))
+    cluster.clock.now += 5
+    failing.failed.write_text('{"reason": "cancelled"}')
+    poller.run_due()
+    assert cluster.asked() == ["7"]
+    assert [(e.reason, e.message) for e in endings] == [
+        ("timeout", "SLURM: TIMEOUT, reached its time limit (job 7)")
+    ]
+    assert poller.followed() == ["8"]
+
+
+def test_a_failed_job_is_asked_again_until_slurm_says_it_is_over(tmp_path: Path) -> None:
+    """Accounting still says RUNNING: squeue is asked too, then again 0.5 s later."""
+    cluster = Cluster({"7": "RUNNING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    paths = _paths(tmp_path, "job")
+    poller.follow("7", endings.append, paths=paths)
+    paths.failed.touch()
+    poller.run_due()
+    assert [c[0] for _, c in cluster.calls] == ["sacct", "squeue"]
+    cluster.clock.now += 0.4
+    poller.run_due()
+    assert len(cluster.calls) == 2 and endings == []
+    cluster.states["7"] = "FAILED"
+    cluster.clock.now += 0.2
+    poller.run_due()
+    assert [(e.signal, e.reason) for e in endings] == [(9, "failed")]
+    assert len(cluster.calls) == 3
+
+
+def test_a_failed_marker_slurm_never_confirms_ends_after_the_grace(tmp_path: Path) -> None:
+    """The job process wrote `.failed` but SLURM says RUNNING for `grace` s: it ends."""
+    cluster = Cluster({"7": "RUNNING"})
+    poller = SlurmPoller(cluster, grace=30, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    paths = _paths(tmp_path, "job")
+    poller.follow("7", endings.append, paths=paths)
+    paths.failed.touch()
+    _run_for(poller, cluster.clock, 29)
+    assert endings == []
+    _run_for(poller, cluster.clock, 10)
+    assert endings == [
+        Ending(
+            None, message="SLURM: job 7 wrote job.failed, but SLURM still says RUNNING 30 s later"
+        )
+    ]
+    # Asked 0.5, 0.75, 1.1... s apart, then every 5 s: not every look at the folder.
+    assert 8 <= len(cluster.status_calls()) <= 2 * 16
+
+
+@pytest.mark.parametrize("state", ["RUNNING", "PENDING"])
+def test_rounds_are_30_to_45_s_apart_and_cost_at_most_4_calls_a_minute(
+    tmp_path: Path, state: str
+) -> None:
+    """Default schedule: no call in the first 30 s, then a round every 30-45 s."""
+    cluster = Cluster({str(i): state for i in range(1, 6)})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    start = cluster.clock.now
+    for i in range(1, 6):
+        poller.follow(str(i), lambda e: None, paths=_paths(tmp_path, f"j{i}"))
+    _run_for(poller, cluster.clock, 600)
+    rounds = sorted({t for t, c in cluster.status_calls() if c[0] == "sacct"})
+    assert rounds[0] - start == pytest.approx(30, abs=0.5)
+    gaps = [b - a for a, b in itertools.pairwise(rounds)]
+    assert all(30 <= gap <= 45.5 for gap in gaps), gaps
+    assert len(cluster.status_calls()) / 10 <= 4
+    assert cluster.asked()[0] == "1,2,3,4,5"
+
+
+def test_a_job_that_dies_without_a_marker_is_noticed_within_a_minute(tmp_path: Path) -> None:
+    """Killed without writing `.failed` (kill -9, node failure): the next round sees it."""
+    cluster = Cluster({"1": "RUNNING", "2": "RUNNING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    poller.follow("1", endings.append, paths=_paths(tmp_path, "a"))
+    poller.follow("2", endings.append, paths=_paths(tmp_path, "b"))
+    _run_for(poller, cluster.clock, 300)
+    assert endings == []
+    cluster.states["1"] = "FAILED"
+    killed = cluster.clock.now
+    while not endings:
+        cluster.clock.now += 0.5
+        poller.run_due()
+    assert cluster.clock.now - killed <= 45.5
+    assert [(e.signal, e.message) for e in endings] == [
+        (9, "SLURM: FAILED, killed by signal 9 (job 1)")
+    ]
+    assert poller.followed() == ["2"]
+
+
+def test_the_background_thread_reads_markers_within_a_second(tmp_path: Path) -> None:
+    """A launcher with default settings reports `.done` within a second, asking nothing."""
+    fake = FakeSlurm()
+    launcher = SlurmLauncher(runner=fake)
+    ended = threading.Event()
+    folder = tmp_path / "job"
+    folder.mkdir()
+    launch = JobLaunch(folder, "job", "t.job/0", ("true",))
+    launcher.start(launch, lambda ending: ended.set())
+    time.sleep(0.3)
+    written = time.monotonic()
+    launch.paths.done.touch()
+    assert ended.wait(5)
+    elapsed = time.monotonic() - written
+    launcher.close()
+    assert elapsed < 1.0
+    assert [c[0] for c in fake.calls] == ["sbatch"]
+
+
+def test_a_failure_brings_the_next_round_to_5_s_later(tmp_path: Path) -> None:
+    """The jobs that waited for a failed job get cancelled by SLURM: seen 5 s later."""
+    cluster = Cluster({"1": "FAILED", "2": "PENDING"})
+    poller = SlurmPoller(cluster, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    parent = _paths(tmp_path, "parent")
+    poller.follow("1", endings.append, paths=parent)
+    poller.follow("2", endings.append, paths=_paths(tmp_path, "child"))
+    cluster.clock.now += 2
+    parent.failed.touch()
+    poller.run_due()
+    assert len(endings) == 1 and poller.next_round == cluster.clock.now + 5
+    cluster.states["2"] = "CANCELLED"
+    _run_for(poller, cluster.clock, 5)
+    assert [e.reason for e in endings] == ["failed", "cancelled"]
+
+
+def test_launchers_made_by_config_share_one_round(tmp_path: Path) -> None:
+    """Two launchers of one experiment (config()) are asked about in one sacct call; closing
+    one stops following its jobs only, and the other's still end."""
+    fake = FakeSlurm()
+    threads = _poller_threads()
+    cpu = SlurmLauncher(runner=fake, min_poll_interval=0.2, max_poll_interval=0.2)
+    gpu = cpu.config(gpus=1)
+    ended = threading.Event()
+    for name, launcher in (("a", cpu), ("b", gpu)):
+        (tmp_path / name).mkdir()
+        launch = JobLaunch(tmp_path / name, name, f"t.{name}/0", ("true",))
+        launcher.start(launch, lambda ending: ended.set())
+    fake.answer("sacct", "101|RUNNING|0:0|None\n102|RUNNING|0:0|None\n")
+    deadline = time.monotonic() + 5
+    while not fake.called("sacct") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first = fake.called("sacct")[0]
+    assert first[first.index("-j") + 1] == "101,102"
+    assert (cpu.poll(), gpu.poll()) == (["101"], ["102"])
+    assert _poller_threads() == threads + 1
+    cpu.close()
+    assert gpu.poll() == ["102"]
+    fake.answer("sacct", "102|COMPLETED|0:0|None\n")
+    assert ended.wait(5)
+    gpu.close()
+    assert _poller_threads() == threads
+
+
+def _poller_threads() -> int:
+    return sum(1 for thread in threading.enumerate() if thread.name == "xpm-slurm-poller")

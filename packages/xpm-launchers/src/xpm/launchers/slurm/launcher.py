@@ -24,8 +24,8 @@ from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
 from .intents import COMMENT, new_token, submitted_before, write_intents
-from .poller import SlurmPoller
 from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
+from .sharing import shared_poller
 
 _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
@@ -68,15 +68,18 @@ class SlurmLauncher(Launcher):
 
     Jobs started with `start_many` that have no pending dependency are submitted as
     one job array (chunked to the cluster's `MaxArraySize`; at most `array_throttle`
-    tasks run at once). A background thread follows every job of the launcher with
-    one `sacct` call per round (`squeue` when accounting lags or is off).
+    tasks run at once). A background thread follows every job of the launcher: it
+    reads the jobs' `.done`/`.failed` markers every half second, and asks SLURM
+    (one `sacct` call, `squeue` when accounting lags or is off) about jobs without a
+    marker every 30 to 45 s, and about a job that wrote `.failed` at once.
 
     Args:
         options: The sbatch options of every job.
         array_throttle: The `%N` of job arrays: how many tasks may run at once.
         runner: Runs SLURM's commands; tests pass one that answers from captures.
-        min_poll_interval: Seconds between polls after a change.
-        max_poll_interval: Longest wait between polls while nothing changes.
+        min_poll_interval: Seconds between rounds of SLURM status calls after a change
+            (jobs with a `.done` or `.failed` marker are not asked about in rounds).
+        max_poll_interval: Longest wait between rounds while nothing changes.
         grace: Seconds a job may stay unknown to SLURM before it is taken as gone.
         max_array_size: Overrides the cluster's `MaxArraySize` (`scontrol show config`).
         background: Poll from a thread; with False, call `poll` yourself.
@@ -91,8 +94,8 @@ class SlurmLauncher(Launcher):
         *,
         array_throttle: int | None = None,
         runner: CommandRunner = run_slurm_command,
-        min_poll_interval: float = 0.5,
-        max_poll_interval: float = 5.0,
+        min_poll_interval: float = 30.0,
+        max_poll_interval: float = 45.0,
         grace: float = 60.0,
         max_array_size: int | None = None,
         background: bool = True,
@@ -108,7 +111,7 @@ class SlurmLauncher(Launcher):
         self._runner = runner
         self._settings = (min_poll_interval, max_poll_interval, grace, background)
         self._max_array_size = max_array_size
-        self._poller = SlurmPoller(
+        self._poller = shared_poller(
             runner,
             min_interval=min_poll_interval,
             max_interval=max_poll_interval,
@@ -164,7 +167,8 @@ class SlurmLauncher(Launcher):
         if job_id is None:
             script = self._write_script(launch, dependencies)
             job_id = self._submit(script, [launch])
-        self._poller.follow(job_id, _memory_aware(on_end, [launch.stderr]), since=_since())
+        on_end = _memory_aware(on_end, [launch.stderr])
+        self._poller.follow(job_id, on_end, since=_since(), paths=launch.paths)
         return self._record(job_id)
 
     def start_many(
@@ -185,7 +189,8 @@ class SlurmLauncher(Launcher):
         for i, job_id in enumerate(earlier):
             if job_id is not None:  # submitted by an experiment that died before recording it
                 logs = [launches[i][0].stderr]
-                self._poller.follow(job_id, _memory_aware(launches[i][1], logs), since=_since())
+                on_end = _memory_aware(launches[i][1], logs)
+                self._poller.follow(job_id, on_end, since=_since(), paths=launches[i][0].paths)
                 records[i] = self._record(job_id)
         independent = [
             i for i, (launch, _) in enumerate(launches) if not launch.after and i not in records
@@ -201,7 +206,9 @@ class SlurmLauncher(Launcher):
                 for i, job_id in zip(chunk, job_ids, strict=True):
                     # slurmstepd writes to the array's own error file, in its first folder.
                     logs = [launches[i][0].stderr, folder / f"slurm-{job_id}.err"]
-                    self._poller.follow(job_id, _memory_aware(launches[i][1], logs), since=_since())
+                    on_end = _memory_aware(launches[i][1], logs)
+                    paths = launches[i][0].paths
+                    self._poller.follow(job_id, on_end, since=_since(), paths=paths)
                     records[i] = self._record(job_id)
         for i, (launch, on_end) in enumerate(launches):
             if i not in records:
@@ -226,7 +233,8 @@ class SlurmLauncher(Launcher):
         if status is None or status.is_final:
             return False
         since = datetime.now() - timedelta(days=30)
-        self._poller.follow(job_id, _memory_aware(on_end, [launch.stderr]), since=since)
+        on_end = _memory_aware(on_end, [launch.stderr])
+        self._poller.follow(job_id, on_end, since=since, paths=launch.paths)
         return True
 
     def kill(self, record: Mapping[str, object]) -> bool:

@@ -1,39 +1,40 @@
-"""Follow many SLURM jobs from one background thread, with one `sacct` call per round.
+"""Follow many SLURM jobs from one background thread, asking SLURM as rarely as it can.
 
-Each round asks `sacct` about every followed job at once; jobs that accounting does not
-show yet, or shows as queued (it lags the controller by seconds, or is disabled), are asked
-of `squeue`, and `scontrol` gives the exit code of those that `squeue` alone saw fail.
-When nothing changes, rounds get further apart (up to `max_interval`); any change, or
-a new job, brings them back to `min_interval`. A job SLURM does not know is taken as
-gone only after `grace` seconds, never at once: a job just submitted may not be listed.
+A job's folder tells when it ends. Every `marker_interval` (0.5 s) the thread looks for
+each job's `<name>.done` and `<name>.failed` (two `stat` calls, nothing on the cluster):
+a `.done` job is reported at once and never asked about; a `.failed` one is asked about
+at once, then 0.5 s, 0.75 s... apart until SLURM says it is over, because SLURM's verdict
+(TIMEOUT, PREEMPTED, CANCELLED, OUT_OF_MEMORY) knows better than the dying process.
+SLURM is otherwise asked, in rounds, only to notice jobs that end without a marker
+(killed, out of memory, node failure, `scancel`): the first round comes `min_interval`
+(30 s) after a job is followed, and rounds get further apart while nothing changes, up
+to `max_interval` (45 s); any change brings them back to `min_interval`. A job's
+failure brings the next round to 5 s later: SLURM cancels the jobs that waited for it.
+
+Each round asks `sacct` about every job at once; jobs that accounting does not show yet,
+or shows as queued (it lags the controller by seconds, or is disabled), are asked of
+`squeue`, and `scontrol` gives the exit code of those that `squeue` alone saw fail. A job
+SLURM does not know is taken as gone only after `grace` seconds, never at once: a job
+just submitted may not be listed.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import final
 
-from xpm.scheduler import EndCallback, Ending, Reason
+from xpm.scheduler import EndCallback, Ending, JobPaths, Reason
 
 from ..errors import SlurmCommandError
-from .commands import CommandResult, CommandRunner
-from .sacct import (
-    DEPENDENCY_FAILED,
-    SlurmJobStatus,
-    SlurmProgress,
-    merge_statuses,
-    parse_sacct,
-    parse_squeue,
-    sacct_command,
-    squeue_command,
-    status_of,
-)
+from .asking import ask_slurm, command_error
+from .commands import CommandRunner
+from .markers import Marker, marker_of
+from .sacct import DEPENDENCY_FAILED, SlurmJobStatus, SlurmProgress
 
 _log = logging.getLogger(__name__)
 _REASONS: dict[str, Reason] = {
@@ -42,7 +43,9 @@ _REASONS: dict[str, Reason] = {
     "CANCELLED": "cancelled",
 }
 _BACKOFF = 1.5
-_EXIT_CODE = re.compile(r"(?:^|\s)ExitCode=([0-9]+):([0-9]+)")
+_CONFIRM_FIRST = 0.5  # seconds between the questions about a job that wrote .failed
+_CONFIRM_MAX = 5.0
+_AFTER_FAILURE = 5.0  # seconds from a failure to the next round
 
 
 def ending_of(status: SlurmJobStatus) -> Ending:
@@ -75,24 +78,36 @@ class _Followed:
     on_end: EndCallback
     since: datetime
     last_seen: float
+    paths: JobPaths | None = None
     status: SlurmJobStatus | None = None
+    failed_at: float | None = None
+    """When `<name>.failed` was seen: SLURM is then asked until it says the job is over."""
+    confirm_at: float = 0.0
+    confirm_delay: float = _CONFIRM_FIRST
+    owner: object = None
+
+    @property
+    def watches_markers(self) -> bool:
+        return self.paths is not None and self.failed_at is None
 
 
 @final
 class SlurmPoller:
     """Follows SLURM jobs and calls each one's `on_end` once, when it is over.
 
-    `SlurmLauncher` makes one per launcher; with `background`, a daemon thread polls
-    while jobs are followed. `poll_once` runs one round in the calling thread.
+    `SlurmLauncher` makes one per launcher; with `background`, a daemon thread reads
+    markers and polls while jobs are followed. Without it, `run_due` does what is due
+    at the clock's time, and `poll_once` runs one full round now, in the calling thread.
     """
 
     def __init__(
         self,
         runner: CommandRunner,
         *,
-        min_interval: float = 0.5,
-        max_interval: float = 5.0,
+        min_interval: float = 30.0,
+        max_interval: float = 45.0,
         grace: float = 60.0,
+        marker_interval: float = 0.5,
         background: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -100,11 +115,13 @@ class SlurmPoller:
         self._min = min_interval
         self._max = max(min_interval, max_interval)
         self._grace = grace
+        self._marker_interval = marker_interval
         self._background = background
         self._clock = clock
         self._lock = threading.Condition()
         self._jobs: dict[str, _Followed] = {}
         self._interval = min_interval
+        self._next_round: float | None = None
         self._thread: threading.Thread | None = None
         self._is_closed = False
         self.has_accounting = True
@@ -117,90 +134,88 @@ class SlurmPoller:
 
     @property
     def interval(self) -> float:
-        """Seconds until the next round: grows while nothing changes."""
+        """Seconds between rounds: grows while nothing changes."""
         return self._interval
 
-    def followed(self) -> list[str]:
-        """Return the ids of the jobs followed now."""
+    @property
+    def next_round(self) -> float | None:
+        """The clock's time of the next round, None while no job is followed."""
         with self._lock:
-            return list(self._jobs)
+            return self._next_round
 
-    def follow(self, job_id: str, on_end: EndCallback, since: datetime | None = None) -> None:
+    def followed(self, owner: object = None) -> list[str]:
+        """Return the ids of the jobs followed now (those of `owner`, if given)."""
+        with self._lock:
+            return [i for i, f in self._jobs.items() if owner is None or f.owner is owner]
+
+    def forget(self, owner: object) -> None:
+        """Stop following the jobs of `owner` (they keep running); the others stay."""
+        with self._lock:
+            for job_id in [i for i, f in self._jobs.items() if f.owner is owner]:
+                del self._jobs[job_id]
+            if not self._jobs:
+                self._next_round = None
+
+    def follow(
+        self,
+        job_id: str,
+        on_end: EndCallback,
+        since: datetime | None = None,
+        paths: JobPaths | None = None,
+        owner: object = None,
+    ) -> None:
         """Follow `job_id` (`"42"` or `"42_3"`) until it ends; then call `on_end` once.
 
         `since` is no later than the job's submission (default: a day ago), for `sacct`.
+        `paths` is the job's folder: its `.done` ends the job without asking SLURM, its
+        `.failed` makes SLURM be asked at once. Without it, only rounds tell the end.
+        `owner` (a launcher sharing this poller) can `forget` its jobs.
         """
-        followed = _Followed(on_end, since or datetime.now() - timedelta(days=1), self._clock())
+        now = self._clock()
+        since = since or datetime.now() - timedelta(days=1)
+        followed = _Followed(on_end, since, now, paths, owner=owner)
         with self._lock:
             if self._is_closed:
                 raise RuntimeError("this SLURM launcher is closed: make a new one")
             self._jobs[job_id] = followed
             self._interval = self._min
+            due = now + self._min
+            if self._next_round is None or due < self._next_round:
+                self._next_round = due
             if self._background and self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="xpm-slurm-poller", daemon=True
                 )
                 self._thread.start()
-            self._lock.notify_all()
+            if len(self._jobs) == 1 or self._next_round == due:
+                self._lock.notify_all()
 
     def statuses(
-        self, job_ids: Collection[str], since: datetime | None = None
+        self,
+        job_ids: Collection[str],
+        since: datetime | None = None,
+        confirm: Collection[str] = (),
     ) -> dict[str, SlurmJobStatus]:
         """Return what SLURM says of each job in `job_ids` now (unknown jobs are absent).
 
         Runs one `sacct`, then one `squeue` for the jobs `sacct` does not list or lists
-        as queued (the controller is more recent).
+        as queued (the controller is more recent), and for the jobs of `confirm` that
+        `sacct` does not list as over yet.
 
         Raises:
             SlurmCommandError: `squeue` failed (the controller does not answer).
         """
-        ids = sorted(set(job_ids))
-        since = since or datetime.now() - timedelta(days=30)
-        accounting: dict[str, SlurmJobStatus] = {}
-        if self.has_accounting and ids:
-            command = sacct_command(_query_ids(ids), since)
-            result = self._runner(command)
-            if result.returncode == 0:
-                accounting = parse_sacct(result.stdout, command)
-            elif "accounting storage is disabled" in result.stderr.lower():
-                _log.info("SLURM accounting is disabled: following jobs with squeue only")
-                self.has_accounting = False
-            else:
-                _log.warning("%s; asking squeue instead", _error(command, result))
-        # Jobs accounting lists as queued are asked too: it lags the controller by seconds,
-        # and keeps a pending array's row (`42_[5-199]`) while its tasks start and end.
-        missing = [
-            job_id
-            for job_id in ids
-            if job_id not in accounting or accounting[job_id].progress is SlurmProgress.WAITING
-        ]
-        controller: dict[str, SlurmJobStatus] = {}
-        if missing:
-            command = squeue_command(_query_ids(missing))
-            result = self._runner(command)
-            # squeue exits 1 when it knows none of the ids: that is an answer too.
-            if result.returncode != 0 and "invalid job id" not in result.stderr.lower():
-                raise _error(command, result)
-            controller = parse_squeue(result.stdout, command)
-        merged = merge_statuses(accounting, controller)
-        return {job_id: self._with_exit_code(merged[job_id]) for job_id in ids if job_id in merged}
-
-    def _with_exit_code(self, status: SlurmJobStatus) -> SlurmJobStatus:
-        """Ask `scontrol` the exit code of a job that squeue saw end before accounting."""
-        if not status.is_final or status.exit_code is not None:
-            return status
-        if status.progress is SlurmProgress.DONE:
-            return status  # COMPLETED: exit code 0
-        command = ["scontrol", "-o", "show", "job", status.job_id]
-        result = self._runner(command)
-        match = _EXIT_CODE.search(result.stdout)
-        if result.returncode != 0 or match is None:
-            return status
-        code, signal = int(match.group(1)), int(match.group(2))
-        return status_of(status.job_id, status.slurm_state, status.slurm_reason, code, signal)
+        answer, self.has_accounting = ask_slurm(
+            self._runner,
+            job_ids,
+            since or datetime.now() - timedelta(days=30),
+            confirm,
+            accounting=self.has_accounting,
+        )
+        return answer
 
     def poll_once(self) -> bool:
-        """Run one round: ask SLURM, call `on_end` of the jobs that ended.
+        """Run one full round now: read markers, ask SLURM about every other job.
 
         Returns whether any job changed state. Jobs that will never start (a
         dependency failed) are cancelled with `scancel` and reported as ended.
@@ -208,16 +223,71 @@ class SlurmPoller:
         Raises:
             SlurmCommandError: SLURM did not answer; the jobs stay followed.
         """
+        is_changed = self._read_markers(self._clock())
         with self._lock:
-            snapshot = dict(self._jobs)
-        if not snapshot:
-            return False
-        statuses = self.statuses(snapshot, min(f.since for f in snapshot.values()))
+            targets = dict(self._jobs)
+        return self._ask(targets, full=True) or is_changed
+
+    def run_due(self) -> bool:
+        """Do what is due at the clock's time: read markers, then ask SLURM if needed.
+
+        SLURM is asked about every job when the round is due, else only about jobs
+        that wrote `.failed` and wait for SLURM's verdict. The background thread calls
+        this; call it yourself with `background=False`. Returns whether a job changed.
+
+        Raises:
+            SlurmCommandError: SLURM did not answer; the jobs stay followed.
+        """
         now = self._clock()
+        is_changed = self._read_markers(now)
+        with self._lock:
+            full = self._next_round is not None and now >= self._next_round
+            targets = {
+                job_id: followed
+                for job_id, followed in self._jobs.items()
+                if full or (followed.failed_at is not None and now >= followed.confirm_at)
+            }
+        return self._ask(targets, full=full) or is_changed
+
+    def _read_markers(self, now: float) -> bool:
+        with self._lock:
+            watched = [(i, f, f.paths) for i, f in self._jobs.items() if f.watches_markers]
+        found = [(i, f, marker_of(paths)) for i, f, paths in watched if paths is not None]
+        ended: list[tuple[_Followed, Ending]] = []
+        with self._lock:
+            for job_id, followed, marker in found:
+                if marker is None or self._jobs.get(job_id) is not followed:
+                    continue
+                if marker is Marker.DONE and followed.paths is not None:
+                    del self._jobs[job_id]
+                    message = f"{followed.paths.done.name} written (SLURM job {job_id})"
+                    ended.append((followed, Ending(0, message=message)))
+                else:
+                    followed.failed_at = followed.confirm_at = now
+            if not self._jobs:
+                self._next_round = None
+        for followed, ending in ended:
+            self._notify(followed, ending)
+        return any(marker is not None for _, _, marker in found)
+
+    def _ask(self, targets: dict[str, _Followed], *, full: bool) -> bool:
+        now = self._clock()
+        with self._lock:
+            if full:
+                self._next_round = now + self._interval if self._jobs else None
+            for followed in targets.values():
+                if followed.failed_at is not None:
+                    followed.confirm_at = now + followed.confirm_delay
+                    followed.confirm_delay = min(_CONFIRM_MAX, followed.confirm_delay * _BACKOFF)
+        if not targets:
+            return False
+        confirm = [i for i, f in targets.items() if f.failed_at is not None]
+        since = min(f.since for f in targets.values())
+        statuses = self.statuses(targets, since, confirm)
         is_changed = False
         ended: list[tuple[_Followed, Ending]] = []
         with self._lock:
-            for job_id, followed in snapshot.items():
+            for job_id, followed in targets.items():
                 if self._jobs.get(job_id) is not followed:
                     continue
                 status = statuses.get(job_id)
@@ -234,10 +304,20 @@ class SlurmPoller:
                 if status.is_final or status.progress is SlurmProgress.ERROR:
                     del self._jobs[job_id]
                     ended.append((followed, ending_of(status)))
-            growth = 1.0 if is_changed else _BACKOFF
-            self._interval = min(self._max, max(self._min, self._interval * growth))
-            if is_changed:
-                self._interval = self._min
+                elif followed.failed_at is not None and now - followed.failed_at > self._grace:
+                    del self._jobs[job_id]
+                    ended.append((followed, _unconfirmed(followed, status, self._grace)))
+            if full:
+                growth = 1.0 if is_changed else _BACKOFF
+                self._interval = min(self._max, max(self._min, self._interval * growth))
+                if is_changed:
+                    self._interval = self._min
+                self._next_round = now + self._interval if self._jobs else None
+            elif not self._jobs:
+                self._next_round = None
+            if self._next_round is not None and any(e.code != 0 for _, e in ended):
+                # SLURM cancels the jobs that waited for a failed one: see them soon.
+                self._next_round = min(self._next_round, now + _AFTER_FAILURE)
         for followed, _ending in ended:
             status = followed.status
             if status is not None and not status.is_final:
@@ -264,19 +344,29 @@ class SlurmPoller:
                 if self._is_closed:
                     return
             try:
-                self.poll_once()
+                self.run_due()
             except SlurmCommandError as error:
                 _log.warning("cannot poll SLURM jobs (retrying): %s", error)
             with self._lock:
                 if self._is_closed:
                     return
-                self._lock.wait(self._interval)
+                self._lock.wait(self._wait())
+
+    def _wait(self) -> float:
+        """Seconds until something is due: a marker look, a round or a confirmation."""
+        times = [f.confirm_at for f in self._jobs.values() if f.failed_at is not None]
+        if self._next_round is not None:
+            times.append(self._next_round)
+        wait = min(times, default=self._clock() + self._max) - self._clock()
+        if any(f.watches_markers for f in self._jobs.values()):
+            wait = min(wait, self._marker_interval)
+        return max(0.0, wait)
 
     def _cancel(self, job_id: str) -> None:
         command = ["scancel", job_id]
         result = self._runner(command)
         if result.returncode != 0:
-            _log.warning("%s", _error(command, result))
+            _log.warning("%s", command_error(command, result))
 
     def _notify(self, followed: _Followed, ending: Ending) -> None:
         try:
@@ -296,14 +386,12 @@ def _unknown(job_id: str, grace: float) -> Ending:
     )
 
 
-def _query_ids(job_ids: Iterable[str]) -> list[str]:
-    """Ask for an array once (`42`) rather than task by task (`42_0,42_1`)."""
-    return sorted({job_id.split("_", 1)[0] for job_id in job_ids}, key=_numeric)
-
-
-def _numeric(job_id: str) -> tuple[int, str]:
-    return (int(job_id) if job_id.isdigit() else -1, job_id)
-
-
-def _error(command: Sequence[str], result: CommandResult) -> SlurmCommandError:
-    return SlurmCommandError(command, result.returncode, result.stderr)
+def _unconfirmed(followed: _Followed, status: SlurmJobStatus, grace: float) -> Ending:
+    name = followed.paths.failed.name if followed.paths is not None else "its failed marker"
+    return Ending(
+        None,
+        message=(
+            f"SLURM: job {status.job_id} wrote {name}, but SLURM still says "
+            f"{status.slurm_state} {grace:g} s later"
+        ),
+    )
