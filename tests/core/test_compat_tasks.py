@@ -110,7 +110,6 @@ class Main(Task):
     x: Param[int]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 5")
 def test_tags_of_init_tasks_are_tags_of_the_task(tmp_path: Path) -> None:
     main = Main.C(x=tag(1))
     with submitting_to(Recorder(tmp_path)):
