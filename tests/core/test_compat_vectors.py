@@ -82,7 +82,6 @@ PENDING: dict[str, str] = {
     "set_of_int_from_floats": "issue 12 item 10",
     "union_int_float_from_float": "issue 12 item 10",
     "union_int_float_from_str": "issue 12 item 10",
-    "unsubmitted_task_parameter": "issue 12 item 1",
 }
 
 # Snippets experimaestro refuses but xpm accepts on purpose; experimaestro cannot have

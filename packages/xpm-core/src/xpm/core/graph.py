@@ -94,11 +94,13 @@ def walk_own(root: ConfigBase) -> Iterator[ConfigBase]:
 
 
 def validate(root: ConfigBase) -> None:
-    """Check that every required parameter of `root`'s graph is set.
+    """Check that every required parameter of `root`'s graph is set, and that every task
+    in it will run.
 
     Raises:
-        ValidationError: one or more parameters are unset; the message lists their full
-            paths (`Learner.model.layers`).
+        ValidationError: one or more parameters are unset (the message lists their full
+            paths, `Learner.model.layers`), or the graph holds a task that was never
+            submitted (`Concat.says[0]`), which no job would run.
     """
     missing: list[str] = []
     seen = {id(root)}
@@ -112,10 +114,19 @@ def validate(root: ConfigBase) -> None:
         for name, param in spec.params.items():
             if name not in config.__dict__ and param.is_required:
                 missing.append(f"{path}.{name}")
+        if getattr(config, "__xpm_stands_for__", None) is not None:
+            continue  # a SerializedConfig: what it restores is not run by this job
         for name, value in config.__dict__.items():
             if name not in spec.params:
                 continue
-            for child in iter_configs(value):
+            for where, child in _located(value, f"{path}.{name}"):
+                if child is not root and _never_runs(child):
+                    raise ValidationError(
+                        f"{type(child).__name__} was never submitted, so it would never "
+                        f"run: call .submit() on it before submitting {type(root).__name__} "
+                        "(or give what its submit() returns)",
+                        path=where,
+                    )
                 if id(child) not in seen and not is_submitted(child):
                     seen.add(id(child))
                     queue.append((child, f"{path}.{name}"))
@@ -125,6 +136,30 @@ def validate(root: ConfigBase) -> None:
             f"required parameter is not set{also}; set it before submitting",
             path=missing[0],
         )
+
+
+def _located(value: Any, path: str) -> Iterator[tuple[str, ConfigBase]]:
+    """Yield `(path, config)` for the configurations held by `value` (`says[0]`, `m['a']`)."""
+    if isinstance(value, ConfigBase):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _located(item, f"{path}[{i}]")
+    elif isinstance(value, (set, frozenset)):
+        for item in value:
+            yield from _located(item, f"{path}{{}}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _located(item, f"{path}[{key!r}]")
+
+
+def _never_runs(config: ConfigBase) -> bool:
+    """True for a task nobody submitted: not submitted, not being submitted (sealed),
+    not an output of a task (`dep()`)."""
+    if not getattr(type(config), "__xpm_task__", False):
+        return False
+    state = config._xpm
+    return state is None or (state.job is None and not state.sealed and state.task is None)
 
 
 def task_dependencies(task: T) -> list[T]:

@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
-    from typing import Any, Protocol, TypeVar
+    from typing import Any, ClassVar, Protocol, TypeVar
 
     from .dependent import DependentMarker
     from .jobhandle import JobHandle
@@ -44,6 +44,10 @@ class Task(Config):
     `submit()` hands it to the open experiment, which runs it once per distinct
     configuration, in its own folder `<workspace>/jobs/<type id>/<identifier>/`.
     """
+
+    if TYPE_CHECKING:
+        __xpm_task__: ClassVar[bool]
+    __xpm_task__ = True
 
     def execute(self) -> None:
         """Do the work; called in the job process, with the job folder as working directory."""
