@@ -47,7 +47,6 @@ def _stored_without(*names: str, extra: dict[str, object] | None = None) -> str:
     return json.dumps(data)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 2")
 def test_a_parameter_added_later_loads_with_its_default() -> None:
     loaded = loads(_stored_without("added", "made", "maybe"))
     assert loaded.added == 5
@@ -56,7 +55,6 @@ def test_a_parameter_added_later_loads_with_its_default() -> None:
     assert loaded.__identifier__() == Learn.C(x=1).__identifier__()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 2")
 def test_a_default_factory_is_called_for_each_loaded_object() -> None:
     first = loads(_stored_without("made"))
     second = loads(_stored_without("made"))

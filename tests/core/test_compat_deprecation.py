@@ -16,14 +16,12 @@ from xpm.core import Config, Param, parameters
 
 from .golden.compat import expected
 
-ITEM_8 = pytest.mark.xfail(strict=True, reason="issue 12 item 8")
 
 
 def _deprecate() -> Any:
     return xpm.core.deprecate  # type: ignore[attr-defined]
 
 
-@ITEM_8
 def test_a_deprecated_parameter_is_converted_into_its_replacement() -> None:
     deprecate = _deprecate()
 
@@ -44,7 +42,6 @@ def test_a_deprecated_parameter_is_converted_into_its_replacement() -> None:
     assert window.values == [5]
 
 
-@ITEM_8
 def test_a_deprecated_subclass_hashes_as_its_parent() -> None:
     deprecate = _deprecate()
 
@@ -62,7 +59,6 @@ def test_a_deprecated_subclass_hashes_as_its_parent() -> None:
     assert old.__identifier__().hex() == expected("deprecated_class_subclass")
 
 
-@ITEM_8
 def test_a_deprecated_class_is_hashed_through_its_conversion() -> None:
     deprecate = _deprecate()
 
@@ -90,7 +86,6 @@ def test_a_deprecated_class_is_hashed_through_its_conversion() -> None:
     assert nested.__identifier__().hex() == hashlib.sha256(encoding).hexdigest()
 
 
-@ITEM_8
 def test_replace_returns_the_converted_configuration() -> None:
     deprecate = _deprecate()
 

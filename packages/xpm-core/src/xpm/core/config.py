@@ -128,7 +128,11 @@ class Config(ConfigBase, metaclass=ConfigMeta):
         for name, value in kwargs.items():
             param = params.get(name)
             if param is None:
-                raise spec.unknown(name)
+                deprecated = spec.deprecated.get(name)
+                if deprecated is None:
+                    raise spec.unknown(name)
+                deprecated(self, value)
+                continue
             if type(value) is TaggedValue:
                 value = _untag(self, name, value)
             values[name] = param.check(value, param.path)

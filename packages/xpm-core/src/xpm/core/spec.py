@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from .deprecation import deprecated_setters
 from .errors import ConfigError
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
 from .state import CLASSES, ConfigBase
@@ -129,7 +130,9 @@ class ClassSpec:
 
     __slots__ = (
         "cls",
+        "converts",
         "defaults",
+        "deprecated",
         "generated",
         "hashed",
         "ignored_params",
@@ -152,6 +155,14 @@ class ClassSpec:
         self.generated = [p for p in params.values() if p.generator is not None]
         explicit = cls.__dict__.get("__xpmid__")
         self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
+        self.deprecated = deprecated_setters(cls)
+        replaced_by = cls.__dict__.get("__xpm_deprecated__")
+        self.converts = False
+        if replaced_by is not None:
+            # A deprecated class takes the type id of the class replacing it; with
+            # `__convert__`, its identifier is that of what it converts to.
+            self.type_id = prepare(replaced_by[0]).type_id
+            self.converts = replaced_by[1]
         self.type_bytes = self.type_id.encode("utf-8")
         self.is_instance = bool(getattr(cls, "__xpm_instance__", False))
         self.plan: Any = None  # the identifier's per-class table, built on first use

@@ -112,6 +112,9 @@ class Task(Config):
 
             context = current_job()
             if context is not None:
+                if state is not None and state.origin is not None:
+                    kind, identifier = state.origin  # as stored with the job
+                    return context.workspace / "jobs" / kind / identifier
                 spec = prepare(type(self))
                 return context.workspace / "jobs" / spec.type_id / self.__identifier__().hex()
         return Path(self.job.jobpath)
