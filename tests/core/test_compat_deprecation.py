@@ -7,12 +7,14 @@ section 7.8); xpm is to export it from xpm.core with the same meaning and identi
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
 from typing import Any
 
 import pytest
 
 import xpm.core
-from xpm.core import Config, Param, parameters
+from xpm.core import Config, ConfigError, Param, dumps, loads, parameters
 
 from .golden.compat import expected
 
@@ -104,3 +106,64 @@ def test_replace_returns_the_converted_configuration() -> None:
     converted = Size.C(value=4)
     assert type(converted) is Sizes
     assert converted.values == [4]  # type: ignore[attr-defined]
+
+
+class Window(Config):
+    __xpmid__ = "compat.Window"
+    value: Param[int]
+    gone: Param[int] = 0
+
+
+def test_an_old_params_json_loads_through_the_deprecated_setter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """experimaestro fails with a KeyError on the old field; xpm converts it."""
+    stored = dumps(Window.C(value=3, gone=2))
+    deprecate = _deprecate()
+
+    class Renamed(Config):  # the next version of Window: `value` became `values`
+        __xpmid__ = "compat.Window"
+        values: Param[list[int]]
+
+        @deprecate
+        def value(self, value: int) -> None:
+            self.values = [value]
+
+        @deprecate
+        def gone(self, value: int) -> None:
+            """Dropped: the value no longer matters."""
+
+    monkeypatch.setattr(sys.modules[__name__], "Window", Renamed)
+    loaded = loads(stored)
+    assert type(loaded) is Renamed
+    assert loaded.values == [3]  # type: ignore[attr-defined]
+    assert loaded.__identifier__() == Renamed.C(values=[3]).__identifier__()
+    assert loaded.__identifier__().hex() == expected("deprecated_parameter")
+
+
+def test_a_deprecated_parameter_is_not_readable_and_not_stored() -> None:
+    deprecate = _deprecate()
+
+    class Window2(Config):
+        values: Param[list[int]]
+
+        @deprecate
+        def value(self, value: int) -> None:
+            self.values = [value]
+
+    window = Window2.C(value=1)  # type: ignore[call-arg]
+    assert "value" not in json.loads(dumps(window))["objects"][0]["values"]
+    with pytest.raises(AttributeError, match=r"Window2\.value is deprecated"):
+        _ = window.value  # type: ignore[attr-defined]
+
+
+def test_a_deprecated_class_without_a_parent_or_a_conversion_is_refused() -> None:
+    deprecate = _deprecate()
+    with pytest.raises(ConfigError, match=r"@deprecate\(Config2\) on Old: define __convert__"):
+
+        class Config2(Config):
+            x: Param[int]
+
+        @deprecate(Config2)
+        class Old(Config):
+            x: Param[int]

@@ -178,6 +178,11 @@ class Config(ConfigBase, metaclass=ConfigMeta):
                 f"{param.path} is not set: pass it to the constructor "
                 f"({type(self).__name__}.C({name}=...)) or assign it"
             )
+        if spec is not None and name in spec.deprecated:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is deprecated: it is no longer stored; read "
+                "the parameters that replaced it"
+            )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @reprlib.recursive_repr()

@@ -33,24 +33,16 @@ class DeprecatedParameter:
     the method with `v`; it sets the parameters that replaced `old`.
     """
 
-    __slots__ = ("convert", "name", "owner")
+    __slots__ = ("convert", "name")
 
     def __init__(self, convert: Callable[[Any, Any], None]) -> None:
         self.convert = convert
         self.name = convert.__name__
-        self.owner = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.owner = owner.__name__
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        raise AttributeError(
-            f"{self.owner}.{self.name} is deprecated: it is no longer stored; read the "
-            "parameters that replaced it"
-        )
+        raise AttributeError(self.name)  # Config.__getattr__ then says it is deprecated
 
     def __set__(self, instance: object, value: Any) -> None:
         self.convert(instance, value)
@@ -94,7 +86,7 @@ def _deprecate_class(cls: T, target: type | None, replace: bool) -> T:
         parent = cls.__bases__[0] if len(cls.__bases__) == 1 else None
         if parent is None or not issubclass(parent, ConfigBase):
             raise ConfigError(
-                f"@deprecate on {cls.__qualname__}: a deprecated class must derive from the "
+                f"@deprecate on {cls.__name__}: a deprecated class must derive from the "
                 "one class that replaces it (class Old(New)), or use @deprecate(New) with "
                 "a __convert__ method"
             )
@@ -102,8 +94,8 @@ def _deprecate_class(cls: T, target: type | None, replace: bool) -> T:
     else:
         if not callable(getattr(cls, "__convert__", None)):
             raise ConfigError(
-                f"@deprecate({target.__qualname__}) on {cls.__qualname__}: define "
-                f"__convert__(self) returning the {target.__qualname__} it becomes"
+                f"@deprecate({target.__name__}) on {cls.__name__}: define "
+                f"__convert__(self) returning the {target.__name__} it becomes"
             )
         type.__setattr__(cls, "__xpm_deprecated__", (target, True))
         if replace:
