@@ -124,7 +124,6 @@ def test_none_is_hashed_when_the_default_is_not_none() -> None:
 # --- item 4: a default of the wrong type -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4")
 def test_a_default_of_the_wrong_type_is_refused_at_class_definition() -> None:
     """experimaestro fails at the first `.C()`; xpm refuses the class statement itself."""
     with pytest.raises(ConfigError, match=r"Bad\.x: .*0\.2.*int"):
@@ -133,7 +132,6 @@ def test_a_default_of_the_wrong_type_is_refused_at_class_definition() -> None:
             x: Param[int] = field(default=0.2)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4")
 def test_a_bare_default_of_the_wrong_type_is_refused_at_class_definition() -> None:
     with pytest.raises(ConfigError, match=r"BadBare\.x: .*'a'.*int"):
 
@@ -141,7 +139,6 @@ def test_a_bare_default_of_the_wrong_type_is_refused_at_class_definition() -> No
             x: Param[int] = "a"  # type: ignore[assignment]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 4")
 def test_a_default_is_converted_like_a_given_value() -> None:
     """`field(default=1)` on a float holds 1.0 and hashes `02` + 1.0, as in experimaestro."""
 

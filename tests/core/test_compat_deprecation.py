@@ -19,7 +19,6 @@ from xpm.core import Config, ConfigError, Param, dumps, loads, parameters
 from .golden.compat import expected
 
 
-
 def _deprecate() -> Any:
     return xpm.core.deprecate  # type: ignore[attr-defined]
 

@@ -94,6 +94,10 @@ class ConfigMeta(type):
         namespace["__xpm_raw__"] = raw
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         register(cls)
+        if raw:
+            from .spec import check_defaults_now
+
+            check_defaults_now(cls)
         return cls
 
 

@@ -102,11 +102,11 @@ def _deprecate_class(cls: T, target: type | None, replace: bool) -> T:
             type.__setattr__(cls, "__new__", _replacing_new)
     if "__xpm_spec__" in cls.__dict__:
         type.__delattr__(cls, "__xpm_spec__")
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 def _replacing_new(cls: type, **kwargs: Any) -> Any:
     """`Old.C(...)` for `@deprecate(New, replace=True)`: build `Old`, return its conversion."""
-    old = object.__new__(cls)
+    old: Any = object.__new__(cls)
     cls.__init__(old, **kwargs)  # type: ignore[misc]
-    return old.__convert__()  # type: ignore[attr-defined]
+    return old.__convert__()

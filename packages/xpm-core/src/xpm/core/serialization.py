@@ -62,7 +62,7 @@ def _object(config: Config, ref: Any, folder: Path | None) -> dict[str, Any]:
     if state is not None:
         if state.sealed and getattr(cls, "__xpm_task__", False):
             # The job's name: a job process keeps it even if the code now hashes otherwise.
-            item["identifier"] = config.__identifier__().hex()  # type: ignore[attr-defined]
+            item["identifier"] = config.__identifier__().hex()
         if state.tags:
             item["tags"] = dict(state.tags)
         if state.meta is not None:

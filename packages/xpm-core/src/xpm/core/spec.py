@@ -313,7 +313,21 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
             "a Constant needs a value: write `name: Constant[int] = 1`",
             path=f"{owner.__name__}.{name}",
         )
-    return Parameter(owner, name, kind, inner, compile_checker(inner, ConfigBase), spec, generator)
+    check = compile_checker(inner, ConfigBase)
+    if spec.default is not MISSING:
+        from .defaults import checked_default
+
+        default = checked_default(owner, name, inner, check, spec.default)
+        spec = Field(default, MISSING, spec.ignore_default, spec.ignored, spec.help)
+    return Parameter(owner, name, kind, inner, check, spec, generator)
+
+
+def check_defaults_now(cls: type) -> None:
+    """Refuse, when class `cls` is defined, a default that does not fit its type
+    (`defaults.check_defaults`, with the classes visible from where `cls` is written)."""
+    from .defaults import check_defaults
+
+    check_defaults(cls, enclosing_names(cls))
 
 
 def build(cls: type) -> ClassSpec:

@@ -171,7 +171,7 @@ def _task(cls: type, config: Checker) -> Checker:
 
     def check(value: Any, path: str) -> Any:
         value = config(value, path)
-        state = value._xpm if isinstance(value, cls) else None
+        state = getattr(value, "_xpm", None)
         if isinstance(value, cls) and (
             state is None or (state.job is None and not state.sealed and state.task is None)
         ):
