@@ -143,3 +143,58 @@ def test_a_job_that_cannot_be_reloaded_is_reported_and_exits_1(tmp_path: Path) -
     assert "cannot reload mylib.tasks.train/" in result.stderr
     assert "Train has no parameter 'lr' any more" in result.stderr
     assert "@deprecate def lr(self, value)" in result.stderr
+
+
+V2_CLASS_RENAMED = '''
+from pathlib import Path
+from xpm.core import Param, Task, deprecate
+
+class Learn(Task):
+    lr: Param[float]
+
+    def execute(self) -> None:
+        with open(Path(__file__).parent.parent / "runs.txt", "a") as runs:
+            runs.write(f"learn lr={self.lr}\\n")
+
+@deprecate
+class Train(Learn):
+    """The former name, kept so that old params.json files load."""
+'''
+
+
+def test_a_renamed_class_is_linked_and_its_job_counts_as_done(tmp_path: Path) -> None:
+    """The marker files of a job are named after its type id: the link writes the new one."""
+    workdir = tmp_path / "ws"
+    code = _version(tmp_path, V1)
+    _run_experiment(tmp_path, code, workdir, "lr")
+    (old,) = (workdir / "jobs" / "mylib.tasks.train").iterdir()
+    code = _version(tmp_path, V2_CLASS_RENAMED)
+    sys.path.insert(0, str(code))
+    try:
+        result = CliRunner().invoke(
+            xpm, ["deprecated", "fix", "--perform", "--workdir", str(workdir)]
+        )
+    finally:
+        sys.path.remove(str(code))
+        sys.modules.pop("mylib.tasks", None)
+        sys.modules.pop("mylib", None)
+    assert result.exit_code == 0, result.output
+    (new,) = (workdir / "jobs" / "mylib.tasks.learn").iterdir()
+    assert (
+        result.stdout
+        == f"mylib.tasks.learn/{new.name}: linked to ../mylib.tasks.train/{old.name}\n"
+    )
+    assert (old / "learn.done").is_file() and (old / "train.done").is_file()
+
+    script = tmp_path / "experiment.py"
+    script.write_text(EXPERIMENT.replace("import Train", "import Learn as Train"))
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    run = subprocess.run(
+        [sys.executable, str(script), str(workdir), "lr"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "code" / "runs.txt").read_text() == "lr=0.1\n"
