@@ -96,6 +96,7 @@ def test_a_renamed_parameter_is_listed_linked_and_not_run_again(tmp_path: Path) 
         new_name = lines[0].rsplit("/", 1)[1]
         assert new_name != old.name
         assert lines[1] == "1 job(s) renamed; `xpm deprecated fix --perform` links them"
+        assert lines[1] in DOCS.read_text()  # docs/configurations.md shows this run
 
         dry = runner.invoke(xpm, ["deprecated", "fix", "--workdir", str(workdir)])
         assert dry.exit_code == 0
