@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from xpm.cli.main import xpm
 
+DOCS = Path(__file__).parent.parent.parent / "docs" / "configurations.md"
+
 V1 = """
 from pathlib import Path
 from xpm.core import Param, Task
