@@ -104,32 +104,27 @@ def validate(root: ConfigBase) -> None:
     """
     missing: list[str] = []
     seen = {id(root)}
-    queue: list[tuple[ConfigBase, str]] = [(root, type(root).__name__)]
+    queue: list[tuple[ConfigBase, str, Any]] = [(root, type(root).__name__, None)]
     state = root._xpm
     for i, init in enumerate(state.init_tasks if state is not None else ()):
-        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
+        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>", None))
     while queue:
-        config, path = queue.pop(0)
+        config, path, holder = queue.pop(0)
         spec = prepare(type(config))
+        if spec.is_task and holder is not None and _never_runs(config):
+            raise _never_submitted(root, config, holder, path)
         for name, param in spec.params.items():
             if name not in config.__dict__ and param.is_required:
                 missing.append(f"{path}.{name}")
-        if getattr(config, "__xpm_stands_for__", None) is not None:
+        if spec.stands_for:
             continue  # a SerializedConfig: what it restores is not run by this job
         for name, value in config.__dict__.items():
             if name not in spec.params:
                 continue
-            for where, child in _located(value, f"{path}.{name}"):
-                if child is not root and _never_runs(child):
-                    raise ValidationError(
-                        f"{type(child).__name__} was never submitted, so it would never "
-                        f"run: call .submit() on it before submitting {type(root).__name__} "
-                        "(or give what its submit() returns)",
-                        path=where,
-                    )
+            for child in iter_configs(value):
                 if id(child) not in seen and not is_submitted(child):
                     seen.add(id(child))
-                    queue.append((child, f"{path}.{name}"))
+                    queue.append((child, f"{path}.{name}", value))
     if missing:
         also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
         raise ValidationError(
@@ -153,13 +148,21 @@ def _located(value: Any, path: str) -> Iterator[tuple[str, ConfigBase]]:
             yield from _located(item, f"{path}[{key!r}]")
 
 
-def _never_runs(config: ConfigBase) -> bool:
-    """True for a task nobody submitted: not submitted, not being submitted (sealed),
-    not an output of a task (`dep()`)."""
-    if not getattr(type(config), "__xpm_task__", False):
-        return False
-    state = config._xpm
-    return state is None or (state.job is None and not state.sealed and state.task is None)
+def _never_submitted(root: ConfigBase, child: ConfigBase, value: Any, path: str) -> ValidationError:
+    where = next((p for p, c in _located(value, path) if c is child), path)
+    return ValidationError(
+        f"{type(child).__name__} was never submitted, so it would never run: call "
+        f".submit() on it before submitting {type(root).__name__} (or give what its "
+        "submit() returns)",
+        path=where,
+    )
+
+
+def _never_runs(task: ConfigBase) -> bool:
+    """True for a task nobody submitted: neither being submitted (sealed) nor an output
+    of a task (`dep()`)."""
+    state = task._xpm
+    return state is None or not (state.sealed or state.task is not None)
 
 
 def task_dependencies(task: T) -> list[T]:

@@ -137,9 +137,11 @@ class ClassSpec:
         "hashed",
         "ignored_params",
         "is_instance",
+        "is_task",
         "names",
         "params",
         "plan",
+        "stands_for",
         "type_bytes",
         "type_id",
     )
@@ -165,6 +167,8 @@ class ClassSpec:
             self.converts = replaced_by[1]
         self.type_bytes = self.type_id.encode("utf-8")
         self.is_instance = bool(getattr(cls, "__xpm_instance__", False))
+        self.is_task = bool(getattr(cls, "__xpm_task__", False))
+        self.stands_for = hasattr(cls, "__xpm_stands_for__")  # a SerializedConfig
         self.plan: Any = None  # the identifier's per-class table, built on first use
 
     def unknown(self, name: str) -> ConfigError:

@@ -172,7 +172,13 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask])
             )
     state.init_tasks = tasks
     validate(task)
-    folder = submitter.job_folder(task)
+    # Computed once: the submitter's folder and params.json read it from the state.
+    state.digest = task.__identifier__().digest
+    try:
+        folder = submitter.job_folder(task)
+    except BaseException:
+        state.digest = None
+        raise
     _generate_paths(task, folder)
     _seal(task)
     state.outputs = task.task_outputs(_dep_marker(task))
