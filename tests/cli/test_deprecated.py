@@ -232,3 +232,60 @@ def test_cleaning_a_job_folder_deletes_the_links_to_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "and 1 link(s) to it" in result.stdout
     assert not old.exists() and not new.is_symlink()
+
+
+PIPELINE = """
+from pathlib import Path
+from xpm.core import Param, Task, field
+
+class Prepare(Task):
+    n: Param[int]
+    {extra}
+
+    def execute(self) -> None:
+        pass
+
+class Train(Task):
+    prepared: Param[Prepare]
+    {extra}
+
+    def execute(self) -> None:
+        Path("seen.txt").write_text(f"{{self.jobpath}}\\n{{self.prepared.jobpath}}\\n")
+"""
+
+GENERATE = """
+import sys
+from xpm.scheduler import experiment
+from mylib.tasks import Prepare, Train
+
+with experiment(sys.argv[1], "pipeline", run_mode="generate"):
+    Train.C(prepared=Prepare.C(n=1).submit()).submit()
+"""
+
+
+def test_a_job_keeps_its_folder_when_the_code_now_hashes_it_otherwise(tmp_path: Path) -> None:
+    """Both classes gain a hashed parameter after submission: the job process still
+    names the job, and the task it uses, by the identifiers stored with the job."""
+    workdir = tmp_path / "ws"
+    code = _version(tmp_path, PIPELINE.format(extra=""))
+    script = tmp_path / "generate.py"
+    script.write_text(GENERATE)
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    made = subprocess.run(
+        [sys.executable, str(script), str(workdir)], capture_output=True, text=True, env=env
+    )
+    assert made.returncode == 0, made.stderr
+    (train,) = (workdir / "jobs" / "mylib.tasks.train").iterdir()
+    (prepare,) = (workdir / "jobs" / "mylib.tasks.prepare").iterdir()
+
+    _version(tmp_path, PIPELINE.format(extra="epochs: Param[int] = field(default=10)"))
+    ran = subprocess.run(
+        [sys.executable, "-m", "xpm.scheduler.run", str(train)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr + (train / "train.err").read_text()
+    assert (train / "seen.txt").read_text() == f"{train}\n{prepare}\n"
+    assert (train / "train.done").is_file()

@@ -9,12 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import xpm.core
-from xpm.core import Config, ConfigError, Param, dumps, loads, parameters
+import xpm.core.jobcontext as jobcontext
+from xpm.core import (
+    Config,
+    ConfigError,
+    JobContext,
+    Param,
+    Task,
+    dumps,
+    enter_job,
+    loads,
+    parameters,
+    submitting_to,
+    type_id,
+)
 
 from .golden.compat import expected
 
@@ -166,3 +180,46 @@ def test_a_deprecated_class_without_a_parent_or_a_conversion_is_refused() -> Non
         @deprecate(Config2)
         class Old(Config):
             x: Param[int]
+
+
+class Fit(Task):
+    __xpmid__ = "compat.Fit"
+    x: Param[int]
+
+
+class _Recorder:
+    def __init__(self, root: Path) -> None:
+        self.workdir = root
+
+    def job_folder(self, task: Any) -> Path:
+        return self.workdir / "jobs" / type_id(task) / str(task.__identifier__())
+
+    def submit(self, task: Any, *, launcher: Any, outputs: Any) -> Any:
+        return self
+
+
+def test_a_job_of_a_class_deprecated_since_keeps_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Fit` became `Learn`; a job of `Fit` still runs in jobs/compat.fit/<its id>."""
+    fit = Fit.C(x=1)
+    with submitting_to(_Recorder(tmp_path)):
+        fit.submit()
+    stored = dumps(fit)
+    deprecate = _deprecate()
+
+    class Learn(Task):
+        __xpmid__ = "compat.Learn"
+        x: Param[int]
+
+    @deprecate
+    class Renamed(Learn):
+        __xpmid__ = "compat.Fit"
+
+    monkeypatch.setattr(sys.modules[__name__], "Fit", Renamed)
+    loaded = loads(stored)
+    assert type_id(loaded) == "compat.learn"
+    monkeypatch.setattr(jobcontext, "_CURRENT", [])
+    enter_job(JobContext(tmp_path / "elsewhere", "fit", tmp_path))
+    assert loaded.jobpath == tmp_path / "jobs" / "compat.fit" / fit.__identifier__().hex()  # type: ignore[attr-defined]
+    assert loaded.__identifier__() == fit.__identifier__()
