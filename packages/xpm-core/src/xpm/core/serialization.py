@@ -60,7 +60,7 @@ def _object(config: Config, ref: Any, folder: Path | None) -> dict[str, Any]:
     }
     state = config._xpm
     if state is not None:
-        if state.sealed and getattr(cls, "__xpm_task__", False):
+        if state.sealed and spec.is_task:
             # The job's name: a job process keeps it even if the code now hashes otherwise.
             item["identifier"] = config.__identifier__().hex()
         if state.tags:
