@@ -223,3 +223,39 @@ def test_a_job_of_a_class_deprecated_since_keeps_its_folder(
     enter_job(JobContext(tmp_path / "elsewhere", "fit", tmp_path))
     assert loaded.jobpath == tmp_path / "jobs" / "compat.fit" / fit.__identifier__().hex()  # type: ignore[attr-defined]
     assert loaded.__identifier__() == fit.__identifier__()
+
+
+class Step(Task):
+    __xpmid__ = "compat.Step"
+    n: Param[int]
+
+
+class Pipeline(Task):
+    __xpmid__ = "compat.Pipeline"
+    step: Param[Step]
+
+
+def test_a_renamed_task_parameter_loads_with_the_task_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loaded task has a job: the setter may give it to a task-typed parameter."""
+    with submitting_to(_Recorder(tmp_path)):
+        step = Step.C(n=1)
+        step.submit()
+        pipeline = Pipeline.C(step=step)
+        pipeline.submit()
+    stored = dumps(pipeline)
+    deprecate = _deprecate()
+
+    class Later(Task):
+        __xpmid__ = "compat.Pipeline"
+        first: Param[Step]
+
+        @deprecate
+        def step(self, value: Step) -> None:
+            self.first = value
+
+    monkeypatch.setattr(sys.modules[__name__], "Pipeline", Later)
+    loaded = loads(stored)
+    assert type(loaded.first) is Step  # type: ignore[attr-defined]
+    assert loaded.first.__identifier__() == step.__identifier__()  # type: ignore[attr-defined]
