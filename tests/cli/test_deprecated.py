@@ -203,37 +203,6 @@ def test_a_renamed_class_is_linked_and_its_job_counts_as_done(tmp_path: Path) ->
     assert (tmp_path / "code" / "runs.txt").read_text() == "lr=0.1\n"
 
 
-def _linked_job(workdir: Path) -> tuple[Path, Path]:
-    """A done job folder and a second name linked to it, as `fix --perform` leaves them."""
-    old = workdir / "jobs" / "mylib.train" / ("a" * 64)
-    old.mkdir(parents=True)
-    (old / "params.json").write_text("{}")
-    (old / "train.done").write_text("")
-    new = old.parent / ("b" * 64)
-    new.symlink_to(old.name, target_is_directory=True)
-    return old, new
-
-
-def test_cleaning_a_linked_name_deletes_the_link_only(tmp_path: Path) -> None:
-    old, new = _linked_job(tmp_path / "ws")
-    result = CliRunner().invoke(
-        xpm, ["jobs", "clean", "--perform", "--workdir", str(tmp_path / "ws"), f"train/{'b' * 8}"]
-    )
-    assert result.exit_code == 0, result.output
-    assert f"(a link to {old.name}, which is kept)" in result.stdout
-    assert not new.is_symlink() and (old / "train.done").is_file()
-
-
-def test_cleaning_a_job_folder_deletes_the_links_to_it(tmp_path: Path) -> None:
-    old, new = _linked_job(tmp_path / "ws")
-    result = CliRunner().invoke(
-        xpm, ["jobs", "clean", "--perform", "--workdir", str(tmp_path / "ws"), f"train/{'a' * 8}"]
-    )
-    assert result.exit_code == 0, result.output
-    assert "and 1 link(s) to it" in result.stdout
-    assert not old.exists() and not new.is_symlink()
-
-
 PIPELINE = """
 from pathlib import Path
 from xpm.core import Param, Task, field

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         scan_jobs,
         scan_states,
     )
-    from .renames import RenamedJob, find_renamed_jobs, link_renamed_job, links_to
+    from .renames import RenamedJob, find_renamed_jobs, link_renamed_job
     from .runs import (
         RunRecord,
         SubmittedJob,
@@ -107,7 +107,6 @@ _WHERE = {
     "kill_job": ".kill",
     "kill_process": ".kill",
     "link_renamed_job": ".renames",
-    "links_to": ".renames",
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "read_job": ".records",
@@ -150,7 +149,6 @@ __all__ = [
     "kill_job",
     "kill_process",
     "link_renamed_job",
-    "links_to",
     "list_experiments",
     "list_runs",
     "read_job",

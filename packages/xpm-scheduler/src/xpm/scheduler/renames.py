@@ -129,15 +129,3 @@ def link_renamed_job(job: RenamedJob) -> str:
     if old.done.exists() and not done.exists():
         done.touch()
     return f"linked to {target}"
-
-
-def links_to(folder: str | os.PathLike[str]) -> list[Path]:
-    """Return the job names of the workspace that are links to job folder `folder`
-    (made by `link_renamed_job`), so that deleting the folder deletes them too."""
-    target = Path(folder).resolve()
-    jobs = Path(folder).parent.parent
-    found: list[Path] = []
-    for _, _, name in _job_folders(jobs.parent):
-        if os.path.islink(name) and Path(name).resolve() == target:
-            found.append(Path(name))
-    return found

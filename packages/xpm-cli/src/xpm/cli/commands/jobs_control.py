@@ -125,7 +125,7 @@ def clean_command(
     A running, waiting or never-run job is never deleted. Example:
     xpm jobs clean --perform '@state = "failed"'
     """
-    from xpm.scheduler import links_to, read_job
+    from xpm.scheduler import read_job
 
     matched = _matching(workdir, workspace_id, expression, experiment)
     selected = [job for job in matched if job.state.finished]
@@ -142,19 +142,9 @@ def clean_command(
         if not read_job(job.entry.paths(), light=True).state.finished or _is_locked(job):
             click.echo(f"kept {job.name}: it is running again", err=True)
             continue
-        if os.path.islink(folder):  # another name of a job (`xpm deprecated fix`)
-            target = os.readlink(folder)
-            os.unlink(folder)
-            removed += 1
-            click.echo(f"deleted {job.name} (a link to {target}, which is kept)")
-            continue
-        links = links_to(folder)
         shutil.rmtree(folder)
-        for link in links:
-            link.unlink()
         removed += 1
-        also = f" and {len(links)} link(s) to it" if links else ""
-        click.echo(f"deleted {job.name}{also}")
+        click.echo(f"deleted {job.name}")
     if not perform:
         click.echo(f"{len(selected)} job folder(s) would be deleted; pass --perform to delete them")
     else:
