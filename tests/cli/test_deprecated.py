@@ -6,6 +6,7 @@ process with real job processes, as a user would run them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,11 +49,12 @@ class Train(Task):
 
 EXPERIMENT = """
 import sys
+from xpm.core import tag
 from xpm.scheduler import experiment
 from mylib.tasks import Train
 
 with experiment(sys.argv[1], "renaming"):
-    Train.C(**{sys.argv[2]: 0.1}).submit()
+    Train.C(**{sys.argv[2]: tag(0.1)}).submit()
 """
 
 
@@ -81,7 +83,7 @@ def _run_experiment(tmp_path: Path, code: Path, workdir: Path, argument: str) ->
     assert result.returncode == 0, result.stderr
 
 
-def test_a_renamed_parameter_is_listed_linked_and_not_run_again(tmp_path: Path) -> None:
+def test_a_renamed_parameter_is_listed_moved_and_not_run_again(tmp_path: Path) -> None:
     workdir = tmp_path / "ws"
     code = _version(tmp_path, V1)
     _run_experiment(tmp_path, code, workdir, "lr")
@@ -97,27 +99,38 @@ def test_a_renamed_parameter_is_listed_linked_and_not_run_again(tmp_path: Path) 
         assert lines[0].startswith(f"mylib.tasks.train/{old.name} -> mylib.tasks.train/")
         new_name = lines[0].rsplit("/", 1)[1]
         assert new_name != old.name
-        assert lines[1] == "1 job(s) renamed; `xpm deprecated fix --perform` links them"
+        assert lines[1] == "1 job(s) renamed; `xpm deprecated fix --perform` moves them"
         assert lines[1] in DOCS.read_text()  # docs/configurations.md shows this run
 
         dry = runner.invoke(xpm, ["deprecated", "fix", "--workdir", str(workdir)])
         assert dry.exit_code == 0
         assert dry.stdout.splitlines() == [
-            f"would link mylib.tasks.train/{new_name} to mylib.tasks.train/{old.name}",
-            "1 job(s) would be linked; pass --perform to link them",
+            f"would move mylib.tasks.train/{old.name} to mylib.tasks.train/{new_name}",
+            "1 job(s) would be moved; pass --perform to move them",
         ]
         new = old.parent / new_name
-        assert not new.exists()
+        assert not new.exists() and old.is_dir()
 
         done = runner.invoke(xpm, ["deprecated", "fix", "--perform", "--workdir", str(workdir)])
-        assert done.exit_code == 0
-        assert done.stdout == f"mylib.tasks.train/{new_name}: linked to {old.name}\n"
-        assert new.is_symlink() and os.readlink(new) == old.name
+        assert done.exit_code == 0, done.output
+        assert (
+            done.stdout
+            == f"mylib.tasks.train/{new_name}: moved from mylib.tasks.train/{old.name}\n"
+        )
+        assert not old.exists() and new.is_dir() and not new.is_symlink()
+        params = json.loads((new / "params.json").read_text())
+        assert params["job"]["identifier"] == params["objects"][0]["identifier"] == new_name
+        assert params["objects"][0]["values"] == {"learning_rate": 0.1}
+        (run,) = (workdir / "experiments" / "renaming").glob("2*")
+        (line,) = (run / "jobs.jsonl").read_text().splitlines()
+        assert json.loads(line)["job"] == f"mylib.tasks.train/{new_name}"
+        assert json.loads(line)["tags"] == {"lr": 0.1}
+        assert list(json.loads((run / "status.json").read_text())["jobs"]) == [
+            f"mylib.tasks.train/{new_name}"
+        ]
 
         again = runner.invoke(xpm, ["deprecated", "list", "--workdir", str(workdir)])
-        assert again.stdout.splitlines()[0].endswith(f"/{new_name} (linked)")
-        twice = runner.invoke(xpm, ["deprecated", "fix", "--perform", "--workdir", str(workdir)])
-        assert twice.stdout == f"mylib.tasks.train/{new_name}: already linked\n"
+        assert again.stdout == "no job is named otherwise by the current code\n"
     finally:
         sys.path.remove(str(code))
         sys.modules.pop("mylib.tasks", None)
@@ -126,7 +139,7 @@ def test_a_renamed_parameter_is_listed_linked_and_not_run_again(tmp_path: Path) 
     _run_experiment(tmp_path, code, workdir, "learning_rate")
     _run_experiment(tmp_path, code, workdir, "lr")
     assert (tmp_path / "code" / "runs.txt").read_text() == "lr=0.1\n"
-    assert sorted(p.name for p in old.parent.iterdir()) == sorted([old.name, new_name])
+    assert [p.name for p in new.parent.iterdir()] == [new_name]
 
 
 def test_a_job_that_cannot_be_reloaded_is_reported_and_exits_1(tmp_path: Path) -> None:
@@ -165,8 +178,8 @@ class Train(Learn):
 '''
 
 
-def test_a_renamed_class_is_linked_and_its_job_counts_as_done(tmp_path: Path) -> None:
-    """The marker files of a job are named after its type id: the link writes the new one."""
+def test_a_renamed_class_is_moved_and_its_job_counts_as_done(tmp_path: Path) -> None:
+    """The marker and log files of a job are named after its type id: they follow it."""
     workdir = tmp_path / "ws"
     code = _version(tmp_path, V1)
     _run_experiment(tmp_path, code, workdir, "lr")
@@ -183,11 +196,16 @@ def test_a_renamed_class_is_linked_and_its_job_counts_as_done(tmp_path: Path) ->
         sys.modules.pop("mylib", None)
     assert result.exit_code == 0, result.output
     (new,) = (workdir / "jobs" / "mylib.tasks.learn").iterdir()
-    assert (
-        result.stdout
-        == f"mylib.tasks.learn/{new.name}: linked to ../mylib.tasks.train/{old.name}\n"
-    )
-    assert (old / "learn.done").is_file() and (old / "train.done").is_file()
+    moved = f"mylib.tasks.learn/{new.name}: moved from mylib.tasks.train/{old.name}\n"
+    assert result.stdout == moved
+    assert not old.exists()
+    assert sorted(p.name for p in new.iterdir() if p.suffix != ".json") == [
+        "learn.done",
+        "learn.err",
+        "learn.lock",
+        "learn.out",
+        "learn.started",
+    ]
 
     script = tmp_path / "experiment.py"
     script.write_text(EXPERIMENT.replace("import Train", "import Learn as Train"))
@@ -258,3 +276,33 @@ def test_a_job_keeps_its_folder_when_the_code_now_hashes_it_otherwise(tmp_path: 
     assert ran.returncode == 0, ran.stderr + (train / "train.err").read_text()
     assert (train / "seen.txt").read_text() == f"{train}\n{prepare}\n"
     assert (train / "train.done").is_file()
+
+
+def test_a_running_job_and_a_taken_name_are_left_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    workdir = tmp_path / "ws"
+    code = _version(tmp_path, V1)
+    _run_experiment(tmp_path, code, workdir, "lr")
+    (old,) = (workdir / "jobs" / "mylib.tasks.train").iterdir()
+    code = _version(tmp_path, V2)
+    sys.path.insert(0, str(code))
+    try:
+        with open(old / "train.lock", "a") as lock:  # as the job's process holds it
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            running = CliRunner().invoke(
+                xpm, ["deprecated", "fix", "--perform", "--workdir", str(workdir)]
+            )
+        assert running.stdout.endswith(": left alone: it is running; move it once it has ended\n")
+        assert old.is_dir()
+        _run_experiment(tmp_path, code, workdir, "learning_rate")  # runs it again, anew
+        taken = CliRunner().invoke(
+            xpm, ["deprecated", "fix", "--perform", "--workdir", str(workdir)]
+        )
+    finally:
+        sys.path.remove(str(code))
+        sys.modules.pop("mylib.tasks", None)
+        sys.modules.pop("mylib", None)
+    assert taken.exit_code == 0
+    assert "exists (a job run with the current code)" in taken.stdout
+    assert len(list(old.parent.iterdir())) == 2

@@ -9,8 +9,8 @@ Three spellings, as in experimaestro 2.7 (and with its identifiers):
 - `@deprecate(New)` on a class defining `__convert__()` hashes it as the `New`
   configuration `__convert__()` returns; with `replace=True`, `Old.C(...)` returns it.
 
-Identifiers of deprecated forms are the new ones; `xpm deprecated fix` links each old
-job folder under its new identifier, so that nothing is computed again.
+Identifiers of deprecated forms are the new ones; `xpm deprecated fix` moves each old
+job folder to its new identifier, so that nothing is computed again.
 """
 
 from __future__ import annotations

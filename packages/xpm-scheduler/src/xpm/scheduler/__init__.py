@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         scan_jobs,
         scan_states,
     )
-    from .renames import RenamedJob, find_renamed_jobs, link_renamed_job
+    from .renames import RenamedJob, find_renamed_jobs, move_renamed_jobs
     from .runs import (
         RunRecord,
         SubmittedJob,
@@ -106,9 +106,9 @@ _WHERE = {
     "job_command": ".launcher",
     "kill_job": ".kill",
     "kill_process": ".kill",
-    "link_renamed_job": ".renames",
     "list_experiments": ".runs",
     "list_runs": ".runs",
+    "move_renamed_jobs": ".renames",
     "read_job": ".records",
     "scan_jobs": ".records",
     "scan_states": ".records",
@@ -148,9 +148,9 @@ __all__ = [
     "job_command",
     "kill_job",
     "kill_process",
-    "link_renamed_job",
     "list_experiments",
     "list_runs",
+    "move_renamed_jobs",
     "read_job",
     "scan_jobs",
     "scan_states",

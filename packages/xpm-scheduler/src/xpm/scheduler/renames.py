@@ -2,9 +2,9 @@
 
 When a parameter is renamed or a class moved with `@deprecate`, the same configuration
 gets a new identifier, so a new job folder. `find_renamed_jobs` reloads each job's
-`params.json` with the current code and recomputes its name; `link_renamed_job` makes
-the new name a symbolic link to the old folder, so that the job is found done instead
-of being run again. Nothing outside `<workspace>/jobs/` is touched.
+`params.json` with the current code and recomputes its name; `move_renamed_jobs` moves
+the folder to that name, so that the job is found done instead of being run again.
+Nothing outside the workspace is touched: only `jobs/` and the runs' records.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xpm.core import XpmError
+
+from .atomic import read_json, write_json_atomic, write_text_atomic
 from .jobpaths import JobPaths
-from .records import _job_folders
+from .locks import is_job_locked
 
 
 @dataclass(frozen=True)
@@ -48,24 +51,18 @@ class RenamedJob:
             self.identifier,
         )
 
-    @property
-    def new_folder(self) -> Path:
-        """`<workspace>/jobs/<new type id>/<new identifier>`."""
-        return self.folder.parent.parent / self.new_type_id / self.new_identifier
-
 
 def find_renamed_jobs(workdir: str | os.PathLike[str]) -> Iterator[RenamedJob]:
-    """Yield each job folder of the workspace (not the links) with its name under the
-    current code, sorted by type id then identifier.
+    """Yield each job folder of the workspace with its name under the current code,
+    sorted by type id then identifier; symbolic links under `jobs/` are not followed.
 
     The classes are imported as the job process would: from the folders recorded in
     `params.json`, and from the experiment script (run up to its `experiment(...)`
     call) for classes defined there.
     """
-    for type_id, identifier, folder in _job_folders(workdir):
-        if os.path.islink(folder):
-            continue
-        yield _recompute(Path(folder), type_id, identifier)
+    for type_folder in _real_folders(Path(workdir) / "jobs"):
+        for folder in _real_folders(type_folder):
+            yield _recompute(folder, type_folder.name, folder.name)
 
 
 def _recompute(folder: Path, type_id: str, identifier: str) -> RenamedJob:
@@ -100,32 +97,102 @@ def _load_script(script: str) -> None:
     _SCRIPTS.append(script)
 
 
-def link_renamed_job(job: RenamedJob) -> str:
-    """Make `job.new_folder` a symbolic link to `job.folder`; return what was done.
+def move_renamed_jobs(jobs: Sequence[RenamedJob]) -> Iterator[tuple[RenamedJob, str]]:
+    """Move each job folder to the name the current code gives it; yield what was done.
 
-    The link is relative (`../<type id>/<identifier>`), so the workspace can move. When
-    the new type id names its marker files otherwise (a class renamed), the job's
-    `<name>.done` is also written under the new name, so that the job counts as done.
+    A job keeps being a real folder (xpm never links under `jobs/`): it is renamed to
+    `jobs/<new type id>/<new identifier>` (atomically, within the workspace), its
+    `params.json` is rewritten with the new names (paths inside the folder follow it),
+    its log and marker files are renamed when the type id's last part changed, and the
+    runs that list it (`experiments/*/*/jobs.jsonl` and `status.json`) name it anew, so
+    that it keeps its tags and is no orphan. A running job, or one whose new name is
+    taken, is left alone.
 
-    Raises:
-        JobPathError: a name would leave `<workspace>/jobs/`.
+    Call it in the process that found `jobs` (`find_renamed_jobs`): the classes of the
+    jobs are imported there.
     """
-    workdir = job.folder.parent.parent.parent
-    new = JobPaths.of(workdir, job.new_type_id, job.new_identifier)
+    moved: dict[str, str] = {}
+    workdir: Path | None = None
+    for job in jobs:
+        workdir = job.folder.parent.parent.parent
+        try:
+            done = _move(workdir, job)
+        except (OSError, XpmError) as exc:
+            done = f"left alone: {type(exc).__name__}: {exc}"
+        if done.startswith("moved"):
+            moved[f"{job.type_id}/{job.identifier}"] = f"{job.new_type_id}/{job.new_identifier}"
+        yield job, done
+    if moved and workdir is not None:
+        _rename_in_runs(workdir, moved)
+
+
+def _move(workdir: Path, job: RenamedJob) -> str:
+    from xpm.core.plumbing import from_dict, to_dict
+
     old = JobPaths.of(workdir, job.type_id, job.identifier)
-    if new.folder.is_symlink():
-        if new.folder.resolve() == old.folder.resolve():
-            return "already linked"
-        return f"left alone: {new.folder} is a link to another folder"
-    if new.folder.exists():
+    new = JobPaths.of(workdir, job.new_type_id, job.new_identifier)
+    if os.path.lexists(new.folder):
         return f"left alone: {new.folder} exists (a job run with the current code)"
+    if is_job_locked(old.lock):
+        return "left alone: it is running; move it once it has ended"
+    data = json.loads(old.params.read_text(encoding="utf-8"))
+    config = from_dict(data, new.folder, keep_identifiers=False)
+    data["objects"] = to_dict(config, new.folder)["objects"]
+    names = {"type_id": job.new_type_id, "identifier": job.new_identifier, "name": new.name}
+    data["job"] = {**data.get("job", {}), **names}
     new.folder.parent.mkdir(parents=True, exist_ok=True)
-    target = os.path.relpath(old.folder, new.folder.parent)
-    temporary = new.folder.with_name(f".{new.folder.name}.link")
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(target, target_is_directory=True)
-    os.replace(temporary, new.folder)
-    done = JobPaths(old.folder, JobPaths.name_of(job.new_type_id)).done
-    if old.done.exists() and not done.exists():
-        done.touch()
-    return f"linked to {target}"
+    os.rename(old.folder, new.folder)
+    if old.name != new.name:
+        before = JobPaths(new.folder, old.name)
+        for name in ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress"):
+            source, target = getattr(before, name), getattr(new, name)
+            if source.exists() and not target.exists():
+                source.rename(target)
+    write_text_atomic(new.params, json.dumps(data, indent=1, ensure_ascii=False))
+    return f"moved from {job.type_id}/{job.identifier}"
+
+
+def _rename_in_runs(workdir: Path, moved: dict[str, str]) -> None:
+    """Name the moved jobs anew in every run that lists them."""
+    experiments = workdir / "experiments"
+    for experiment in _real_folders(experiments):
+        for run in _real_folders(experiment):
+            jobs_file = run / "jobs.jsonl"
+            if jobs_file.is_file() and not jobs_file.is_symlink():
+                lines = jobs_file.read_text(encoding="utf-8").splitlines(keepends=True)
+                changed = [_renamed_line(line, moved) for line in lines]
+                if changed != lines:
+                    write_text_atomic(jobs_file, "".join(changed))
+            status_file = run / "status.json"
+            status = read_json(status_file) if not status_file.is_symlink() else None
+            if isinstance(status, dict) and isinstance(status.get("jobs"), dict):
+                jobs = {moved.get(k, k): v for k, v in status["jobs"].items()}
+                if jobs != status["jobs"]:
+                    write_json_atomic(status_file, {**status, "jobs": jobs})
+
+
+def _renamed_line(line: str, moved: dict[str, str]) -> str:
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return line  # a torn last line stays as it is
+    if not isinstance(entry, dict):
+        return line
+    job = entry.get("job")
+    depends = entry.get("depends_on")
+    if job not in moved and not (isinstance(depends, list) and set(depends) & set(moved)):
+        return line
+    if job in moved:
+        type_id, _, identifier = moved[job].partition("/")
+        entry.update(job=moved[job], type_id=type_id, identifier=identifier)
+    if isinstance(depends, list):
+        entry["depends_on"] = [moved.get(d, d) for d in depends]
+    return json.dumps(entry) + "\n"
+
+
+def _real_folders(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []

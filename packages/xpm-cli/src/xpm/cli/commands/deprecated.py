@@ -1,9 +1,9 @@
-"""`xpm deprecated list|fix`: find the jobs the current code names otherwise, and link them.
+"""`xpm deprecated list|fix`: find the jobs the current code names otherwise, and move them.
 
 After a parameter is renamed or a class moved with `@deprecate`, the same configuration
 gets a new identifier. `list` reloads every job folder with the current code and shows
-those whose name changed; `fix` (dry by default, `--perform` acts) makes each new name
-a symbolic link to the old folder, so that experiments find the job done.
+those whose name changed; `fix` (dry by default, `--perform` acts) moves each to its
+new name, so that experiments find the job done.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 
 @click.group(name="deprecated")
 def deprecated() -> None:
-    """Find jobs whose identifier changed with the code (@deprecate), and link them.
+    """Find jobs whose identifier changed with the code (@deprecate), and move them.
 
     Each job's params.json is reloaded with the current code (the classes are imported
-    as the job would import them) and its identifier computed again. Only folders under
-    <workspace>/jobs/ are read or linked.
+    as the job would import them) and its identifier computed again. Only the
+    workspace's jobs/ and its runs' records are read or changed.
     """
 
 
@@ -53,13 +53,9 @@ def list_command(workdir: Path | None, workspace_id: str | None) -> None:
     """
     renamed, problems = _scan(workdir, workspace_id)
     for job in renamed:
-        linked = job.new_folder.is_symlink() and job.new_folder.resolve() == job.folder.resolve()
-        click.echo(
-            f"{job.type_id}/{job.identifier} -> {job.new_type_id}/{job.new_identifier}"
-            + (" (linked)" if linked else "")
-        )
+        click.echo(f"{job.type_id}/{job.identifier} -> {job.new_type_id}/{job.new_identifier}")
     if renamed:
-        click.echo(f"{len(renamed)} job(s) renamed; `xpm deprecated fix --perform` links them")
+        click.echo(f"{len(renamed)} job(s) renamed; `xpm deprecated fix --perform` moves them")
     else:
         click.echo("no job is named otherwise by the current code")
     if problems:
@@ -70,23 +66,24 @@ def list_command(workdir: Path | None, workspace_id: str | None) -> None:
 @workspace_options
 @click.option("--perform", is_flag=True, help=PERFORM_HELP)
 def fix_command(workdir: Path | None, workspace_id: str | None, perform: bool) -> None:
-    """Link each renamed job's new folder to its old one (nothing is moved or deleted).
+    """Move each renamed job to its new name; runs that list it name it anew.
 
-    Exits with 1 when some job could not be reloaded (each is reported).
+    A running job, or one whose new name is taken, is left alone (and said so). Exits
+    with 1 when some job could not be reloaded (each is reported).
     """
-    from xpm.scheduler import link_renamed_job
+    from xpm.scheduler import move_renamed_jobs
 
     renamed, problems = _scan(workdir, workspace_id)
-    for job in renamed:
-        new = f"{job.new_type_id}/{job.new_identifier}"
-        old = f"{job.type_id}/{job.identifier}"
-        if perform:
-            click.echo(f"{new}: {link_renamed_job(job)}")
-        else:
-            click.echo(f"would link {new} to {old}")
+    if not perform:
+        for job in renamed:
+            new = f"{job.new_type_id}/{job.new_identifier}"
+            click.echo(f"would move {job.type_id}/{job.identifier} to {new}")
+    else:
+        for job, done in move_renamed_jobs(renamed):
+            click.echo(f"{job.new_type_id}/{job.new_identifier}: {done}")
     if not renamed:
         click.echo("no job is named otherwise by the current code")
     elif not perform:
-        click.echo(f"{len(renamed)} job(s) would be linked; pass --perform to link them")
+        click.echo(f"{len(renamed)} job(s) would be moved; pass --perform to move them")
     if problems:
         raise click.exceptions.Exit(1)
