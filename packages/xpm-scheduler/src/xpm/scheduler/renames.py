@@ -16,8 +16,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xpm.core import XpmError
-
 from .atomic import read_json, write_json_atomic, write_text_atomic
 from .jobpaths import JobPaths
 from .locks import is_job_locked
@@ -113,17 +111,19 @@ def move_renamed_jobs(jobs: Sequence[RenamedJob]) -> Iterator[tuple[RenamedJob, 
     """
     moved: dict[str, str] = {}
     workdir: Path | None = None
-    for job in jobs:
-        workdir = job.folder.parent.parent.parent
-        try:
-            done = _move(workdir, job)
-        except (OSError, XpmError) as exc:
-            done = f"left alone: {type(exc).__name__}: {exc}"
-        if done.startswith("moved"):
-            moved[f"{job.type_id}/{job.identifier}"] = f"{job.new_type_id}/{job.new_identifier}"
-        yield job, done
-    if moved and workdir is not None:
-        _rename_in_runs(workdir, moved)
+    try:
+        for job in jobs:
+            workdir = job.folder.parent.parent.parent
+            try:
+                done = _move(workdir, job)
+            except Exception as exc:  # user code reloaded, or the file system: reported
+                done = f"left alone: {type(exc).__name__}: {exc}"
+            if done.startswith("moved"):
+                moved[f"{job.type_id}/{job.identifier}"] = f"{job.new_type_id}/{job.new_identifier}"
+            yield job, done
+    finally:
+        if moved and workdir is not None:
+            _rename_in_runs(workdir, moved)
 
 
 def _move(workdir: Path, job: RenamedJob) -> str:
