@@ -120,6 +120,7 @@ def test_a_renamed_parameter_is_listed_moved_and_not_run_again(tmp_path: Path) -
         assert not old.exists() and new.is_dir() and not new.is_symlink()
         params = json.loads((new / "params.json").read_text())
         assert params["job"]["identifier"] == params["objects"][0]["identifier"] == new_name
+        assert params["job"]["renamed_from"] == [f"mylib.tasks.train/{old.name}"]
         assert params["objects"][0]["values"] == {"learning_rate": 0.1}
         (run,) = (workdir / "experiments" / "renaming").glob("2*")
         (line,) = (run / "jobs.jsonl").read_text().splitlines()

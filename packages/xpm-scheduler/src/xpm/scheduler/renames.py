@@ -100,7 +100,8 @@ def move_renamed_jobs(jobs: Sequence[RenamedJob]) -> Iterator[tuple[RenamedJob, 
 
     A job keeps being a real folder (xpm never links under `jobs/`): it is renamed to
     `jobs/<new type id>/<new identifier>` (atomically, within the workspace), its
-    `params.json` is rewritten with the new names (paths inside the folder follow it),
+    `params.json` is rewritten with the new names (paths inside the folder follow it;
+    `job.renamed_from` lists the former names),
     its log and marker files are renamed when the type id's last part changed, and the
     runs that list it (`experiments/*/*/jobs.jsonl` and `status.json`) name it anew, so
     that it keeps its tags and is no orphan. A running job, or one whose new name is
@@ -138,14 +139,16 @@ def _move(workdir: Path, job: RenamedJob) -> str:
     data = json.loads(old.params.read_text(encoding="utf-8"))
     config = from_dict(data, new.folder, keep_identifiers=False)
     data["objects"] = to_dict(config, new.folder)["objects"]
+    before = data.get("job", {})
+    former = [*before.get("renamed_from", []), f"{job.type_id}/{job.identifier}"]
     names = {"type_id": job.new_type_id, "identifier": job.new_identifier, "name": new.name}
-    data["job"] = {**data.get("job", {}), **names}
+    data["job"] = {**before, **names, "renamed_from": former}
     new.folder.parent.mkdir(parents=True, exist_ok=True)
     os.rename(old.folder, new.folder)
     if old.name != new.name:
-        before = JobPaths(new.folder, old.name)
+        files = JobPaths(new.folder, old.name)
         for name in ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress"):
-            source, target = getattr(before, name), getattr(new, name)
+            source, target = getattr(files, name), getattr(new, name)
             if source.exists() and not target.exists():
                 source.rename(target)
     write_text_atomic(new.params, json.dumps(data, indent=1, ensure_ascii=False))
