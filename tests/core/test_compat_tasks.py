@@ -59,21 +59,18 @@ class Uses(Task):
     what: Param[Config]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1")
 def test_unsubmitted_task_is_refused_when_given_to_a_task_parameter() -> None:
     """experimaestro refuses it at `.C(...)`, naming the parameter; xpm names the element."""
     with pytest.raises(ConfigError, match=r"Concat\.says\[0\]: .*Say.* never submitted.*submit"):
         Concat.C(says=[Say.C(word="hi")])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1")
 def test_unsubmitted_task_is_refused_when_assigned() -> None:
     concat = Concat.C()
     with pytest.raises(ConfigError, match=r"Concat\.says\[0\]"):
         concat.says = [Say.C(word="hi")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1")
 def test_unsubmitted_task_under_a_config_parameter_is_refused_at_submit(tmp_path: Path) -> None:
     """experimaestro silently never runs it; xpm refuses, saying where and what to do."""
     uses = Uses.C(what=Say.C(word="hi"))
@@ -110,7 +107,6 @@ class Main(Task):
     x: Param[int]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 5")
 def test_tags_of_init_tasks_are_tags_of_the_task(tmp_path: Path) -> None:
     main = Main.C(x=tag(1))
     with submitting_to(Recorder(tmp_path)):
@@ -161,3 +157,36 @@ def test_init_tasks_must_still_be_tasks(tmp_path: Path) -> None:
 class Plain(Config):
     __xpmid__ = "compat.Plain"
     v: Param[int]
+
+
+def test_the_task_being_submitted_is_accepted_in_its_own_outputs(tmp_path: Path) -> None:
+    """Inside `task_outputs` the task is not yet submitted, but it will run."""
+
+    class Follow(Task):
+        __xpmid__ = "compat.Follow"
+        word: Param[str]
+
+        def task_outputs(self, dep: Any) -> Any:
+            return Chain.C(first=self)
+
+    class Chain(Task):
+        __xpmid__ = "compat.Chain"
+        first: Param[Follow]
+
+    with submitting_to(Recorder(tmp_path)) as recorder:
+        chain = Follow.C(word="a").submit()
+        chain.submit()
+    assert [type(t).__name__ for t in recorder.submitted] == ["Follow", "Chain"]
+
+
+def test_an_unsubmitted_task_in_a_dict_is_named_by_its_key(tmp_path: Path) -> None:
+    class Table(Task):
+        __xpmid__ = "compat.Table"
+        parts: Param[dict[str, Config]]
+
+    with (
+        submitting_to(Recorder(tmp_path)) as recorder,
+        pytest.raises(ValidationError, match=r"Table\.parts\['a'\]: Say was never submitted"),
+    ):
+        Table.C(parts={"a": Say.C(word="hi")}).submit()
+    assert recorder.submitted == []

@@ -50,10 +50,6 @@ PENDING: dict[str, str] = {
     "config_default_ignored_submitted": "issue 12 item 6",
     "config_factory_ignored_equal_copy": "issue 12 item 6",
     "config_factory_ignored_implicit": "issue 12 item 6",
-    "deprecated_class_convert": "issue 12 item 8",
-    "deprecated_class_convert_nested": "issue 12 item 8",
-    "deprecated_class_subclass": "issue 12 item 8",
-    "deprecated_parameter": "issue 12 item 8",
     "dict_of_float_from_str": "issue 12 item 10",
     "float_from_bool": "issue 12 item 10",
     "float_from_str": "issue 12 item 10",
@@ -82,7 +78,6 @@ PENDING: dict[str, str] = {
     "set_of_int_from_floats": "issue 12 item 10",
     "union_int_float_from_float": "issue 12 item 10",
     "union_int_float_from_str": "issue 12 item 10",
-    "unsubmitted_task_parameter": "issue 12 item 1",
 }
 
 # Snippets experimaestro refuses but xpm accepts on purpose; experimaestro cannot have

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import click
 
+from .commands.deprecated import deprecated
 from .commands.experiments import experiments
 from .commands.jobs import jobs
 from .commands.jobs_care import stray_command
@@ -45,6 +46,7 @@ xpm.add_command(experiments)
 xpm.add_command(launchers)
 xpm.add_command(run_experiment)
 xpm.add_command(monitor)
+xpm.add_command(deprecated)
 
 
 def main(args: Sequence[str] | None = None) -> None:

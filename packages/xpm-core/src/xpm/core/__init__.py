@@ -16,6 +16,7 @@ from .params import field, pathgenerator
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .dependent import DependentMarker
+    from .deprecation import deprecate
     from .hooks import SubmitHook
     from .jobcontext import progress
     from .jobhandle import JobHandle
@@ -57,6 +58,7 @@ else:
         {
             "Constant": ".params",
             "DependentMarker": ".dependent",
+            "deprecate": ".deprecation",
             "JobHandle": ".jobhandle",
             "LightweightTask": ".task",
             "Meta": ".params",
@@ -118,6 +120,7 @@ __all__ = [
     "ValidationError",
     "XpmError",
     "cache",
+    "deprecate",
     "field",
     "parameters",
     "pathgenerator",

@@ -94,6 +94,10 @@ class ConfigMeta(type):
         namespace["__xpm_raw__"] = raw
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         register(cls)
+        if raw:
+            from .spec import check_defaults_now
+
+            check_defaults_now(cls)
         return cls
 
 
@@ -128,7 +132,11 @@ class Config(ConfigBase, metaclass=ConfigMeta):
         for name, value in kwargs.items():
             param = params.get(name)
             if param is None:
-                raise spec.unknown(name)
+                deprecated = spec.deprecated.get(name)
+                if deprecated is None:
+                    raise spec.unknown(name)
+                deprecated(self, value)
+                continue
             if type(value) is TaggedValue:
                 value = _untag(self, name, value)
             values[name] = param.check(value, param.path)
@@ -173,6 +181,11 @@ class Config(ConfigBase, metaclass=ConfigMeta):
             raise UnsetParameterError(
                 f"{param.path} is not set: pass it to the constructor "
                 f"({type(self).__name__}.C({name}=...)) or assign it"
+            )
+        if spec is not None and name in spec.deprecated:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is deprecated: it is no longer stored; read "
+                "the parameters that replaced it"
             )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

@@ -94,37 +94,75 @@ def walk_own(root: ConfigBase) -> Iterator[ConfigBase]:
 
 
 def validate(root: ConfigBase) -> None:
-    """Check that every required parameter of `root`'s graph is set.
+    """Check that every required parameter of `root`'s graph is set, and that every task
+    in it will run.
 
     Raises:
-        ValidationError: one or more parameters are unset; the message lists their full
-            paths (`Learner.model.layers`).
+        ValidationError: one or more parameters are unset (the message lists their full
+            paths, `Learner.model.layers`), or the graph holds a task that was never
+            submitted (`Concat.says[0]`), which no job would run.
     """
     missing: list[str] = []
     seen = {id(root)}
-    queue: list[tuple[ConfigBase, str]] = [(root, type(root).__name__)]
+    queue: list[tuple[ConfigBase, str, Any]] = [(root, type(root).__name__, None)]
     state = root._xpm
     for i, init in enumerate(state.init_tasks if state is not None else ()):
-        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>"))
+        queue.append((init, f"{type(root).__name__}<init_tasks[{i}]>", None))
     while queue:
-        config, path = queue.pop(0)
+        config, path, holder = queue.pop(0)
         spec = prepare(type(config))
+        if spec.is_task and holder is not None and _never_runs(config):
+            raise _never_submitted(root, config, holder, path)
         for name, param in spec.params.items():
             if name not in config.__dict__ and param.is_required:
                 missing.append(f"{path}.{name}")
+        if spec.stands_for:
+            continue  # a SerializedConfig: what it restores is not run by this job
         for name, value in config.__dict__.items():
             if name not in spec.params:
                 continue
             for child in iter_configs(value):
                 if id(child) not in seen and not is_submitted(child):
                     seen.add(id(child))
-                    queue.append((child, f"{path}.{name}"))
+                    queue.append((child, f"{path}.{name}", value))
     if missing:
         also = f" (also unset: {', '.join(missing[1:])})" if len(missing) > 1 else ""
         raise ValidationError(
             f"required parameter is not set{also}; set it before submitting",
             path=missing[0],
         )
+
+
+def _located(value: Any, path: str) -> Iterator[tuple[str, ConfigBase]]:
+    """Yield `(path, config)` for the configurations held by `value` (`says[0]`, `m['a']`)."""
+    if isinstance(value, ConfigBase):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _located(item, f"{path}[{i}]")
+    elif isinstance(value, (set, frozenset)):
+        for item in value:
+            yield from _located(item, f"{path}{{}}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _located(item, f"{path}[{key!r}]")
+
+
+def _never_submitted(root: ConfigBase, child: ConfigBase, value: Any, path: str) -> ValidationError:
+    where = next((p for p, c in _located(value, path) if c is child), path)
+    return ValidationError(
+        f"{type(child).__name__} was never submitted, so it would never run: call "
+        f".submit() on it before submitting {type(root).__name__} (or give what its "
+        "submit() returns)",
+        path=where,
+    )
+
+
+def _never_runs(task: ConfigBase) -> bool:
+    """True for a task nobody submitted: neither being submitted (sealed) nor an output
+    of a task (`dep()`)."""
+    state = task._xpm
+    return state is None or not (state.sealed or state.task is not None)
 
 
 def task_dependencies(task: T) -> list[T]:

@@ -205,8 +205,13 @@ def _digest(config: ConfigBase, ctx: _Context) -> bytes:
     spec = type(config).__xpm_spec__
     digester: Digester | None = spec.plan
     if digester is None:
-        digester = spec.plan = compile_digester(spec, _helpers())
+        digester = spec.plan = _converted if spec.converts else compile_digester(spec, _helpers())
     return digester(config, ctx)
+
+
+def _converted(config: ConfigBase, ctx: _Context) -> bytes:
+    """The digest of a class deprecated with `@deprecate(New)`: that of its conversion."""
+    return identifier(config.__convert__()).digest  # type: ignore[attr-defined]
 
 
 def _general(config: ConfigBase, ctx: _Context) -> bytes:

@@ -60,6 +60,9 @@ def _object(config: Config, ref: Any, folder: Path | None) -> dict[str, Any]:
     }
     state = config._xpm
     if state is not None:
+        if state.sealed and spec.is_task:
+            # The job's name: a job process keeps it even if the code now hashes otherwise.
+            item["identifier"] = config.__identifier__().hex()
         if state.tags:
             item["tags"] = dict(state.tags)
         if state.meta is not None:
@@ -105,12 +108,17 @@ def _value(value: Any, ref: Any, folder: Path | None, path: str) -> Any:
     )
 
 
-def from_dict(data: Any, folder: Path | None = None) -> Config:
+def from_dict(data: Any, folder: Path | None = None, *, keep_identifiers: bool = True) -> Config:
     """Rebuild the graph written by `to_dict`; relative paths are joined to `folder`.
 
+    Parameters added to a class since the file was written get their default; values
+    of parameters declared deprecated (`@deprecate`) go through their setter. A task
+    keeps the identifier stored with it (its job's name), whatever the code now computes,
+    unless `keep_identifiers` is false (`xpm deprecated` compares the two).
+
     Raises:
-        SerializationError: not an xpm file, a newer format version, or a class that
-            cannot be imported.
+        SerializationError: not an xpm file, a newer format version, a class that
+            cannot be imported, or a value for a parameter the class no longer declares.
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SerializationError("not an xpm configuration file (no 'format': 'xpm-config')")
@@ -124,33 +132,56 @@ def from_dict(data: Any, folder: Path | None = None) -> Config:
     configs: list[Config] = []
     for item in items:
         cls = _import_class(item["class"])
-        config = cls.__new__(cls)
+        config = object.__new__(cls)  # not cls(): no check, no conversion
         set_state(config, None)
         configs.append(config)
+    removed: list[tuple[Config, str, Any]] = []
     for config, item in zip(configs, items, strict=True):
         spec = prepare(type(config))
+        values = config.__dict__
         for name, raw in item["values"].items():
-            if name not in spec.params:
-                raise SerializationError(
-                    f"{type(config).__qualname__} has no parameter {name!r} any more: "
-                    "the stored configuration does not match the code"
-                )
-            config.__dict__[name] = _load(raw, configs, folder)
-        if any(k in item for k in ("tags", "meta", "task", "init_tasks")):
+            if name in spec.params:
+                values[name] = _load(raw, configs, folder)
+            else:
+                removed.append((config, name, _load(raw, configs, folder)))
+        if any(k in item for k in ("tags", "meta", "task", "init_tasks", "identifier")):
             state = State()
+            if "identifier" in item and keep_identifiers:
+                state.digest = bytes.fromhex(item["identifier"])
+                state.origin = (str(item.get("typeid") or spec.type_id), item["identifier"])
             state.tags = dict(item.get("tags", {}))
             state.meta = item.get("meta")
             if "task" in item:
                 state.task = configs[item["task"]]
             state.init_tasks = [configs[i] for i in item.get("init_tasks", [])]
             set_state(config, state)
+    for config, name, value in removed:
+        _convert_removed(config, name, value)
     for config in configs:
+        values = config.__dict__
+        for param in prepare(type(config)).defaults:
+            if param.name not in values:
+                values[param.name] = param.make_default()
         own = config._xpm
         if own is None:
             own = State()
             set_state(config, own)
         own.sealed = True
     return configs[data.get("root", 0)]
+
+
+def _convert_removed(config: Config, name: str, value: Any) -> None:
+    """Hand a value stored for a parameter the class no longer declares to the class's
+    `@deprecate` setter of that name, or refuse it, saying what to write."""
+    setter = prepare(type(config)).deprecated.get(name)
+    cls = type(config).__qualname__
+    if setter is None:
+        raise SerializationError(
+            f"{cls}.{name}: the stored configuration sets it, but {cls} has no parameter "
+            f"{name!r} any more. Declare it again, or say what it became with a method "
+            f"`@deprecate def {name}(self, value): ...` in {cls} (an empty body drops it)"
+        )
+    setter(config, value)
 
 
 def _load(raw: Any, configs: list[Config], folder: Path | None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from .deprecation import deprecated_setters
 from .errors import ConfigError
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
 from .state import CLASSES, ConfigBase
@@ -129,14 +130,18 @@ class ClassSpec:
 
     __slots__ = (
         "cls",
+        "converts",
         "defaults",
+        "deprecated",
         "generated",
         "hashed",
         "ignored_params",
         "is_instance",
+        "is_task",
         "names",
         "params",
         "plan",
+        "stands_for",
         "type_bytes",
         "type_id",
     )
@@ -152,8 +157,18 @@ class ClassSpec:
         self.generated = [p for p in params.values() if p.generator is not None]
         explicit = cls.__dict__.get("__xpmid__")
         self.type_id = str(explicit or f"{cls.__module__}.{cls.__qualname__}").lower()
+        self.deprecated = deprecated_setters(cls)
+        replaced_by = cls.__dict__.get("__xpm_deprecated__")
+        self.converts = False
+        if replaced_by is not None:
+            # A deprecated class takes the type id of the class replacing it; with
+            # `__convert__`, its identifier is that of what it converts to.
+            self.type_id = prepare(replaced_by[0]).type_id
+            self.converts = replaced_by[1]
         self.type_bytes = self.type_id.encode("utf-8")
         self.is_instance = bool(getattr(cls, "__xpm_instance__", False))
+        self.is_task = bool(getattr(cls, "__xpm_task__", False))
+        self.stands_for = hasattr(cls, "__xpm_stands_for__")  # a SerializedConfig
         self.plan: Any = None  # the identifier's per-class table, built on first use
 
     def unknown(self, name: str) -> ConfigError:
@@ -302,7 +317,21 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
             "a Constant needs a value: write `name: Constant[int] = 1`",
             path=f"{owner.__name__}.{name}",
         )
-    return Parameter(owner, name, kind, inner, compile_checker(inner, ConfigBase), spec, generator)
+    check = compile_checker(inner, ConfigBase)
+    if spec.default is not MISSING:
+        from .defaults import checked_default
+
+        default = checked_default(owner, name, inner, check, spec.default)
+        spec = Field(default, MISSING, spec.ignore_default, spec.ignored, spec.help)
+    return Parameter(owner, name, kind, inner, check, spec, generator)
+
+
+def check_defaults_now(cls: type) -> None:
+    """Refuse, when class `cls` is defined, a default that does not fit its type
+    (`defaults.check_defaults`, with the classes visible from where `cls` is written)."""
+    from .defaults import check_defaults
+
+    check_defaults(cls, enclosing_names(cls))
 
 
 def build(cls: type) -> ClassSpec:

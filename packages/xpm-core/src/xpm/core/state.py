@@ -27,6 +27,7 @@ class State:
         "job",
         "maintaskdir",
         "meta",
+        "origin",
         "outputs",
         "sealed",
         "tags",
@@ -46,6 +47,7 @@ class State:
         self.dependencies: list[Any] = []
         self.taskdir: Path | None = None
         self.maintaskdir: Path | None = None
+        self.origin: tuple[str, str] | None = None  # (type id, identifier) read from a job
 
 
 class ConfigBase:

@@ -40,7 +40,11 @@ def check_tag(name: str, value: Any) -> TagValue:
 
 
 def collect_tags(root: ConfigBase) -> dict[str, TagValue]:
-    """Return the tags of every configuration reachable from `root`, tasks included."""
+    """Return the tags of every configuration reachable from `root`, tasks included.
+
+    The init tasks of a task count as part of it (as in experimaestro): their tags are
+    the task's tags too.
+    """
     found: dict[str, tuple[TagValue, str]] = {}
     seen = {id(root)}
     queue: list[tuple[ConfigBase, str]] = [(root, type(root).__name__)]
@@ -62,10 +66,12 @@ def collect_tags(root: ConfigBase) -> dict[str, TagValue]:
                         stacklevel=3,
                     )
             linked = [state.task] if state.task is not None else []
+            inits = state.init_tasks
         else:
-            linked = []
+            linked, inits = [], []
         nexts = [(f"{where}.{name}", child) for name, child in children(config)]
         nexts += [(f"{where}<task>", task) for task in linked]
+        nexts += [(f"{where}<init_tasks[{i}]>", init) for i, init in enumerate(inits)]
         for child_where, child in nexts:
             if id(child) not in seen:
                 seen.add(id(child))

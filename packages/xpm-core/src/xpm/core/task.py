@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
-    from typing import Any, Protocol, TypeVar
+    from typing import Any, ClassVar, Protocol, TypeVar
 
     from .dependent import DependentMarker
     from .jobhandle import JobHandle
@@ -44,6 +44,10 @@ class Task(Config):
     `submit()` hands it to the open experiment, which runs it once per distinct
     configuration, in its own folder `<workspace>/jobs/<type id>/<identifier>/`.
     """
+
+    if TYPE_CHECKING:
+        __xpm_task__: ClassVar[bool]
+    __xpm_task__ = True
 
     def execute(self) -> None:
         """Do the work; called in the job process, with the job folder as working directory."""
@@ -108,6 +112,9 @@ class Task(Config):
 
             context = current_job()
             if context is not None:
+                if state is not None and state.origin is not None:
+                    kind, identifier = state.origin  # as stored with the job
+                    return context.workspace / "jobs" / kind / identifier
                 spec = prepare(type(self))
                 return context.workspace / "jobs" / spec.type_id / self.__identifier__().hex()
         return Path(self.job.jobpath)
@@ -165,7 +172,13 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask])
             )
     state.init_tasks = tasks
     validate(task)
-    folder = submitter.job_folder(task)
+    # Computed once: the submitter's folder and params.json read it from the state.
+    state.digest = task.__identifier__().digest
+    try:
+        folder = submitter.job_folder(task)
+    except BaseException:
+        state.digest = None
+        raise
     _generate_paths(task, folder)
     _seal(task)
     state.outputs = task.task_outputs(_dep_marker(task))

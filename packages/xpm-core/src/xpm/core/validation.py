@@ -161,6 +161,29 @@ def _config(cls: type) -> Checker:
             return value
         _fail(f"a {cls.__name__} configuration", value, path)
 
+    return _task(cls, check) if getattr(cls, "__xpm_task__", False) else check
+
+
+def _task(cls: type, config: Checker) -> Checker:
+    """A parameter declared as a task class takes only tasks that will run: submitted ones
+    (or one being submitted, inside its own `task_outputs`), outputs marked by `dep()`,
+    and tasks read from a job's params.json (their jobs exist).
+    """
+
+    def check(value: Any, path: str) -> Any:
+        value = config(value, path)
+        state = getattr(value, "_xpm", None)
+        if isinstance(value, cls) and (
+            state is None
+            or not (state.job or state.sealed or state.task is not None or state.origin)
+        ):
+            raise ConfigError(
+                f"{type(value).__name__} was never submitted, so it would never run: call "
+                ".submit() on it first and give it here (or give what its submit() returns)",
+                path=path,
+            )
+        return value
+
     return check
 
 
