@@ -92,9 +92,10 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced)."""
+    """Return the JSON in `path`, or None when it is missing or not JSON (being replaced,
+    or damaged: nested too deeply, not UTF-8, an integer of more than 4,300 digits)."""
     try:
         with open(path, "rb") as file:
             return json.loads(file.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
