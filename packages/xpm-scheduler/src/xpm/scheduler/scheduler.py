@@ -222,7 +222,13 @@ class Scheduler:
                 if not self._take_tokens(job, full):
                     self._token_blocked.append(job)
                     continue
-                launch = self._prepare(job)
+                try:
+                    launch = self._prepare(job)
+                except OSError as exc:  # a marker xpm cannot remove: a folder, say
+                    self._release_tokens(job)
+                    message = f"could not start: {exc.filename}: {exc.strerror or exc}"
+                    callbacks.extend(self._fail(job, Failure("failed", message=message)))
+                    continue
                 if launch is not None:
                     batch.append((job, launch))
             if batch:
@@ -272,8 +278,12 @@ class Scheduler:
                 # It ended between the submission's look at the folder and now.
                 self._on_end(job)(Ending(0))
                 return None
-        for marker in (paths.failed, paths.started, paths.progress):
-            marker.unlink(missing_ok=True)
+        try:
+            for marker in (paths.failed, paths.started, paths.progress):
+                marker.unlink(missing_ok=True)
+        except OSError:
+            self._running[id(job.launcher)] -= 1
+            raise
         return launch
 
     def _start(self, launcher: Launcher, batch: list[tuple[Job, JobLaunch]]) -> list[Any]:

@@ -30,7 +30,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
     record = read_job(paths)
     try:
         params: Any = json.loads(paths.params.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         params = None
     return {
         **job_summary(record),
@@ -101,7 +101,7 @@ def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] |
         return None
     try:
         parsed = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     numbers: dict[str, float] = {}
     _flatten(parsed, "", numbers)
