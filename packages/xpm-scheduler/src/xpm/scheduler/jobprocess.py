@@ -43,7 +43,7 @@ class _Unreadable(Exception):
     """`params.json` cannot be read: the job fails with this message, no traceback."""
 
 
-def read_params(path: Path) -> tuple[dict[str, Any], str | None]:
+def _read_params(path: Path) -> tuple[dict[str, Any], str | None]:
     """Return the content of `params.json` and None, or `{}` and why it cannot be read.
 
     Only what the job process needs before loading the task is checked here (the names
@@ -136,7 +136,7 @@ def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
-    data, unreadable = read_params(folder / "params.json")
+    data, unreadable = _read_params(folder / "params.json")
     job = data.get("job") or {}
     type_id = str(job.get("type_id") or folder.parent.name)
     paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
