@@ -71,7 +71,9 @@ def _xpm(*args: str) -> tuple[int, str]:
 def _read_everything(workspace: Path) -> None:
     ws = ["--workdir", str(workspace)]
     for command in (["jobs", "list", "--tags"], ["experiments", "list"],
-                    ["jobs", "list", "--filter", '@state = "done" and x >= 0']):  # fmt: skip
+                    ["jobs", "list", "--filter", '@state = "done" and x >= 0'],
+                    ["jobs", "kill", '@state = "running"'],  # without --perform: says only
+                    ["jobs", "clean", '@state = "done" or @state = "failed"']):  # fmt: skip
         code, err = _xpm(*command[:2], *ws, *command[2:])
         assert code in (0, 1, 2) and BUG_NOTICE not in err, (command, err)
     for folder in sorted((workspace / "jobs").glob("*/*")):
