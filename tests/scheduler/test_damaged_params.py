@@ -64,3 +64,41 @@ def test_an_experiment_reports_a_job_whose_params_json_was_damaged(tmp_path: Pat
     assert record.failure.message.startswith(f"cannot read {child.job.paths.params}: not JSON (")
     assert f"cannot read {child.job.paths.params}: not JSON" in str(failed.value)
     assert json.loads(child.job.paths.failed.read_text())["reason"] == "failed"
+
+
+def _run(paths: JobPaths) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xpm.scheduler.run", str(paths.folder)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def test_a_folder_in_place_of_a_marker_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    paths = _job_folder(tmp_path)
+    paths.params.write_text("{}")
+    paths.failed.mkdir()
+    done = _run(paths)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"xpm: cannot prepare the job folder: {paths.failed}: Is a directory\n")
+
+
+def test_a_pid_record_that_is_not_an_object_is_replaced(tmp_path: Path) -> None:
+    paths = _job_folder(tmp_path)
+    paths.params.write_text("[")
+    paths.pid.write_text("[1, 2]")
+    done = _run(paths)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    record = read_job(paths)
+    assert record.failure is not None and record.failure.message.startswith("cannot read")
+
+
+def test_a_linked_job_lock_is_refused_and_nothing_is_created_outside(tmp_path: Path) -> None:
+    paths = _job_folder(tmp_path)
+    paths.params.write_text("{}")
+    paths.lock.symlink_to(tmp_path / "outside.lock")
+    done = _run(paths)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"xpm: cannot take the job lock: {paths.lock}: Too many levels of symbolic links\n"
+    )
+    assert not (tmp_path / "outside.lock").exists()

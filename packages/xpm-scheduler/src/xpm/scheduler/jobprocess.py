@@ -12,6 +12,7 @@ job starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -142,20 +143,32 @@ def run_job(folder: Path) -> int:
     paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
     workspace = Path(job.get("workspace") or folder.parent.parent.parent)
 
-    fd = _lock(paths)
+    try:
+        fd = _lock(paths)
+    except OSError as error:
+        print(f"xpm: cannot take the job lock: {_why(error)}", file=sys.stderr)
+        return 1
     if fd is None:
         print(f"xpm: job {folder} is already run by another process", file=sys.stderr)
         return EXIT_LOCKED
     if paths.done.exists():
         return 0
-    for stale in (paths.failed, paths.progress):
-        stale.unlink(missing_ok=True)
-    os.chdir(folder)
-    record = read_json(paths.pid)
-    own = record is None or record.get("type") == "local"
-    if own:
-        write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
-    write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
+    try:
+        for stale in (paths.failed, paths.progress):
+            stale.unlink(missing_ok=True)
+        os.chdir(folder)
+        record = read_json(paths.pid)
+        own = not isinstance(record, dict) or record.get("type") == "local"
+        if own:
+            write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
+        write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
+    except OSError as error:  # a folder or a link where a marker goes
+        message = f"cannot prepare the job folder: {_why(error)}"
+        print(f"xpm: {message}", file=sys.stderr)
+        with contextlib.suppress(OSError):
+            write_json_atomic(paths.failed, Failure("failed", 1, message).to_json())
+        os.close(fd)
+        return 1
     signal.signal(signal.SIGTERM, _on_sigterm)
     failure: Failure | None = None
     try:
@@ -196,6 +209,10 @@ def run_job(folder: Path) -> int:
         paths.pid.unlink(missing_ok=True)
     os.close(fd)
     return 0 if failure is None else failure.code or 1
+
+
+def _why(error: OSError) -> str:
+    return f"{error.filename}: {error.strerror or error}" if error.filename else str(error)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
