@@ -9,7 +9,6 @@ hands it over, so two experiments sharing a workspace never start the same job t
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import socket
@@ -172,11 +171,6 @@ class LocalLauncher(Launcher):
         When another process holds the lock, `on_end` gets exit code 75 at once.
         """
         watcher = self._watch()
-        for log in (launch.stdout, launch.stderr):
-            if os.path.islink(log):
-                raise OSError(
-                    errno.ELOOP, "a symbolic link: xpm writes a job's logs in its folder only", log
-                )
         lock = acquire_job_lock(launch.folder / f"{launch.name}.lock")
         if lock is None:
             on_end(Ending(EXIT_LOCKED, message="another process runs this job"))

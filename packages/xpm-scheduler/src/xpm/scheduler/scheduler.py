@@ -21,6 +21,7 @@ from typing import Any
 
 from .atomic import write_json_atomic
 from .job import Job
+from .jobpaths import clear_for_start
 from .jobprocess import EXIT_LOCKED
 from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
@@ -279,8 +280,7 @@ class Scheduler:
                 self._on_end(job)(Ending(0))
                 return None
         try:
-            for marker in (paths.failed, paths.started, paths.progress):
-                marker.unlink(missing_ok=True)
+            clear_for_start(paths)
         except OSError:
             self._running[id(job.launcher)] -= 1
             raise
