@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from xpm.scheduler import ExperimentFailed, JobPaths, LocalLauncher, experiment, read_job
+from xpm.scheduler import (
+    ExperimentFailed,
+    JobPaths,
+    LocalLauncher,
+    RunMode,
+    experiment,
+    read_job,
+)
 
 from .xpmtasks import Step
 
@@ -102,3 +109,20 @@ def test_a_linked_job_lock_is_refused_and_nothing_is_created_outside(tmp_path: P
         f"xpm: cannot take the job lock: {paths.lock}: Too many levels of symbolic links\n"
     )
     assert not (tmp_path / "outside.lock").exists()
+
+
+def test_a_linked_log_fails_the_job_before_anything_is_written_through_it(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "links", run_mode=RunMode.GENERATE):
+        paths = Step.C(x=7, log=log).submit().job.paths
+    paths.stdout.symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(ExperimentFailed), experiment(tmp_path / "ws", "links"):
+        Step.C(x=7, log=log).submit()
+    failure = read_job(paths).failure
+    assert failure is not None
+    assert failure.message == (
+        f"could not start: {paths.stdout}: a symbolic link: xpm writes a job's logs in its folder"
+    )
+    assert not (tmp_path / "elsewhere.txt").exists()

@@ -227,8 +227,8 @@ class Scheduler:
                     launch = self._prepare(job)
                 except OSError as exc:  # a marker xpm cannot remove: a folder, say
                     self._release_tokens(job)
-                    message = f"could not start: {exc.filename}: {exc.strerror or exc}"
-                    callbacks.extend(self._fail(job, Failure("failed", message=message)))
+                    why = f"could not start: {exc.filename}: {exc.strerror or exc}"
+                    callbacks.extend(self._fail(job, Failure(message=why), write=True))
                     continue
                 if launch is not None:
                     batch.append((job, launch))
