@@ -28,7 +28,6 @@ def _lines(path: Path, *rows: object) -> None:
         ({**GOOD, "job": "m.t/bad", "tags": [1, 2]}, "tags is not an object"),
         ({**GOOD, "job": "m.t/bad", "tags": {"x": [1]}}, "tag 'x' is not a number, string"),
         ({**GOOD, "job": "m.t/bad", "depends_on": 5}, "depends_on is not a list of job names"),
-        ({**GOOD, "job": "m.t/bad", "submitted": "yesterday"}, "submitted is not a time"),
         ({**GOOD, "job": 12}, "job is not a job name"),
         ("[" * 100_000, "not JSON"),
         ("1" * 5000, "not JSON"),
@@ -46,6 +45,16 @@ def test_a_damaged_line_of_jobs_jsonl_is_skipped_with_a_warning(
     assert len(caplog.messages) == 1
     assert caplog.messages[0].startswith(f"xpm: skipped line 2 of {path}: ")
     assert why in caplog.messages[0]
+
+
+def test_a_damaged_submission_time_reads_as_absent(tmp_path: Path) -> None:
+    """An optional field that is damaged does not cost the line: the job and tags count."""
+    path = tmp_path / "jobs.jsonl"
+    _lines(path, {**GOOD, "submitted": "yesterday"}, {**GOOD, "job": "m.t/x", "submitted": 1e999})
+    assert [(j.job_id, j.submitted) for j in read_submitted(path)] == [
+        ("m.t/abc", None),
+        ("m.t/x", None),
+    ]
 
 
 def test_jobs_jsonl_with_bytes_that_are_not_utf8_keeps_its_good_lines(

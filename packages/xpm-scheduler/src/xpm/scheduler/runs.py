@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, final
 
 from .atomic import read_json, write_json_atomic
-from .checked import number, skipped, timestamp
 from .checked import pid as checked_pid
+from .checked import skipped, timestamp
 
 if TYPE_CHECKING:
     from .job import Job
@@ -125,11 +125,7 @@ def _submitted_job(row: Any) -> SubmittedJob | str:
     depends_on = row.get("depends_on") or []
     if not isinstance(depends_on, list) or not all(isinstance(d, str) for d in depends_on):
         return "depends_on is not a list of job names"
-    when = row.get("submitted")
-    submitted = number(when)
-    if when is not None and submitted is None:
-        return "submitted is not a time"
-    return SubmittedJob(job, tags, tuple(depends_on), submitted)
+    return SubmittedJob(job, tags, tuple(depends_on), timestamp(row.get("submitted")))
 
 
 def read_run(folder: Path) -> RunRecord | None:
