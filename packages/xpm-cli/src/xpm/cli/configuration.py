@@ -123,6 +123,8 @@ def _given(node: Located) -> str:
         return "a list"
     if node.value is None:
         return "null"
+    if isinstance(node.value, int) and not -(10**20) < node.value < 10**20:
+        return f"an integer of {len(str(abs(node.value)))} digits"
     return f"{node.value!r} ({type(node.value).__name__})"
 
 
@@ -132,6 +134,8 @@ def _mismatch(
     quote = ""
     if annotation in (str, Path) and isinstance(node.value, bool | int | float):
         quote = "; quote it to write a string"
+    elif annotation is float and isinstance(node.value, int) and not isinstance(node.value, bool):
+        quote = ", too large for a float (at most about 1.8e308)"
     return ConfigurationError(
         f"expected {describe(annotation)}, got {_given(node)}{quote}",
         source=node.source,
@@ -233,7 +237,10 @@ def _to_int(node: Located) -> object:
 def _to_float(node: Located) -> object:
     value = node.value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond 1.8e308: said by _given
+            return _INVALID
     return _INVALID
 
 

@@ -118,8 +118,10 @@ def _read(
         start = chain.index(path.resolve())
         cycle = " -> ".join(_shown(p) for p in (*chain[start:], path.resolve()))
         raise ConfigurationError(f"files inherit from each other in a cycle: {cycle}", source=where)
+    from xpm.launchers.plumbing import read_yaml_file
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_file(path)
     except OSError as error:
         raise ConfigurationError(
             f"cannot read {shown}: {error.strerror or error}", source=where

@@ -74,11 +74,13 @@ def load_workspaces(path: Path) -> list[Workspace]:
         SettingsError: the file is not valid YAML, or a key is unknown, missing or of
             the wrong type; the message names the file, line and key.
     """
+    from xpm.launchers.plumbing import read_yaml_file
+
     from .located import compose, from_node
 
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_file(path)
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as error:

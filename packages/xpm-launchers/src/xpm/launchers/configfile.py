@@ -18,7 +18,7 @@ from .errors import LauncherConfigError, YamlSyntaxError
 from .hosts import HostAccelerator, HostSpec
 from .requirements import AcceleratorKind, HostRequirement
 from .slurm import SlurmOptions, slurm_time
-from .yamlnodes import compose_yaml
+from .yamlnodes import compose_yaml, read_yaml_file
 
 LOCAL_NAME = "local"
 """The name of the local machine among the candidate launchers."""
@@ -189,7 +189,7 @@ def load_launchers_config(file: Path) -> LaunchersConfig:
             key or a wrong value; the message names the file, the line and the key.
     """
     try:
-        text = file.read_text("utf-8")
+        text = read_yaml_file(file)
     except (OSError, UnicodeDecodeError) as e:
         raise LauncherConfigError(f"cannot read the file: {e}", file=file) from None
     try:

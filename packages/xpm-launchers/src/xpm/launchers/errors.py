@@ -169,3 +169,14 @@ class YamlSyntaxError(XpmError, ValueError):
 
     def __str__(self) -> str:
         return self.problem if self.line is None else f"line {self.line}: {self.problem}"
+
+
+class YamlFileError(XpmError, OSError):
+    """A YAML file that xpm will not read: not a regular file, or too large.
+
+    An `OSError`, so that readers report it as they report a file they cannot open;
+    its text says why (`not a regular file (a character device)`).
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)

@@ -6,8 +6,15 @@ module, once that exists; they live here because xpm.launchers is the lowest pac
 that reads YAML.
 """
 
-from .errors import YamlSyntaxError
+from .errors import YamlFileError, YamlSyntaxError
 from .suggest import close_matches, did_you_mean
-from .yamlnodes import compose_yaml
+from .yamlnodes import compose_yaml, read_yaml_file
 
-__all__ = ["YamlSyntaxError", "close_matches", "compose_yaml", "did_you_mean"]
+__all__ = [
+    "YamlFileError",
+    "YamlSyntaxError",
+    "close_matches",
+    "compose_yaml",
+    "did_you_mean",
+    "read_yaml_file",
+]

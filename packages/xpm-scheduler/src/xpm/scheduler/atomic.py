@@ -94,9 +94,10 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    """Return the JSON in `path`, or None when it is missing, not JSON (being replaced),
-    or a symbolic link (never followed: xpm writes none among its records)."""
+    """Return the JSON in `path`, or None when it is missing, not JSON (being replaced, or
+    damaged: nested too deeply, not UTF-8, an integer of more than 4,300 digits), or a
+    symbolic link (never followed: xpm writes none among its records)."""
     try:
         return json.loads(read_regular_file(path))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None

@@ -157,8 +157,14 @@ class Experiment:
             _call(job._finish(on_disk if on_disk.finished else JobState.WAITING))
             return job
         self.run.record(job)
-        paths.folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
+        try:
+            paths.folder.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
+        except OSError as e:
+            raise XpmError(
+                f"cannot write {paths.params} (job {job.job_id}): {e.strerror or e};"
+                " remove what is in the way"
+            ) from None
         if self.run_mode is RunMode.GENERATE:
             job.state = JobState.UNSCHEDULED
             _call(job._finish(JobState.UNSCHEDULED))

@@ -77,7 +77,7 @@ def _child(request: dict[str, Any], lock_fd: int) -> None:
         os.setsid()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
         out = os.open(request["stdout"], flags, 0o666)
         err = (
             out

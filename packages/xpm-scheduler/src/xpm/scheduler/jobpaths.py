@@ -8,6 +8,7 @@ where `<name>` is the last dot-separated part of the lower-cased type id. xpm ad
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,25 @@ class JobPaths:
         Remove them before running a job again; the lock, parameters and logs stay.
         """
         return (self.done, self.failed, self.pid, self.started, self.progress)
+
+
+def clear_for_start(paths: JobPaths) -> None:
+    """Remove what a previous run left (`.failed`, `.started`, `.progress`) before a start.
+
+    The logs are appended to by whatever starts the job (a local process, SLURM), which
+    would follow a symbolic link out of the workspace: a linked log is refused.
+
+    Raises:
+        OSError: a marker cannot be removed (a folder in its place), or a log is a
+            symbolic link (`ELOOP`); the job cannot start.
+    """
+    for marker in (paths.failed, paths.started, paths.progress):
+        marker.unlink(missing_ok=True)
+    for log in (paths.stdout, paths.stderr):
+        if os.path.islink(log):
+            raise OSError(
+                errno.ELOOP, "a symbolic link: xpm writes a job's logs in its folder", log
+            )
 
 
 def _check_part(what: str, value: str) -> None:

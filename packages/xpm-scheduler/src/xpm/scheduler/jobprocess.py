@@ -12,6 +12,7 @@ job starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -37,6 +38,38 @@ LOCK_FD_ENV = "XPM_JOB_LOCK_FD"
 
 class _Cancelled(BaseException):
     """Raised in the task by SIGTERM, so that the job records `cancelled` and exits."""
+
+
+class _Unreadable(Exception):
+    """`params.json` cannot be read: the job fails with this message, no traceback."""
+
+
+def _read_params(path: Path) -> tuple[dict[str, Any], str | None]:
+    """Return the content of `params.json` and None, or `{}` and why it cannot be read.
+
+    Only what the job process needs before loading the task is checked here (the names
+    of the job, the folders to import from); the graph is checked by `from_dict`.
+    """
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as error:
+        return {}, f"cannot read {path}: {error.strerror or error}"
+    except (ValueError, RecursionError) as error:
+        return {}, f"cannot read {path}: not JSON ({error})"
+    if not isinstance(data, dict):
+        return {}, f"cannot read {path}: not a JSON object"
+    job = data.get("job", {})
+    if not isinstance(job, dict):
+        return {}, f"cannot read {path}: 'job' is not an object"
+    for key in ("type_id", "name", "workspace"):
+        if job.get(key) is not None and not isinstance(job[key], str):
+            return {}, f"cannot read {path}: 'job.{key}' is not a string"
+    roots = data.get("pythonpath", [])
+    if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
+        return {}, f"cannot read {path}: 'pythonpath' is not a list of folders"
+    if data.get("main") is not None and not isinstance(data["main"], str):
+        return {}, f"cannot read {path}: 'main' is not a file name"
+    return data, None
 
 
 class _MainScriptStopped(BaseException):
@@ -127,29 +160,43 @@ def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
-    data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
-    job = data.get("job", {})
+    data, unreadable = _read_params(folder / "params.json")
+    job = data.get("job") or {}
     type_id = str(job.get("type_id") or folder.parent.name)
     paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
     workspace = Path(job.get("workspace") or folder.parent.parent.parent)
 
-    fd = _lock(paths)
+    try:
+        fd = _lock(paths)
+    except OSError as error:
+        print(f"xpm: cannot take the job lock: {_why(error)}", file=sys.stderr)
+        return 1
     if fd is None:
         print(f"xpm: job {folder} is already run by another process", file=sys.stderr)
         return EXIT_LOCKED
     if paths.done.exists():
         return 0
-    for stale in (paths.failed, paths.progress):
-        stale.unlink(missing_ok=True)
-    os.chdir(folder)
-    record = read_json(paths.pid)
-    own = record is None or record.get("type") == "local"
-    if own:
-        write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
-    write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
+    try:
+        for stale in (paths.failed, paths.progress):
+            stale.unlink(missing_ok=True)
+        os.chdir(folder)
+        record = read_json(paths.pid)
+        own = not isinstance(record, dict) or record.get("type") == "local"
+        if own:
+            write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
+        write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
+    except OSError as error:  # a folder or a link where a marker goes
+        message = f"cannot prepare the job folder: {_why(error)}"
+        print(f"xpm: {message}", file=sys.stderr)
+        with contextlib.suppress(OSError):
+            write_json_atomic(paths.failed, Failure("failed", 1, message).to_json())
+        os.close(fd)
+        return 1
     signal.signal(signal.SIGTERM, _on_sigterm)
     failure: Failure | None = None
     try:
+        if unreadable is not None:
+            raise _Unreadable(unreadable)
         for root in data.get("pythonpath", ()):
             if root not in sys.path:
                 sys.path.append(root)
@@ -166,6 +213,9 @@ def run_job(folder: Path) -> int:
     except KeyboardInterrupt:
         sig = signal.SIGINT
         failure = Failure("cancelled", 128 + sig, "interrupted (SIGINT)", signal=sig)
+    except _Unreadable as exc:
+        print(f"xpm: {exc}", file=sys.stderr)
+        failure = Failure("failed", 1, str(exc))
     except BaseException as exc:
         traceback.print_exc()
         code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 1
@@ -184,6 +234,10 @@ def run_job(folder: Path) -> int:
         paths.pid.unlink(missing_ok=True)
     os.close(fd)
     return 0 if failure is None else failure.code or 1
+
+
+def _why(error: OSError) -> str:
+    return f"{error.filename}: {error.strerror or error}" if error.filename else str(error)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -86,7 +86,7 @@ def acquire_job_lock(path: str | os.PathLike[str]) -> JobLock | None:
         OSError: the folder does not exist or cannot be written.
     """
     lock_path = Path(path)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     try:
         if _lock_exclusive(fd):
             return JobLock(lock_path, fd)

@@ -147,7 +147,7 @@ def spawn(
     """
     args = [os.fspath(a) for a in argv]
     where = os.fspath(cwd)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
     fds: list[int] = []
     try:
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, final
 
 from .atomic import read_json
+from .checked import integer, number, timestamp
 from .jobfolders import job_folders, read_regular_file
 from .jobpaths import JobPaths
 from .locks import is_job_locked
@@ -82,28 +83,25 @@ class Failure:
         """Read `<name>.failed` as xpm or experimaestro wrote it; unreadable means failed."""
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return cls(message="unreadable failure record")
         if isinstance(data, int) and not isinstance(data, bool):
             return cls(code=data, message=f"exit code {data}")
         if not isinstance(data, dict):
             return cls(message="unreadable failure record")
         reason = data.get("failure_status") or data.get("reason") or "failed"
-        code = data.get("code")
-        signal = data.get("signal")
         exc = data.get("exception")
-        when = data.get("time")
         return cls(
-            reason=str(reason).lower(),
-            code=code if isinstance(code, int) else None,
+            reason=str(reason).lower() if isinstance(reason, str) else "failed",
+            code=integer(data.get("code")),
             message=str(data.get("message") or ""),
-            signal=signal if isinstance(signal, int) else None,
+            signal=integer(data.get("signal")),
             exception=(
                 (str(exc.get("type", "")), str(exc.get("message", "")))
                 if isinstance(exc, dict)
                 else None
             ),
-            time=float(when) if isinstance(when, (int, float)) else None,
+            time=timestamp(data.get("time")),
         )
 
     def describe(self) -> str:
@@ -240,22 +238,20 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
 
 def _started(paths: JobPaths) -> float | None:
     data = read_json(paths.started)
-    if isinstance(data, dict) and isinstance(data.get("time"), (int, float)):
-        return float(data["time"])
-    return None
+    return timestamp(data.get("time")) if isinstance(data, dict) else None
 
 
 def _progress(paths: JobPaths) -> Progress | None:
+    """The progress record; None when it is missing or damaged (a fraction that is not
+    a finite number)."""
     data = read_json(paths.progress)
-    if isinstance(data, dict) and isinstance(data.get("fraction"), (int, float)):
-        desc = data.get("desc")
-        when = data.get("time")
-        return Progress(
-            float(data["fraction"]),
-            desc if isinstance(desc, str) else None,
-            float(when) if isinstance(when, (int, float)) else None,
-        )
-    return None
+    if not isinstance(data, dict):
+        return None
+    fraction = number(data.get("fraction"))
+    if fraction is None:
+        return None
+    desc = data.get("desc")
+    return Progress(fraction, desc if isinstance(desc, str) else None, timestamp(data.get("time")))
 
 
 def scan_jobs(workdir: str | os.PathLike[str], *, light: bool = False) -> Iterator[JobRecord]:

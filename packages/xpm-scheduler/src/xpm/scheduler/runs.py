@@ -16,12 +16,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, final
 
 from .atomic import read_json, write_json_atomic
+from .checked import pid as checked_pid
+from .checked import skipped, timestamp
 
 if TYPE_CHECKING:
     from .job import Job
@@ -72,34 +74,59 @@ class RunRecord:
 
 
 def read_submitted(path: Path) -> list[SubmittedJob]:
-    """Read a `jobs.jsonl`; a torn last line (a run that was killed) is skipped."""
-    jobs: list[SubmittedJob] = []
+    """Read a `jobs.jsonl`; a damaged line is skipped with a warning, and a torn last
+    line (a run that was killed while writing it) is skipped silently."""
     try:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        data = path.read_bytes()
     except OSError:
-        return jobs
+        return []
+    lines = [line for line in data.splitlines() if line.strip()]
     try:
         # One parse of the whole file is several times faster than one per line.
-        rows = json.loads("[" + ",".join(lines) + "]")
-    except ValueError:
-        rows = []
-        for line in lines:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                continue
-    for data in rows:
-        if isinstance(data, dict) and isinstance(data.get("job"), str):
-            when = data.get("submitted")
-            jobs.append(
-                SubmittedJob(
-                    data["job"],
-                    dict(data.get("tags") or {}),
-                    tuple(data.get("depends_on") or ()),
-                    float(when) if isinstance(when, (int, float)) else None,
-                )
-            )
+        rows = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(rows) != len(lines):
+            raise ValueError("a line holds more than one value")
+        numbered = list(enumerate(rows, 1))
+    except (ValueError, RecursionError):
+        numbered = list(_parse_lines(path, lines, torn=not data.endswith(b"\n")))
+    jobs: list[SubmittedJob] = []
+    for line_number, row in numbered:
+        job = _submitted_job(row)
+        if isinstance(job, str):
+            skipped(path, line_number, job)
+        else:
+            jobs.append(job)
     return jobs
+
+
+def _parse_lines(path: Path, lines: list[bytes], *, torn: bool) -> Iterator[tuple[int, Any]]:
+    for line_number, line in enumerate(lines, 1):
+        try:
+            yield line_number, json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            skipped(path, line_number, "not UTF-8 text")
+        except (ValueError, RecursionError):
+            if not (torn and line_number == len(lines)):
+                skipped(path, line_number, "not JSON")
+
+
+def _submitted_job(row: Any) -> SubmittedJob | str:
+    """Return the job a line of `jobs.jsonl` records, or why the line is damaged."""
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    job = row.get("job")
+    if not isinstance(job, str) or "/" not in job:
+        return "job is not a job name (<type id>/<identifier>)"
+    tags = row.get("tags") or {}
+    if not isinstance(tags, dict):
+        return "tags is not an object"
+    for key, value in tags.items():
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            return f"tag {key!r} is not a number, string, boolean or null"
+    depends_on = row.get("depends_on") or []
+    if not isinstance(depends_on, list) or not all(isinstance(d, str) for d in depends_on):
+        return "depends_on is not a list of job names"
+    return SubmittedJob(job, tags, tuple(depends_on), timestamp(row.get("submitted")))
 
 
 def read_run(folder: Path) -> RunRecord | None:
@@ -107,8 +134,10 @@ def read_run(folder: Path) -> RunRecord | None:
     data = read_json(folder / "status.json")
     if not isinstance(data, dict):
         return None
-    status = str(data.get("status", "running"))
-    pid = data.get("pid") if isinstance(data.get("pid"), int) else None
+    status = data.get("status")
+    if status not in _STATUSES:
+        status = "running"
+    pid = checked_pid(data.get("pid"))
     host = data.get("host") if isinstance(data.get("host"), str) else None
     if status == "running" and pid is not None and host == os.uname().nodename:
         try:
@@ -119,16 +148,21 @@ def read_run(folder: Path) -> RunRecord | None:
             pass
     jobs = data.get("jobs")
     return RunRecord(
-        experiment=str(data.get("experiment", folder.parent.name)),
-        run=str(data.get("run", folder.name)),
+        experiment=folder.parent.name,
+        run=folder.name,
         folder=folder,
         status=status,
-        started=data.get("started"),
-        ended=data.get("ended"),
+        started=timestamp(data.get("started")),
+        ended=timestamp(data.get("ended")),
         host=host,
         pid=pid,
-        jobs=dict(jobs) if isinstance(jobs, dict) else {},
+        jobs=(
+            {k: v for k, v in jobs.items() if isinstance(v, str)} if isinstance(jobs, dict) else {}
+        ),
     )
+
+
+_STATUSES = frozenset(("running", "done", "failed", "interrupted"))
 
 
 def list_runs(workdir: str | os.PathLike[str], experiment: str) -> list[RunRecord]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from .atomic import write_json_atomic
 from .job import Job
+from .jobpaths import clear_for_start
 from .jobprocess import EXIT_LOCKED
 from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
@@ -222,7 +223,13 @@ class Scheduler:
                 if not self._take_tokens(job, full):
                     self._token_blocked.append(job)
                     continue
-                launch = self._prepare(job)
+                try:
+                    launch = self._prepare(job)
+                except OSError as exc:  # a marker xpm cannot remove: a folder, say
+                    self._release_tokens(job)
+                    why = f"could not start: {exc.filename}: {exc.strerror or exc}"
+                    callbacks.extend(self._fail(job, Failure(message=why), write=True))
+                    continue
                 if launch is not None:
                     batch.append((job, launch))
             if batch:
@@ -271,8 +278,11 @@ class Scheduler:
             # It ended between the submission's look at the folder and now.
             self._on_end(job)(Ending(0))
             return None
-        for marker in (paths.failed, paths.started, paths.progress):
-            marker.unlink(missing_ok=True)
+        try:
+            clear_for_start(paths)
+        except OSError:
+            self._running[id(job.launcher)] -= 1
+            raise
         return launch
 
     def _start(self, launcher: Launcher, batch: list[tuple[Job, JobLaunch]]) -> list[Any]:

@@ -168,7 +168,17 @@ class CounterToken:
 
     @contextmanager
     def _state(self) -> Iterator[_State]:
-        with self._lock.acquire(poll_interval=_LOCK_POLL):
+        try:
+            lock = self._lock.acquire(poll_interval=_LOCK_POLL)
+        except OSError as e:
+            raise TokenError(
+                self.name,
+                f"its lock file {self._lock.lock_file} cannot be opened ({e.strerror or e});"
+                " a symbolic link is never followed: delete it once no job of this workspace"
+                " runs",
+                total=self.total,
+            ) from None
+        with lock:
             state = _State.read(self.path, self.name, self.total)
             before = len(state.holders)
             state.holders = {
@@ -207,7 +217,7 @@ class _State:
         # ignores) up to the old length and written in one call.
         holders = {key: asdict(h) for key, h in self.holders.items()}
         data = json.dumps({"total": self._total, "holders": holders}, indent=1).encode()
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
         try:
             padded = data.ljust(os.fstat(fd).st_size, b" ")
             written = 0
@@ -219,10 +229,24 @@ class _State:
 
     @classmethod
     def read(cls, path: Path, name: str, total: int) -> _State:
+        if path.is_symlink():
+            raise TokenError(
+                name,
+                f"its state file {path} is a symbolic link, which xpm never follows; delete"
+                " it once no job of this workspace runs",
+                total=total,
+            )
         try:
             text = path.read_bytes()
         except FileNotFoundError:
             return cls(total, {}, fresh=True)
+        except OSError as e:
+            raise TokenError(
+                name,
+                f"its state file {path} cannot be read ({e.strerror or e}); delete it once no"
+                " job of this workspace runs",
+                total=total,
+            ) from None
         try:
             data = json.loads(text)
             holders = {
@@ -235,7 +259,7 @@ class _State:
                 for key, h in data["holders"].items()
             }
             return cls(int(data["total"]), holders, fresh=False)
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise TokenError(
                 name,
                 f"its state file {path} is unreadable ({e!r}); delete it once no job"

@@ -7,14 +7,18 @@ holding memory: its stream ends, the browser reconnects and reloads the whole st
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import final
 
 from .encoding import encode_json
 from .snapshot import WorkspaceSnapshot
 
 _QUEUE_SIZE = 256
+
+logger = logging.getLogger("xpm.scheduler.monitor")
 
 
 @final
@@ -51,10 +55,15 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._logged: set[str] = set()
 
     def start(self) -> None:
-        """Scan once (so the first page load is complete), then keep scanning in a thread."""
-        self.snapshot.rescan()
+        """Scan once (so the first page load is complete), then keep scanning in a thread.
+
+        A scan that fails (a bug, or a file no reader expected) is logged; the monitor
+        starts anyway and the next rounds run.
+        """
+        self._round(self.snapshot.rescan)
         self._thread = threading.Thread(target=self._run, name="xpm-monitor-feed", daemon=True)
         self._thread.start()
 
@@ -79,7 +88,18 @@ class ChangeFeed:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
-            self.publish_changes()
+            self._round(self.publish_changes)
+
+    def _round(self, scan: Callable[[], object]) -> None:
+        """Run one rescan; an error is logged (once per message) and never ends the thread,
+        so that the page keeps updating whatever one file of the workspace holds."""
+        try:
+            scan()
+        except Exception as error:
+            text = f"{type(error).__name__}: {error}"
+            if text not in self._logged:
+                self._logged.add(text)
+                logger.exception("xpm monitor: a rescan of %s failed", self.snapshot.workdir)
 
     def publish_changes(self) -> bool:
         """Rescan now and send what changed to every subscriber; return whether anything did."""

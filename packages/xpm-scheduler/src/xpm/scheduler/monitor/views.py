@@ -34,7 +34,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
     try:
         data = _read(paths, paths.params.name, PARAMS_LIMIT)
         params: Any = None if data is None else json.loads(data)
-    except (AccessDenied, ValueError):
+    except (AccessDenied, ValueError, RecursionError):
         params = None
     return {
         **job_summary(record),
@@ -95,7 +95,7 @@ def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] |
         return None
     try:
         parsed = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     numbers: dict[str, float] = {}
     _flatten(parsed, "", numbers)
