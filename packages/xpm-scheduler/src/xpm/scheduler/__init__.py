@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         ExperimentFailedError,
         KillRefused,
         KillRefusedError,
+        ResultsError,
         SpawnError,
         TokenError,
     )
@@ -50,6 +51,14 @@ if TYPE_CHECKING:
         is_job_locked,
     )
     from .monitor import MonitorServer
+    from .heatmap import (
+        heatmap_svg,
+        write_heatmap,
+    )
+    from .provenance import (
+        Provenance,
+        read_provenance,
+    )
     from .records import (
         Failure,
         JobEntry,
@@ -60,11 +69,23 @@ if TYPE_CHECKING:
         scan_jobs,
         scan_states,
     )
+    from .results import (
+        HeatmapGrid,
+        ResultRow,
+        Results,
+        experiment_results,
+        read_results,
+        run_jobs,
+    )
     from .runs import (
         RunRecord,
         SubmittedJob,
         list_experiments,
         list_runs,
+    )
+    from .tables import (
+        csv_text,
+        format_table,
     )
     from .tokens import (
         Token,
@@ -78,6 +99,7 @@ _WHERE = {
     "ExperimentFailed": ".errors",
     "ExperimentFailedError": ".errors",
     "Failure": ".records",
+    "HeatmapGrid": ".results",
     "Job": ".job",
     "JobEntry": ".records",
     "JobLaunch": ".launcher",
@@ -90,7 +112,11 @@ _WHERE = {
     "LocalLauncher": ".local",
     "MonitorServer": ".monitor",
     "Progress": ".records",
+    "Provenance": ".provenance",
     "Reason": ".launcher",
+    "ResultRow": ".results",
+    "Results": ".results",
+    "ResultsError": ".errors",
     "RunMode": ".experiments",
     "RunRecord": ".runs",
     "SpawnError": ".errors",
@@ -98,7 +124,11 @@ _WHERE = {
     "Token": ".tokens",
     "TokenDependency": ".tokens",
     "TokenError": ".errors",
+    "csv_text": ".tables",
     "experiment": ".experiments",
+    "experiment_results": ".results",
+    "format_table": ".tables",
+    "heatmap_svg": ".heatmap",
     "is_job_locked": ".locks",
     "job_command": ".launcher",
     "kill_job": ".kill",
@@ -106,8 +136,12 @@ _WHERE = {
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "read_job": ".records",
+    "read_provenance": ".provenance",
+    "read_results": ".results",
+    "run_jobs": ".results",
     "scan_jobs": ".records",
     "scan_states": ".records",
+    "write_heatmap": ".heatmap",
 }
 
 __all__ = [
@@ -117,6 +151,7 @@ __all__ = [
     "ExperimentFailed",
     "ExperimentFailedError",
     "Failure",
+    "HeatmapGrid",
     "Job",
     "JobEntry",
     "JobLaunch",
@@ -129,7 +164,11 @@ __all__ = [
     "LocalLauncher",
     "MonitorServer",
     "Progress",
+    "Provenance",
     "Reason",
+    "ResultRow",
+    "Results",
+    "ResultsError",
     "RunMode",
     "RunRecord",
     "SpawnError",
@@ -137,7 +176,11 @@ __all__ = [
     "Token",
     "TokenDependency",
     "TokenError",
+    "csv_text",
     "experiment",
+    "experiment_results",
+    "format_table",
+    "heatmap_svg",
     "is_job_locked",
     "job_command",
     "kill_job",
@@ -145,8 +188,12 @@ __all__ = [
     "list_experiments",
     "list_runs",
     "read_job",
+    "read_provenance",
+    "read_results",
+    "run_jobs",
     "scan_jobs",
     "scan_states",
+    "write_heatmap",
 ]
 
 

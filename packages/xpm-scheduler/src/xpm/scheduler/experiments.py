@@ -38,6 +38,7 @@ from .jobprocess import stop_if_loading_main
 from .launcher import Launcher
 from .local import LocalLauncher
 from .params import job_params
+from .provenance import Provenance
 from .records import JobState, read_job
 from .runs import RunWriter
 from .scheduler import Scheduler
@@ -100,6 +101,7 @@ class Experiment:
             on_change=lambda: self.run.write_status("running"),
         )
         self._paths: dict[int, JobPaths] = {}
+        self.provenance = Provenance()
 
     @property
     def fail_fast(self) -> bool:
@@ -143,6 +145,7 @@ class Experiment:
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job.job_id] = job
             self.run.record(job)
+            self.provenance.check(paths.params, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
             self.scheduler.note_change()
             return job
@@ -157,7 +160,10 @@ class Experiment:
             return job
         self.run.record(job)
         paths.folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
+        text = json.dumps(params, indent=1, ensure_ascii=False)
+        # The environment's text is shared by every job of the class: splice it in.
+        text = f'{text[:-2]},\n "environment": {self.provenance.text(type(task))}\n}}'
+        write_text_atomic(paths.params, text)
         if self.run_mode is RunMode.GENERATE:
             job.state = JobState.UNSCHEDULED
             _call(job._finish(JobState.UNSCHEDULED))
