@@ -26,6 +26,10 @@ if TYPE_CHECKING:
         RunMode,
         experiment,
     )
+    from .heatmap import (
+        heatmap_svg,
+        write_heatmap,
+    )
     from .job import (
         Job,
     )
@@ -51,10 +55,6 @@ if TYPE_CHECKING:
         is_job_locked,
     )
     from .monitor import MonitorServer
-    from .heatmap import (
-        heatmap_svg,
-        write_heatmap,
-    )
     from .provenance import (
         Provenance,
         read_provenance,

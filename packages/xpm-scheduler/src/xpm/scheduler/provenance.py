@@ -18,6 +18,7 @@ writes no extra file (an extra atomic file per job costs ~1 ms on a slow file sy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -207,10 +208,8 @@ def git_state(repo: Path) -> dict[str, Any] | None:
     if gitdir is None:
         return None
     common = gitdir
-    try:
+    with contextlib.suppress(OSError):
         common = (gitdir / (gitdir / "commondir").read_text().strip()).resolve()
-    except OSError:
-        pass
     try:
         head = (gitdir / "HEAD").read_text().strip()
     except OSError:
