@@ -50,6 +50,10 @@ class ResultRow:
     values: Mapping[str, float]
     data: Any = None
 
+    def tag_text(self, name: str) -> str:
+        """The tag `name` as tables and heatmaps show it (`0.1`, `bm25`, `-` if absent)."""
+        return tag_text(self.tags.get(name))
+
     @property
     def short_name(self) -> str:
         """`<type id>/<first 8 characters of the identifier>`, as `xpm jobs show` takes it."""
@@ -274,7 +278,7 @@ def _flatten(value: Any, prefix: str, into: dict[str, float]) -> None:
         return
     if isinstance(value, (int, float)):
         if math.isfinite(value):
-            into[prefix or "value"] = float(value)
+            into[prefix or "value"] = value
     elif isinstance(value, dict):
         for key, item in value.items():
             _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)

@@ -10,6 +10,7 @@ Job ids, experiment and run names travel in the query string and are validated b
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -22,17 +23,20 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from ..kill import KillRefused, kill_job
+from ..results import read_results
+from ..runs import SubmittedJob
 from .access import (
     AccessDenied,
     cookie_name,
     cookie_token,
     is_name_valid,
     is_token_valid,
+    job_file,
     job_paths,
     relative_parts,
 )
 from .feed import ChangeFeed
-from .views import job_detail, log_chunk, read_result
+from .views import RESULT_LIMIT, job_detail, log_chunk
 
 _STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -162,19 +166,39 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         relative_parts(name)
         experiment, run = query.get("experiment", ""), query.get("run", "")
         if experiment or run:
-            job_ids = [str(s["job"]) for s in self._submitted(experiment, run)]
+            jobs = [
+                SubmittedJob(str(s["job"]), s.get("tags") or {})
+                for s in self._submitted(experiment, run)
+            ]
         else:
             state = json.loads(ctx.feed.snapshot.state_json())
-            job_ids = [str(j["id"]) for j in state["jobs"]]
-        values: dict[str, dict[str, float]] = {}
-        for job_id in job_ids:
-            try:
-                numbers = read_result(ctx.workdir, job_paths(ctx.workdir, job_id), name)
-            except AccessDenied:
-                continue  # a missing folder, or a result symlinked out of the workspace
-            if numbers:
-                values[job_id] = numbers
-        self._send_json({"file": name, "values": values}, 200, cookie)
+            jobs = [SubmittedJob(str(j["id"]), j.get("tags") or {}) for j in state["jobs"]]
+        results = read_results(ctx.workdir, jobs, file=name, locate=self._result_file)
+        rows = [
+            {"job": r.job_id, "tags": dict(r.tags), "values": dict(r.values)}
+            for r in results.rows
+            if r.values
+        ]
+        values = {row["job"]: row["values"] for row in rows}
+        self._send_json(
+            {"file": name, "values": values, "rows": rows, "warnings": results.warnings([])},
+            200,
+            cookie,
+        )
+
+    def _result_file(self, job_id: str, name: str) -> Path | None:
+        """The result file of a job, or None when it is missing or leaves the workspace."""
+        workdir = self.context.workdir
+        try:
+            path = job_file(workdir, job_paths(workdir, job_id), name)
+        except AccessDenied:
+            return None
+        try:
+            if os.path.getsize(path) > RESULT_LIMIT:
+                return None
+        except OSError:
+            pass  # no file: the job's values are missing
+        return path
 
     def _submitted(self, experiment: str, run: str) -> list[dict[str, Any]]:
         """Return the jobs one run submitted; a bad or unknown name is "not found"."""

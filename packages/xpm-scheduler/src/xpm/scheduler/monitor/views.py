@@ -1,13 +1,13 @@
-"""What the monitor's JSON API answers about one job: details, log tails and results.
+"""What the monitor's JSON API answers about one job: details (with the environment it
+was submitted from) and log tails. Results are read by `xpm.scheduler.results`.
 
 Every function takes paths already checked by `access`; each reads a bounded amount
-(a log chunk, a result file of at most 1 MiB) so a huge file cannot stall the server.
+(a log chunk; a result file of at most `RESULT_LIMIT`) so a huge file cannot stall the server.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
         "folder": str(paths.folder),
         "process": None if record.process is None else dict(record.process),
         "params": params,
+        "environment": params.get("environment") if isinstance(params, dict) else None,
     }
 
 
@@ -83,37 +84,3 @@ def log_chunk(workdir: Path, paths: JobPaths, stream: str, offset: int) -> dict[
         "text": data.decode("utf-8", errors="replace"),
         "exists": True,
     }
-
-
-def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] | None:
-    """Return the numbers in a job's result file (nested keys joined by dots), if any.
-
-    Raises:
-        AccessDenied: `name` is not a plain relative file name inside the job folder.
-    """
-    path = job_file(workdir, paths, name)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(RESULT_LIMIT + 1)
-    except OSError:
-        return None
-    if len(data) > RESULT_LIMIT:
-        return None
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        return None
-    numbers: dict[str, float] = {}
-    _flatten(parsed, "", numbers)
-    return numbers
-
-
-def _flatten(value: Any, prefix: str, into: dict[str, float]) -> None:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        if math.isfinite(value):
-            into[prefix or "value"] = float(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
