@@ -40,7 +40,8 @@ from .local import LocalLauncher
 from .params import job_params
 from .provenance import Provenance
 from .records import JobState, read_job
-from .runs import RunWriter
+from .results import Results, read_results
+from .runs import RunWriter, read_submitted
 from .scheduler import Scheduler
 from .status import StatusLine
 from .tokens import CounterToken, Token, TokenDependency
@@ -115,6 +116,16 @@ class Experiment:
         if self.run_mode is not RunMode.DRY_RUN:
             path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def results(self, file: str = "metrics.json") -> Results:
+        """Return the rows of this run's jobs: tags and the values each wrote in `file`.
+
+        Call it after `wait()`; see `xpm.scheduler.Results`.
+        """
+        self.run.flush()
+        folder = self.run.folder
+        jobs = [] if folder is None else read_submitted(folder / "jobs.jsonl")
+        return read_results(self.workdir, jobs, file=file)
 
     def token(self, name: str, total: int) -> Token:
         """Declare the counter token `name` with `total` units (shared by the workspace)."""

@@ -126,10 +126,15 @@ def _print_rows(results: Results, keys: list[str], as_csv: bool) -> None:
         sys.stdout.write(csv_text(header, rows))
         return
     table = [
-        [*(r.tag_text(t) for t in tags), *(r.values.get(k) for k in keys), r.short_name]
+        [*(_cell(r.tags.get(t), r.tag_text(t)) for t in tags), *(r.values.get(k) for k in keys), r.short_name]
         for r in results.rows
     ]
     click.echo(format_table(header, table))
+
+
+def _cell(value: object, text: str) -> object:
+    """Numbers stay numbers (aligned right in the table); other tags show as text."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else text
 
 
 def _csv_tag(value: object) -> object:
