@@ -80,7 +80,7 @@ class Results:
         file: The file read in each job folder (`metrics.json`).
         rows: One row per job, in submission order.
         damaged: One message per result file that could not be read (skipped).
-        absent: The jobs (of kept types) that have no result file.
+        absent: The short names of the jobs (of kept types) that have no result file.
     """
 
     file: str
@@ -126,8 +126,11 @@ class Results:
             )
         absent = set(self.absent)
         for key in self.value_keys if keys is None else keys:
-            missing = [r.short_name for r in self.rows if key not in r.values and r.job_id
-                       not in absent]  # fmt: skip
+            missing = [
+                r.short_name
+                for r in self.rows
+                if key not in r.values and r.short_name not in absent
+            ]
             if missing:
                 notes.append(
                     f"{key}: missing in {len(missing)} of {total} jobs' {self.file}:"
@@ -304,6 +307,8 @@ def _some(names: Sequence[str]) -> str:
 
 def _hint(name: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, known, n=2)
+    close += [k for k in known if k not in close and (k.startswith(name) or name.startswith(k))]
+    close = close[:2]
     if not close:
         return ""
     return ". Did you mean " + " or ".join(repr(c) for c in close) + "?"

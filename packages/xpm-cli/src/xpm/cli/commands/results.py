@@ -126,7 +126,11 @@ def _print_rows(results: Results, keys: list[str], as_csv: bool) -> None:
         sys.stdout.write(csv_text(header, rows))
         return
     table = [
-        [*(_cell(r.tags.get(t), r.tag_text(t)) for t in tags), *(r.values.get(k) for k in keys), r.short_name]
+        [
+            *(_cell(r.tags.get(t), r.tag_text(t)) for t in tags),
+            *(r.values.get(k) for k in keys),
+            r.short_name,
+        ]
         for r in results.rows
     ]
     click.echo(format_table(header, table))
