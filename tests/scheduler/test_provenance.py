@@ -155,9 +155,7 @@ def test_uncommitted_changes_are_recorded_and_warned_about(repo: Path, tmp_path:
     }
 
 
-def test_another_script_with_the_same_task_name_is_warned_about(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_another_script_with_the_same_task_name_is_warned_about(repo: Path, tmp_path: Path) -> None:
     """The issue's friction: two scripts each define `Squares` in `__main__`."""
     workdir = tmp_path / "ws"
     run_script(repo / "first.py", workdir)
