@@ -64,7 +64,9 @@ class Provenance:
         script = str(Path(script).absolute()) if isinstance(script, str) else None
         file = getattr(sys.modules.get(module), "__file__", None)
         source = str(Path(file).absolute()) if isinstance(file, str) else None
-        repo = self._repository(source or script)
+        # An installed package is told by its version, not by a repository around its venv.
+        installed = source is not None and "site-packages" in Path(source).parts
+        repo = None if installed else self._repository(source or script)
         packages = dict(self._installed_xpm())
         for dist in self._distributions_of(module):
             version = self._installed().get(dist)
