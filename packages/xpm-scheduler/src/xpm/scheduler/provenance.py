@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 _XPM = ("xpm-core", "xpm-scheduler", "xpm-launchers", "xpm-cli")
+_SITE = frozenset({"site-packages", "dist-packages"})
 GIT_TIMEOUT = 5.0
 """Seconds `git status` may take to tell whether a repository has uncommitted changes."""
 
@@ -42,6 +43,7 @@ class Provenance:
 
     def __init__(self) -> None:
         self._texts: dict[type, str] = {}
+        self._encoded: dict[type, bytes] = {}
         self._repos: dict[str, Path | None] = {}
         self._git: dict[Path, dict[str, Any] | None] = {}
         self._packages: dict[str, str] | None = None
@@ -65,10 +67,10 @@ class Provenance:
         file = getattr(sys.modules.get(module), "__file__", None)
         source = str(Path(file).absolute()) if isinstance(file, str) else None
         # An installed package is told by its version, not by a repository around its venv.
-        installed = source is not None and "site-packages" in Path(source).parts
+        installed = source is not None and not _SITE.isdisjoint(Path(source).parts)
         repo = None if installed else self._repository(source or script)
         packages = dict(self._installed_xpm())
-        for dist in self._distributions_of(module):
+        for dist in self._distributions_of(module) if installed else ():
             version = self._installed().get(dist)
             if version is not None:
                 packages[dist] = version
@@ -85,11 +87,19 @@ class Provenance:
         """Warn (through `note`) when the done job whose `params.json` is `params_file`
         was made from other code than a job of `cls` would be now; once per difference."""
         current = self.text(cls)
+        encoded = self._encoded.get(cls)
+        if encoded is None:
+            encoded = self._encoded[cls] = current.encode()
         try:
-            raw = params_file.read_text(encoding="utf-8")
+            # os.read, not Path.read_text: this runs for every done job of a re-run.
+            fd = os.open(params_file, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                raw = os.read(fd, 1 << 22)
+            finally:
+                os.close(fd)
         except OSError:
             return
-        if current in raw:
+        if encoded in raw:
             return
         recorded = _environment_in(raw)
         if recorded is None:
@@ -273,7 +283,7 @@ def _describe(git: dict[str, Any]) -> str:
     return f"commit {commit}" + (" with uncommitted changes" if git.get("dirty") else "")
 
 
-def _environment_in(raw: str) -> dict[str, Any] | None:
+def _environment_in(raw: str | bytes) -> dict[str, Any] | None:
     try:
         data = json.loads(raw)
     except ValueError:
