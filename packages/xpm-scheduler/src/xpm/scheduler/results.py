@@ -221,12 +221,13 @@ def read_results(
     jobs: Iterable[SubmittedJob],
     *,
     file: str = "metrics.json",
-    locate: Callable[[str, str], Path | None] | None = None,
+    reader: Callable[[str, str], bytes | None] | None = None,
 ) -> Results:
     """Return one row per job of `jobs` (duplicates once), reading `file` in each folder.
 
-    `locate(job_id, file)` may replace how the file's path is found (the monitor refuses
-    paths leaving the workspace); it returns None to leave the job out.
+    `reader(job_id, file)` may replace how the file is read (the monitor follows no link
+    out of the job folder): it returns at most `FILE_LIMIT + 1` bytes of the file, or
+    None when the job has no such file.
 
     Raises:
         ResultsError: `file` is absolute or goes up (`..`).
@@ -242,10 +243,8 @@ def read_results(
         if job.job_id in seen:
             continue
         seen.add(job.job_id)
-        path = root / job.job_id / file if locate is None else locate(job.job_id, file)
-        if path is None:
-            continue
-        data, problem = _read(path)
+        path = root / job.job_id / file
+        data, problem = _read(path) if reader is None else _parse(reader(job.job_id, file))
         if problem == "absent":
             absent.append(job.job_id)
         elif problem:
@@ -268,6 +267,12 @@ def _read(path: Path) -> tuple[Any, str]:
         return None, "absent"
     except OSError as e:
         return None, f"cannot be read ({e.strerror or e})"
+    return _parse(raw)
+
+
+def _parse(raw: bytes | None) -> tuple[Any, str]:
+    if raw is None:
+        return None, "absent"
     if len(raw) > FILE_LIMIT:
         return None, f"larger than {FILE_LIMIT // (1024 * 1024)} MiB"
     try:

@@ -10,7 +10,6 @@ Job ids, experiment and run names travel in the query string and are validated b
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -173,7 +172,7 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         else:
             state = json.loads(ctx.feed.snapshot.state_json())
             jobs = [SubmittedJob(str(j["id"]), j.get("tags") or {}) for j in state["jobs"]]
-        results = read_results(ctx.workdir, jobs, file=name, locate=self._result_file)
+        results = read_results(ctx.workdir, jobs, file=name, reader=self._result_bytes)
         rows = [
             {"job": r.job_id, "tags": dict(r.tags), "values": dict(r.values)}
             for r in results.rows
@@ -186,19 +185,17 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
             cookie,
         )
 
-    def _result_file(self, job_id: str, name: str) -> Path | None:
-        """The result file of a job, or None when it is missing or leaves the workspace."""
+    def _result_bytes(self, job_id: str, name: str) -> bytes | None:
+        """A job's result file (at most `RESULT_LIMIT` bytes), or None when it is
+        missing, too large, or leaves the job folder or the workspace."""
         workdir = self.context.workdir
         try:
             path = job_file(workdir, job_paths(workdir, job_id), name)
-        except AccessDenied:
+            with open(path, "rb") as f:
+                data = f.read(RESULT_LIMIT + 1)
+        except (AccessDenied, OSError):
             return None
-        try:
-            if os.path.getsize(path) > RESULT_LIMIT:
-                return None
-        except OSError:
-            pass  # no file: the job's values are missing
-        return path
+        return data if len(data) <= RESULT_LIMIT else None
 
     def _submitted(self, experiment: str, run: str) -> list[dict[str, Any]]:
         """Return the jobs one run submitted; a bad or unknown name is "not found"."""
