@@ -94,8 +94,8 @@ class Provenance:
             raw = _read_bytes(params_file)
         except OSError:
             return
-        if encoded in raw:
-            return
+        if encoded in raw or b'"environment"' not in raw:
+            return  # the same environment, or none recorded (older xpm, experimaestro)
         recorded = _environment_in(raw)
         if recorded is None:
             return
