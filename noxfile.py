@@ -47,8 +47,6 @@ def typecheck(session: nox.Session) -> None:
             "mypy",
             f"examples/{example}/{package}",
             f"examples/{example}/experiment.py",
-            "examples/common",
-            env={"MYPYPATH": "examples/common"},
         )
 
 

@@ -7,19 +7,15 @@ docs/tutorial.md walks through it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from digits_xp.data import Digits
 from digits_xp.evaluate import Evaluate
 from digits_xp.learn import Learn
 from digits_xp.model import MLP
-from heatmap import heatmap_svg, write_heatmap
-from table import format_table
 
 from xpm.cli import ExperimentHelper, configuration
 from xpm.core import tag
 from xpm.launchers import find_launcher
-from xpm.scheduler import RunMode
+from xpm.scheduler import RunMode, format_table, heatmap_svg, write_heatmap
 
 
 @configuration
@@ -43,45 +39,40 @@ def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     trainings = helper.xp.token("trainings", cfg.parallel_trainings)
     train, test = Digits.C(split="train"), Digits.C(split="test")
 
-    evaluations = {}
     for hidden in cfg.hidden:
         for lr in cfg.lr:
             model = MLP.C(hidden=tag(hidden))
             learn = Learn.C(model=model, data=train, lr=tag(lr), epochs=cfg.epochs)
             learned = trainings(1, learn).submit(launcher=launcher)
-            evaluations[hidden, lr] = Evaluate.C(model=learned, data=test).submit()
+            Evaluate.C(model=learned, data=test).submit()
 
     if helper.run_mode is RunMode.NORMAL:
         helper.xp.wait()
-        report(helper, cfg, evaluations)
+        report(helper, cfg)
 
 
-def report(
-    helper: ExperimentHelper, cfg: Configuration, evaluations: dict[tuple[int, float], Evaluate]
-) -> None:
-    """Print the accuracy of each grid point; draw them as a heatmap in the results folder."""
-    accuracy = {
-        key: evaluation.accuracy() if evaluation.metrics.exists() else None
-        for key, evaluation in evaluations.items()
-    }
+def report(helper: ExperimentHelper, cfg: Configuration) -> None:
+    """Print the accuracy of each grid point; draw them as a heatmap in the results folder.
+
+    The rows are the evaluations of this run (`xp.results()`: each job's tags and the
+    numbers of its metrics.json); `xpm results digits-debug` prints the same from a shell.
+    """
+    results = helper.xp.results()
     rows = [
-        (hidden, lr, accuracy[hidden, lr], short_name(evaluation.model.weights.parent))
-        for (hidden, lr), evaluation in evaluations.items()
+        (r.tags["hidden"], r.tags["lr"], r.values.get("accuracy"), r.short_name)
+        for r in results.rows
     ]
-    print(format_table(("hidden", "lr", "accuracy", "training job"), rows))
+    print(format_table(("hidden", "lr", "accuracy", "evaluation job"), rows))
 
+    grid = results.grid("hidden", "lr", "accuracy")
     svg = heatmap_svg(
-        {(str(h), str(lr)): value for (h, lr), value in accuracy.items()},
-        rows=[str(h) for h in cfg.hidden],
-        columns=[str(lr) for lr in cfg.lr],
+        grid.cells,
+        grid.rows,
+        grid.columns,
         title=f"Test accuracy after {cfg.epochs} epochs",
         row_label="hidden units",
         column_label="learning rate",
+        fmt=".3f",
     )
     path = write_heatmap(helper.xp.resultspath / "accuracy.svg", svg)
     print(f"\nHeatmap: {path}")
-
-
-def short_name(jobpath: Path) -> str:
-    """`<type id>/<first 8 characters of the identifier>`: enough for `xpm jobs show`."""
-    return f"{jobpath.parent.name}/{jobpath.name[:8]}"

@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from heatmap import write_heatmap
 from optbench.report import HEADER, heatmap, legend, result, table_rows
 from optbench.suite import pairs
 from optbench.train import Train
-from table import format_table
 
 from xpm.cli import ExperimentHelper, configuration
-from xpm.scheduler import RunMode
+from xpm.scheduler import RunMode, format_table, write_heatmap
 
 
 @configuration
@@ -40,7 +38,6 @@ class Configuration:
 def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     """Submit one training per (task, optimizer, seed); report once every job is done."""
     planned = pairs(helper.configuration, cfg.tasks, cfg.optimizers)
-    trainings = []
     for pair in planned:
         task = pair.settings.task
         for seed in cfg.seeds:
@@ -52,11 +49,13 @@ def run(helper: ExperimentHelper, cfg: Configuration) -> None:
                 seed=seed,
             )
             train.tag("task", pair.task).tag("optimizer", pair.optimizer).tag("seed", seed)
-            trainings.append((pair, seed, train.submit()))
+            train.submit()
 
     if helper.run_mode is RunMode.NORMAL:
         helper.xp.wait()
-        results = [result(pair, seed, train.metrics) for pair, seed, train in trainings]
+        by_name = {(p.task, p.optimizer): p for p in planned}
+        rows = helper.xp.results().rows
+        results = [result(by_name[r.tags["task"], r.tags["optimizer"]], r) for r in rows]
         print(format_table(HEADER, table_rows(results)))
         print("\n".join(legend(planned)))
         path = write_heatmap(helper.xp.resultspath / "heatmap.svg", heatmap(results, planned))

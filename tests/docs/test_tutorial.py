@@ -101,7 +101,7 @@ def _table(stdout: str) -> list[list[str]]:
     rows = []
     for line in stdout.splitlines():
         cells = line.split()
-        if len(cells) == 4 and cells[3].startswith("digits_xp.learn.learn/"):
+        if len(cells) == 4 and cells[3].startswith("digits_xp.evaluate.evaluate/"):
             rows.append(cells)
     return rows
 
@@ -136,6 +136,7 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
 
     shown = next(b for b in _blocks("text") if b.startswith("hidden"))
     expected = _table(shown)
+    assert len(expected) == 4
     table = _table(first[0])
     assert [r[:2] + r[3:] for r in table] == [r[:2] + r[3:] for r in expected]
     for row, doc_row in zip(table, expected, strict=True):
@@ -151,9 +152,29 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
     assert "[xpm] 8 jobs already done\n" in again[1]
 
     assert listed[0].count("digits_xp.learn.learn/") == 4
+    shown_job = next(out for line, out, _ in outputs if line.startswith("xpm jobs show"))
+    assert f"code:        {ROOT}/examples/hyperparameter-search/digits_xp/learn.py\n" in shown_job
+    assert f"python:      {sys.version.split()[0]}\n" in shown_job
+    if (ROOT / ".git").exists():
+        assert f" of {ROOT}" in next(li for li in shown_job.splitlines() if li.startswith("git:"))
     assert "hidden=16 lr=0.03" in listed[0]
 
+    results = next(out for line, out, _ in outputs if line.startswith("xpm results digits-debug"))
+    assert results.splitlines()[0].split() == ["hidden", "lr", "accuracy", "job"]
+    assert _table(results) == table
+    documented = [b for b in _blocks("text") if b.startswith("hidden")][1]
+    assert [r[:2] + r[3:] for r in _table(documented)] == [r[:2] + r[3:] for r in table]
+    csv_out = next(out for line, out, _ in outputs if "--csv" in line).splitlines()
+    assert csv_out[0] == "hidden,lr,accuracy,images,job"
+    assert [line.split(",")[:2] for line in csv_out[1:]] == [["64", "0.03"], ["64", "0.3"]]
+    assert all(
+        line.split(",")[4].startswith("digits_xp.evaluate.evaluate/") for line in csv_out[1:]
+    )
+
     assert len(_table(full[0])) == 25
+    drawn = next(out for line, out, _ in outputs if "--heatmap" in line)
+    assert drawn == "heatmap: /tmp/digits-full.svg (25 cells, 0 missing)\n"
+    assert _cells(Path("/tmp/digits-full.svg")) == 25
     assert full[1].count("[xpm] done digits_xp.learn.learn/") == 21
     assert _cells(workspace / "experiments" / "digits-full" / "results" / "accuracy.svg") == 25
     assert _cells(DOCS / "tutorial-heatmap.svg") == 25

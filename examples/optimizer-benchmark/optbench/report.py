@@ -1,14 +1,16 @@
-"""The benchmark's results: each training's best epoch, as a table and as a heatmap."""
+"""The benchmark's results: each training's best epoch, as a table and as a heatmap.
+
+The rows come from `xp.results()` (each training's tags and its parsed `metrics.json`);
+choosing the best epoch by the task's target metric is this benchmark's own rule.
+"""
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from heatmap import heatmap_svg
+from xpm.scheduler import ResultRow, heatmap_svg
 
 from .suite import Pair
 
@@ -26,16 +28,15 @@ class Result:
     score: float | None
 
 
-def result(pair: Pair, seed: int, metrics: Path) -> Result:
-    """Read a training's `metrics.json`; a missing file (a failed job) gives no values."""
-    if not metrics.exists():
-        return Result(pair, seed, None, None, None)
-    history = json.loads(metrics.read_text())["history"]
+def result(pair: Pair, row: ResultRow) -> Result:
+    """A training's best epoch from its row; no metrics (a failed job) gives no values."""
+    seed = int(row.tags["seed"])
+    history = row.data.get("history") if isinstance(row.data, dict) else None
     task = pair.settings.task
     if not history:
         return Result(pair, seed, None, None, None)
     sign = 1.0 if task.target_metric_mode == "max" else -1.0
-    best = max(history, key=lambda row: sign * row[task.target_metric])
+    best = max(history, key=lambda epoch: sign * epoch[task.target_metric])
     plot = pair.settings.evaluation.plot
     return Result(pair, seed, best["epoch"], best[task.target_metric], best[plot.metric])
 

@@ -88,7 +88,14 @@ def test_the_page_follows_jobs_shows_logs_kills_and_draws_results(
 
     live = workspace / "jobs" / LIVE
     live.mkdir(parents=True)
-    (live / "params.json").write_text('{"task": "live"}')
+    environment = {
+        "python": "3.12.1",
+        "source": "/home/me/project/train.py",
+        "git": {"root": "/home/me/project", "commit": "3f2a9c1b0d77", "branch": "main",
+                "dirty": True},
+        "packages": {"xpm-core": "0.1.0"},
+    }  # fmt: skip
+    (live / "params.json").write_text(json.dumps({"task": "live", "environment": environment}))
     _submit(workspace, LIVE, {"model": "live", "lr": 0.5, "seed": 9})
     _submit(workspace, sleeping_job.job_id, {"model": "sleep", "lr": 0.5, "seed": 9})
     errors: list[str] = []
@@ -116,6 +123,13 @@ def test_the_page_follows_jobs_shows_logs_kills_and_draws_results(
             if name == "live.progress":
                 expect(page.locator(f'tr.job[data-job="{LIVE}"]')).to_contain_text("50%")
             assert time.monotonic() - began < 1.5
+
+        # The job panel says what the job was submitted from.
+        page.click(f'tr.job[data-job="{LIVE}"]')
+        expect(page.locator("#jv-code")).to_have_text("/home/me/project/train.py")
+        summary = page.locator("#jv-summary")
+        expect(summary).to_contain_text("git 3f2a9c1b0d (main) with uncommitted changes")
+        expect(summary).to_contain_text("xpm-core 0.1.0")
 
         # The running job's log opens and follows.
         page.fill("#search", "demo.sleep")

@@ -129,6 +129,28 @@ def test_results_read_a_chosen_file(server: MonitorServer) -> None:
     assert any("accuracy" in v for v in values.values())
 
 
+def test_results_rows_carry_the_runs_tags(server: MonitorServer) -> None:
+    answer = request(server, f"/api/results{RUN}").json()
+    rows = answer["rows"]
+    assert rows and {row["job"] for row in rows} == set(answer["values"])
+    for row in rows:
+        assert set(row["tags"]) == {"model", "lr", "seed"}
+        assert row["values"] == answer["values"][row["job"]]
+
+
+def test_job_detail_has_the_environment_the_job_was_submitted_from(
+    server: MonitorServer, workspace: Path
+) -> None:
+    job_id = _first_job(server)
+    assert request(server, f"/api/job?id={job_id}").json()["environment"] is None
+    params = workspace / "jobs" / job_id / "params.json"
+    data = json.loads(params.read_text())
+    data["environment"] = {"python": "3.12.1", "git": {"commit": "abc", "dirty": True}}
+    params.write_text(json.dumps(data))
+    detail = request(server, f"/api/job?id={job_id}").json()
+    assert detail["environment"] == data["environment"]
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -18,6 +18,7 @@ from .commands.jobs_care import stray_command
 from .commands.jobs_control import clean_command, kill_command
 from .commands.jobs_log import log_command
 from .commands.launchers import launchers
+from .commands.results import results_command
 from .commands.run_experiment import run_experiment
 from .errors import run_program
 from .monitor_command import monitor
@@ -44,6 +45,7 @@ jobs.add_command(stray_command)
 xpm.add_command(jobs)
 xpm.add_command(experiments)
 xpm.add_command(launchers)
+xpm.add_command(results_command)
 xpm.add_command(run_experiment)
 xpm.add_command(monitor)
 xpm.add_command(deprecated)

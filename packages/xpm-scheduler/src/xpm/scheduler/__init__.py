@@ -19,14 +19,12 @@ if TYPE_CHECKING:
         ExperimentNameError,
         KillRefused,
         KillRefusedError,
+        ResultsError,
         SpawnError,
         TokenError,
     )
-    from .experiments import (
-        Experiment,
-        RunMode,
-        experiment,
-    )
+    from .experiments import Experiment, RunMode, experiment
+    from .heatmap import heatmap_svg, write_heatmap
     from .housekeeping import (
         OrphanJob,
         RunToPrune,
@@ -37,33 +35,16 @@ if TYPE_CHECKING:
         remove_run,
         runs_to_prune,
     )
-    from .job import (
-        Job,
-    )
+    from .job import Job
     from .jobfolders import job_folders, remove_job_folder
-    from .jobpaths import (
-        JobPaths,
-    )
-    from .kill import (
-        kill_job,
-        kill_process,
-    )
-    from .launcher import (
-        EndCallback,
-        Ending,
-        JobLaunch,
-        Launcher,
-        Reason,
-        job_command,
-    )
-    from .local import (
-        LocalLauncher,
-    )
-    from .locks import (
-        is_job_locked,
-    )
+    from .jobpaths import JobPaths
+    from .kill import kill_job, kill_process
+    from .launcher import EndCallback, Ending, JobLaunch, Launcher, Reason, job_command
+    from .local import LocalLauncher
+    from .locks import is_job_locked
     from .monitor import MonitorServer
     from .names import check_experiment_name
+    from .provenance import Provenance, read_provenance
     from .records import (
         Failure,
         JobEntry,
@@ -75,16 +56,10 @@ if TYPE_CHECKING:
         scan_states,
     )
     from .renames import RenamedJob, find_renamed_jobs, move_renamed_jobs
-    from .runs import (
-        RunRecord,
-        SubmittedJob,
-        list_experiments,
-        list_runs,
-    )
-    from .tokens import (
-        Token,
-        TokenDependency,
-    )
+    from .results import HeatmapGrid, ResultRow, Results, experiment_results, read_results, run_jobs
+    from .runs import RunRecord, SubmittedJob, list_experiments, list_runs
+    from .tables import csv_text, format_table
+    from .tokens import Token, TokenDependency
 
 _WHERE = {
     "EndCallback": ".launcher",
@@ -94,6 +69,7 @@ _WHERE = {
     "ExperimentFailedError": ".errors",
     "ExperimentNameError": ".errors",
     "Failure": ".records",
+    "HeatmapGrid": ".results",
     "Job": ".job",
     "JobEntry": ".records",
     "JobLaunch": ".launcher",
@@ -107,8 +83,12 @@ _WHERE = {
     "MonitorServer": ".monitor",
     "OrphanJob": ".housekeeping",
     "Progress": ".records",
+    "Provenance": ".provenance",
     "Reason": ".launcher",
     "RenamedJob": ".renames",
+    "ResultRow": ".results",
+    "Results": ".results",
+    "ResultsError": ".errors",
     "RunMode": ".experiments",
     "RunRecord": ".runs",
     "RunToPrune": ".housekeeping",
@@ -119,25 +99,33 @@ _WHERE = {
     "TokenDependency": ".tokens",
     "TokenError": ".errors",
     "check_experiment_name": ".names",
+    "csv_text": ".tables",
     "experiment": ".experiments",
+    "experiment_results": ".results",
     "find_orphans": ".housekeeping",
-    "find_strays": ".housekeeping",
     "find_renamed_jobs": ".renames",
+    "find_strays": ".housekeeping",
+    "format_table": ".tables",
+    "heatmap_svg": ".heatmap",
     "is_job_locked": ".locks",
     "job_command": ".launcher",
     "job_folders": ".jobfolders",
     "kill_job": ".kill",
-    "known_jobs": ".housekeeping",
     "kill_process": ".kill",
+    "known_jobs": ".housekeeping",
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "move_renamed_jobs": ".renames",
     "read_job": ".records",
+    "read_provenance": ".provenance",
+    "read_results": ".results",
     "remove_job_folder": ".jobfolders",
     "remove_run": ".housekeeping",
+    "run_jobs": ".results",
     "runs_to_prune": ".housekeeping",
     "scan_jobs": ".records",
     "scan_states": ".records",
+    "write_heatmap": ".heatmap",
     "write_json_atomic": ".atomic",
 }
 
@@ -149,6 +137,7 @@ __all__ = [
     "ExperimentFailedError",
     "ExperimentNameError",
     "Failure",
+    "HeatmapGrid",
     "Job",
     "JobEntry",
     "JobLaunch",
@@ -162,8 +151,12 @@ __all__ = [
     "MonitorServer",
     "OrphanJob",
     "Progress",
+    "Provenance",
     "Reason",
     "RenamedJob",
+    "ResultRow",
+    "Results",
+    "ResultsError",
     "RunMode",
     "RunRecord",
     "RunToPrune",
@@ -174,10 +167,14 @@ __all__ = [
     "TokenDependency",
     "TokenError",
     "check_experiment_name",
+    "csv_text",
     "experiment",
+    "experiment_results",
     "find_orphans",
     "find_renamed_jobs",
     "find_strays",
+    "format_table",
+    "heatmap_svg",
     "is_job_locked",
     "job_command",
     "job_folders",
@@ -188,11 +185,15 @@ __all__ = [
     "list_runs",
     "move_renamed_jobs",
     "read_job",
+    "read_provenance",
+    "read_results",
     "remove_job_folder",
     "remove_run",
+    "run_jobs",
     "runs_to_prune",
     "scan_jobs",
     "scan_states",
+    "write_heatmap",
     "write_json_atomic",
 ]
 

@@ -174,3 +174,15 @@ class KillRefusedError(XpmError, RuntimeError):
 
 KillRefused = KillRefusedError
 """The former name of `KillRefusedError`, kept for code that catches it."""
+
+
+class ResultsError(XpmError, LookupError):
+    """Results were asked of something the workspace does not have.
+
+    Raised by `experiment_results`, `run_jobs` and `Results.check_tag`/`check_value`/
+    `grid` for an unknown experiment, run, tag or value key (the message lists the known
+    ones and suggests the closest), and for a result file name that leaves the job folder.
+    `xpm results` reports it as a usage error (exit code 2).
+    """
+
+    exit_code = 2

@@ -39,8 +39,10 @@ from .launcher import Launcher
 from .local import LocalLauncher
 from .names import check_experiment_name
 from .params import job_params
+from .provenance import Provenance
 from .records import JobState, read_job
-from .runs import RunWriter
+from .results import Results, read_results
+from .runs import RunWriter, read_submitted
 from .scheduler import Scheduler
 from .status import StatusLine
 from .tokens import CounterToken, Token, TokenDependency
@@ -101,6 +103,7 @@ class Experiment:
             on_change=lambda: self.run.write_status("running"),
         )
         self._paths: dict[int, JobPaths] = {}
+        self.provenance = Provenance()
 
     @property
     def fail_fast(self) -> bool:
@@ -114,6 +117,16 @@ class Experiment:
         if self.run_mode is not RunMode.DRY_RUN:
             path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def results(self, file: str = "metrics.json") -> Results:
+        """Return the rows of this run's jobs: tags and the values each wrote in `file`.
+
+        Call it after `wait()`; see `xpm.scheduler.Results`.
+        """
+        self.run.flush()
+        folder = self.run.folder
+        jobs = [] if folder is None else read_submitted(folder / "jobs.jsonl")
+        return read_results(self.workdir, jobs, file=file)
 
     def token(self, name: str, total: int) -> Token:
         """Declare the counter token `name` with `total` units (shared by the workspace)."""
@@ -144,6 +157,7 @@ class Experiment:
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job.job_id] = job
             self.run.record(job)
+            self.provenance.check(paths.params, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
             self.scheduler.note_change()
             return job
@@ -157,9 +171,12 @@ class Experiment:
             _call(job._finish(on_disk if on_disk.finished else JobState.WAITING))
             return job
         self.run.record(job)
+        text = json.dumps(params, indent=1, ensure_ascii=False)
+        # The environment's text is shared by every job of the class: splice it in.
+        text = f'{text[:-2]},\n "environment": {self.provenance.text(type(task))}\n}}'
         try:
             paths.folder.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(paths.params, json.dumps(params, indent=1, ensure_ascii=False))
+            write_text_atomic(paths.params, text)
         except OSError as e:
             raise XpmError(
                 f"cannot write {paths.params} (job {job.job_id}): {e.strerror or e};"

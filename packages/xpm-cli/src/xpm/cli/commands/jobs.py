@@ -103,7 +103,8 @@ def _changed(job: ListedJob) -> float:
 @workspace_options
 @click.argument("job")
 def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> None:
-    """Show a job: state, folder, why it failed, times, tags, experiments, logs."""
+    """Show a job: state, folder, why it failed, times, tags, experiments, the code and
+    environment it was submitted from, logs."""
     from ..catalog import find_job
 
     workspace = workspace_of(workdir, workspace_id)
@@ -131,9 +132,37 @@ def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> No
         rows.append(("experiments", ", ".join(found.submission.experiments)))
     if found.submission.depends_on:
         rows.append(("depends on", ", ".join(found.submission.depends_on)))
+    rows.extend(_environment_rows(record.paths.folder))
     rows.append(("stdout", str(record.paths.stdout)))
     rows.append(("stderr", str(record.paths.stderr)))
     click.echo("\n".join(f"{key + ':':<12} {value}" for key, value in rows))
+
+
+def _environment_rows(folder: Path) -> list[tuple[str, str]]:
+    """What the job was submitted from: its task's file, git state, Python, packages."""
+    from xpm.scheduler import read_provenance
+
+    env = read_provenance(folder)
+    if env is None:
+        return []
+    rows = []
+    source = env.get("source") or env.get("script")
+    if source:
+        rows.append(("code", str(source)))
+    git = env.get("git")
+    if isinstance(git, dict):
+        commit = str(git.get("commit") or "no commit")[:10]
+        branch = f" ({git['branch']})" if git.get("branch") else ""
+        dirty = {True: ", with uncommitted changes", None: ", changes unknown"}.get(
+            git.get("dirty"), ""
+        )
+        rows.append(("git", f"{commit}{branch} of {git.get('root')}{dirty}"))
+    if env.get("python"):
+        rows.append(("python", str(env["python"])))
+    packages = env.get("packages")
+    if isinstance(packages, dict) and packages:
+        rows.append(("packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items()))))
+    return rows
 
 
 def _process_text(process: object) -> str:

@@ -22,6 +22,8 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from ..kill import KillRefused, kill_job
+from ..results import read_results
+from ..runs import SubmittedJob
 from .access import (
     AccessDenied,
     cookie_name,
@@ -33,7 +35,7 @@ from .access import (
 )
 from .encoding import encode_json
 from .feed import ChangeFeed
-from .views import job_detail, log_chunk, read_result
+from .views import RESULT_LIMIT, job_detail, log_chunk, read_job_file
 
 _STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -163,19 +165,35 @@ class MonitorRequestHandler(BaseHTTPRequestHandler):
         relative_parts(name)
         experiment, run = query.get("experiment", ""), query.get("run", "")
         if experiment or run:
-            job_ids = [str(s["job"]) for s in self._submitted(experiment, run)]
+            jobs = [
+                SubmittedJob(str(s["job"]), s.get("tags") or {})
+                for s in self._submitted(experiment, run)
+            ]
         else:
             state = json.loads(ctx.feed.snapshot.state_json())
-            job_ids = [str(j["id"]) for j in state["jobs"]]
-        values: dict[str, dict[str, float]] = {}
-        for job_id in job_ids:
-            try:
-                numbers = read_result(ctx.workdir, job_paths(ctx.workdir, job_id), name)
-            except AccessDenied:
-                continue  # a missing folder, or a result symlinked out of the workspace
-            if numbers:
-                values[job_id] = numbers
-        self._send_json({"file": name, "values": values}, 200, cookie)
+            jobs = [SubmittedJob(str(j["id"]), j.get("tags") or {}) for j in state["jobs"]]
+        results = read_results(ctx.workdir, jobs, file=name, reader=self._result_bytes)
+        rows = [
+            {"job": r.job_id, "tags": dict(r.tags), "values": dict(r.values)}
+            for r in results.rows
+            if r.values
+        ]
+        values = {row["job"]: row["values"] for row in rows}
+        self._send_json(
+            {"file": name, "values": values, "rows": rows, "warnings": results.warnings([])},
+            200,
+            cookie,
+        )
+
+    def _result_bytes(self, job_id: str, name: str) -> bytes | None:
+        """A job's result file (at most `RESULT_LIMIT` bytes), or None when it is
+        missing, too large, or leaves the job folder or the workspace."""
+        workdir = self.context.workdir
+        try:
+            data = read_job_file(job_paths(workdir, job_id), name, RESULT_LIMIT + 1)
+        except (AccessDenied, OSError):
+            return None
+        return data if data is not None and len(data) <= RESULT_LIMIT else None
 
     def _submitted(self, experiment: str, run: str) -> list[dict[str, Any]]:
         """Return the jobs one run submitted; a bad or unknown name is "not found"."""

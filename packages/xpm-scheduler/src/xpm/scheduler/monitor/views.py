@@ -1,4 +1,5 @@
-"""What the monitor's JSON API answers about one job: details, log tails and results.
+"""What the monitor's JSON API answers about one job: details (with the environment it
+was submitted from) and log tails. Results are read by `xpm.scheduler.results`.
 
 Every function takes paths already checked by `access` and opens files with
 `access.open_in_job` (no symbolic link followed); each reads a bounded amount (a log
@@ -8,7 +9,6 @@ chunk, a result file of at most 1 MiB) so a huge file cannot stall the server.
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
     """Return a job's summary, folder, process record and parameters (`params.json`)."""
     record = read_job(paths)
     try:
-        data = _read(paths, paths.params.name, PARAMS_LIMIT)
+        data = read_job_file(paths, paths.params.name, PARAMS_LIMIT)
         params: Any = None if data is None else json.loads(data)
     except (AccessDenied, ValueError, RecursionError):
         params = None
@@ -41,6 +41,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
         "folder": str(paths.folder),
         "process": None if record.process is None else dict(record.process),
         "params": params,
+        "environment": params.get("environment") if isinstance(params, dict) else None,
     }
 
 
@@ -83,37 +84,7 @@ def log_chunk(workdir: Path, paths: JobPaths, stream: str, offset: int) -> dict[
     }
 
 
-def read_result(workdir: Path, paths: JobPaths, name: str) -> dict[str, float] | None:
-    """Return the numbers in a job's result file (nested keys joined by dots), if any.
-
-    Raises:
-        AccessDenied: `name` is not a plain relative file name inside the job folder, or
-            one of its parts is a symbolic link.
-    """
-    data = _read(paths, name, RESULT_LIMIT + 1)
-    if data is None or len(data) > RESULT_LIMIT:
-        return None
-    try:
-        parsed = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    numbers: dict[str, float] = {}
-    _flatten(parsed, "", numbers)
-    return numbers
-
-
-def _flatten(value: Any, prefix: str, into: dict[str, float]) -> None:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        if math.isfinite(value):
-            into[prefix or "value"] = float(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
-
-
-def _read(paths: JobPaths, relative: str, limit: int) -> bytes | None:
+def read_job_file(paths: JobPaths, relative: str, limit: int) -> bytes | None:
     """Read at most `limit` bytes of a job's file; None when it is missing."""
     fd = open_in_job(paths, relative)
     if fd is None:

@@ -439,6 +439,9 @@ async function refreshJobView() {
     ["Duration", fmtDuration(duration(detail))],
     ["Failure", detail.failure ? `<span class="fail">${esc(detail.failure)}</span>` : ""],
     ["Process", detail.process ? `<code>${esc(JSON.stringify(detail.process))}</code>` : ""],
+    ["Code", envCode(detail.environment)],
+    ["Python", detail.environment ? esc(detail.environment.python || "") : ""],
+    ["Packages", detail.environment ? esc(Object.entries(detail.environment.packages || {}).map(([k, v]) => `${k} ${v}`).join(", ")) : ""],
   ];
   $("jv-summary").innerHTML = items.filter(([, v]) => v).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
   $("jv-folder").textContent = detail.folder;
@@ -516,8 +519,16 @@ $("jv-kill").addEventListener("click", async () => {
   $("jv-message").textContent = response.ok ? `${answer.how} sent` : `Not killed: ${answer.error}`;
 });
 
+// What the job was submitted from: its task's file and the git state of its repository.
+function envCode(env) {
+  if (!env) return "";
+  const git = env.git;
+  const where = git ? ` · git ${esc(String(git.commit || "no commit").slice(0, 10))}${git.branch ? ` (${esc(git.branch)})` : ""}${git.dirty ? " <span class=\"fail\">with uncommitted changes</span>" : ""}` : "";
+  return `<code id="jv-code">${esc(env.source || env.script || env.module || "")}</code>${where}`;
+}
+
 // ---------- results ----------
-const R = { values: {}, sort: { key: "value", dir: -1 } };
+const R = { values: {}, tags: {}, sort: { key: "value", dir: -1 } };
 let resultsTimer = null;
 function scheduleResults() {
   if (resultsTimer) return;
@@ -536,9 +547,11 @@ async function loadResults() {
   try {
     const data = await getJSON(`/api/results?${q}`);
     R.values = data.values;
+    R.tags = Object.fromEntries((data.rows || []).map((r) => [r.job, r.tags]));
     $("r-note").textContent = `${Object.keys(R.values).length} jobs wrote ${data.file}`;
   } catch (e) {
     R.values = {};
+    R.tags = {};
     $("r-note").textContent = `cannot read ${$("r-file").value}`;
   }
   fillSelect($("r-key"), [...new Set(Object.values(R.values).flatMap(Object.keys))].sort(), ["accuracy"]);
@@ -561,7 +574,7 @@ function resultRows() {
   for (const [id, numbers] of Object.entries(R.values)) {
     if (!(key in numbers)) continue;
     const s = S.submitted && S.submitted.get(id);
-    rows.push({ id, tags: s ? s.tags : {}, value: numbers[key] });
+    rows.push({ id, tags: R.tags[id] || (s ? s.tags : {}), value: numbers[key] });
   }
   return rows;
 }

@@ -1,9 +1,10 @@
-"""An SVG heatmap of a metric over two axes, written with the standard library only.
+"""An SVG heatmap of a value over two axes, written with the standard library only.
 
-Both examples end with one: accuracy over hidden units and learning rates, or a
-benchmark's metric over tasks and optimizers. A missing value (a job that failed) is a
-grey cell with a dash, so the picture still shows the whole plan. The picture has its
-own white background, so it reads the same in a dark viewer or editor theme.
+`xpm results --heatmap` and both examples draw with it: accuracy over hidden units and
+learning rates, a benchmark's score over tasks and optimizers. A missing value (a job
+that failed) is a grey cell with a dash, so the picture still shows the whole plan; the
+picture has its own white background, so it reads the same in a dark viewer. Each cell
+is a `<g class="cell" data-row=... data-column=...>`, so tests and scripts can find it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
+
+from .atomic import write_text_atomic
 
 BACKGROUND = "#ffffff"
+MISSING = "#d0d0d0"
 # Five stops of the viridis colour map, from low to high.
 _STOPS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 _CELL_W, _CELL_H, _LEFT, _TOP = 84, 40, 140, 64
@@ -36,13 +40,14 @@ def heatmap_svg(
     title: str,
     row_label: str,
     column_label: str,
-    fmt: str = ".3f",
+    fmt: str = ".3g",
     limits: tuple[float, float] | None = None,
 ) -> str:
     """Return an SVG document: one cell per (row, column), coloured by its value.
 
-    `limits` fixes the colour scale (for example `(0, 1)` for an accuracy); by default it
-    spans the values present.
+    `values[row, column]` is the cell's value, None or absent for a missing one (grey,
+    a dash). `limits` fixes the colour scale (for example `(0, 1)` for an accuracy); by
+    default it spans the values present. `fmt` formats the numbers (`format(v, fmt)`).
     """
     present = [v for v in values.values() if v is not None]
     low, high = limits or ((min(present), max(present)) if present else (0.0, 1.0))
@@ -72,19 +77,20 @@ def heatmap_svg(
             x = _LEFT + _CELL_W * j
             value = values.get((row, column))
             if value is None:
-                fill, label, ink = "#d0d0d0", "-", "#000000"
+                fill, label, ink = MISSING, "-", "#000000"
             else:
                 fraction = (value - low) / span
                 fill, label = colour(fraction), format(value, fmt)
                 ink = "#000000" if fraction > 0.6 else "#ffffff"
             out.append(
-                f'<g class="cell" data-row="{escape(row)}" data-column="{escape(column)}">'
+                f'<g class="cell" data-row={quoteattr(row)} data-column={quoteattr(column)}>'
                 f'<rect x="{x}" y="{y}" width="{_CELL_W}" height="{_CELL_H}" fill="{fill}"'
                 ' stroke="#ffffff"/>'
                 f'<text x="{x + _CELL_W / 2}" y="{y + _CELL_H / 2 + 5}" text-anchor="middle"'
                 f' fill="{ink}">{escape(label)}</text></g>'
             )
-    out.extend(_legend(_LEFT + _CELL_W * len(columns) + 20, low, high, fmt))
+    if present:
+        out.extend(_legend(_LEFT + _CELL_W * len(columns) + 20, low, high, fmt))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -103,10 +109,11 @@ def _legend(x: float, low: float, high: float, fmt: str) -> list[str]:
 
 
 def write_heatmap(path: str | os.PathLike[str], svg: str) -> Path:
-    """Write `svg` to `path` atomically (a reader never sees half a picture)."""
+    """Write `svg` to `path` atomically (a reader never sees half a picture); return it.
+
+    The folder is made if needed.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(svg)
-    os.replace(temporary, target)
+    write_text_atomic(target, svg)
     return target
