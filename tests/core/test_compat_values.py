@@ -170,34 +170,32 @@ class IntOrFloat(Config):
     x: Param[int | float]
 
 
-ITEM_10 = pytest.mark.xfail(strict=True, reason="issue 12 item 10")
-
 # (vector, class, given, stored): experimaestro stores `stored` and hashes it.
 COERCED: list[Any] = [
     ("int_from_int", Int, 1, 1),
-    pytest.param("int_from_float", Int, 1.0, 1, marks=ITEM_10),
-    pytest.param("int_from_bool", Int, True, 1, marks=ITEM_10),
-    pytest.param("int_from_str", Int, "1", 1, marks=ITEM_10),
-    pytest.param("int_from_padded_str", Int, " 2 ", 2, marks=ITEM_10),
-    pytest.param("int_from_float_str", Int, "1.0", 1, marks=ITEM_10),
+    ("int_from_float", Int, 1.0, 1),
+    ("int_from_bool", Int, True, 1),
+    ("int_from_str", Int, "1", 1),
+    ("int_from_padded_str", Int, " 2 ", 2),
+    ("int_from_float_str", Int, "1.0", 1),
     ("float_from_float", Float, 1.0, 1.0),
     ("float_from_int", Float, 1, 1.0),
-    pytest.param("float_from_bool", Float, True, 1.0, marks=ITEM_10),
-    pytest.param("float_from_str", Float, "1.5", 1.5, marks=ITEM_10),
+    ("float_from_bool", Float, True, 1.0),
+    ("float_from_str", Float, "1.5", 1.5),
     ("bool_from_bool", Bool, True, True),
-    pytest.param("bool_from_one", Bool, 1, True, marks=ITEM_10),
-    pytest.param("bool_from_zero", Bool, 0, False, marks=ITEM_10),
-    pytest.param("bool_from_float", Bool, 1.0, True, marks=ITEM_10),
-    pytest.param("bool_from_true_str", Bool, "true", True, marks=ITEM_10),
-    pytest.param("bool_from_yes_str", Bool, "yes", True, marks=ITEM_10),
-    pytest.param("bool_from_off_str", Bool, "off", False, marks=ITEM_10),
-    pytest.param("list_of_int_coerced", Ints, [1.0, "2", True], [1, 2, 1], marks=ITEM_10),
-    pytest.param("set_of_int_from_floats", IntSet, {1.0, 2.0}, {1, 2}, marks=ITEM_10),
+    ("bool_from_one", Bool, 1, True),
+    ("bool_from_zero", Bool, 0, False),
+    ("bool_from_float", Bool, 1.0, True),
+    ("bool_from_true_str", Bool, "true", True),
+    ("bool_from_yes_str", Bool, "yes", True),
+    ("bool_from_off_str", Bool, "off", False),
+    ("list_of_int_coerced", Ints, [1.0, "2", True], [1, 2, 1]),
+    ("set_of_int_from_floats", IntSet, {1.0, 2.0}, {1, 2}),
     ("dict_of_float_from_int", Floats, {"a": 1}, {"a": 1.0}),
-    pytest.param("dict_of_float_from_str", Floats, {"a": "1.5"}, {"a": 1.5}, marks=ITEM_10),
+    ("dict_of_float_from_str", Floats, {"a": "1.5"}, {"a": 1.5}),
     ("union_int_float_from_int", IntOrFloat, 1, 1),
-    pytest.param("union_int_float_from_float", IntOrFloat, 1.0, 1, marks=ITEM_10),
-    pytest.param("union_int_float_from_str", IntOrFloat, "1.5", 1.5, marks=ITEM_10),
+    ("union_int_float_from_float", IntOrFloat, 1.0, 1),
+    ("union_int_float_from_str", IntOrFloat, "1.5", 1.5),
 ]
 
 

@@ -40,12 +40,6 @@ SHARED = (
 # Vectors xpm does not reproduce yet; remove an entry when its item is implemented
 # (strict xfail: a vector that starts passing fails the suite until it is removed here).
 PENDING: dict[str, str] = {
-    "bool_from_float": "issue 12 item 10",
-    "bool_from_off_str": "issue 12 item 10",
-    "bool_from_one": "issue 12 item 10",
-    "bool_from_true_str": "issue 12 item 10",
-    "bool_from_yes_str": "issue 12 item 10",
-    "bool_from_zero": "issue 12 item 10",
     "config_default_ignored_equal_copy": "issue 12 item 6",
     "config_default_ignored_submitted": "issue 12 item 6",
     "config_factory_ignored_equal_copy": "issue 12 item 6",
@@ -54,18 +48,9 @@ PENDING: dict[str, str] = {
     "deprecated_class_convert_nested": "issue 12 item 8",
     "deprecated_class_subclass": "issue 12 item 8",
     "deprecated_parameter": "issue 12 item 8",
-    "dict_of_float_from_str": "issue 12 item 10",
-    "float_from_bool": "issue 12 item 10",
-    "float_from_str": "issue 12 item 10",
     "init_task_is_task": "issue 12 item 7",
     "init_task_submitted_task": "issue 12 item 7",
     "init_tasks_mixed": "issue 12 item 7",
-    "int_from_bool": "issue 12 item 10",
-    "int_from_float": "issue 12 item 10",
-    "int_from_float_str": "issue 12 item 10",
-    "int_from_padded_str": "issue 12 item 10",
-    "int_from_str": "issue 12 item 10",
-    "list_of_int_coerced": "issue 12 item 10",
     "optional_config_none": "issue 12 item 3",
     "optional_none_explicit": "issue 12 item 3",
     "optional_none_implicit": "issue 12 item 3",
@@ -79,9 +64,6 @@ PENDING: dict[str, str] = {
     "partial_other_lr": "issue 15",
     "set_distinct_configs": "issue 12 item 7",
     "set_duplicate_configs": "issue 12 item 7",
-    "set_of_int_from_floats": "issue 12 item 10",
-    "union_int_float_from_float": "issue 12 item 10",
-    "union_int_float_from_str": "issue 12 item 10",
     "unsubmitted_task_parameter": "issue 12 item 1",
 }
 
