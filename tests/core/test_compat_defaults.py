@@ -88,13 +88,11 @@ class OptionalDefault(Config):
     y: Param[int | None] = field(default=3)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3")
 @pytest.mark.parametrize("cls", [OptionalInt, OptionalPipe])
 def test_an_optional_parameter_without_default_is_none(cls: type[Config]) -> None:
     assert cls.C().y is None  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3")
 def test_optional_none_given_or_not_has_one_identifier() -> None:
     """`None` with a `None` default is skipped: only `00` and the type id are hashed."""
     bare = hashlib.sha256(b"\x00compat.optionalint").hexdigest()

@@ -297,12 +297,30 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
         generator, spec.default = spec.default, MISSING
     if kind is None:
         kind = Kind.META
+    if (
+        spec.default is MISSING
+        and spec.default_factory is MISSING
+        and generator is None
+        and _admits_none(inner)
+    ):
+        # As in experimaestro, `Param[X | None]` left unset is None (and, None being
+        # its default, left out of the identifier): `C()` and `C(y=None)` are one job.
+        spec = Field(None, MISSING, spec.ignore_default, spec.ignored, spec.help)
     if kind is Kind.CONSTANT and spec.default is MISSING:
         raise ConfigError(
             "a Constant needs a value: write `name: Constant[int] = 1`",
             path=f"{owner.__name__}.{name}",
         )
     return Parameter(owner, name, kind, inner, compile_checker(inner, ConfigBase), spec, generator)
+
+
+def _admits_none(annotation: Any) -> bool:
+    """True for `X | None` and `Optional[X]`."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(annotation)
 
 
 def build(cls: type) -> ClassSpec:
