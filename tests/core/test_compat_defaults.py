@@ -173,14 +173,12 @@ def test_a_config_default_left_alone_is_skipped() -> None:
     assert skipped == expected("config_default_ignored_implicit")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_an_equal_copy_of_a_config_default_is_skipped_too() -> None:
     given = DefaultIgnored.C(leaf=Leaf.C(x=3))
     assert given.__identifier__() == DefaultIgnored.C().__identifier__()
     assert given.__identifier__().hex() == expected("config_default_ignored_equal_copy")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_a_config_default_factory_is_compared_by_value() -> None:
     implicit = FactoryIgnored.C()
     given = FactoryIgnored.C(leaf=Leaf.C(x=1))
@@ -208,7 +206,6 @@ def test_a_hashed_config_default_is_hashed_equal_or_not() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_each_object_gets_its_own_copy_of_a_config_default() -> None:
     """Assigning into one object's default never changes another's."""
     first, second = DefaultIgnored.C(), DefaultIgnored.C()

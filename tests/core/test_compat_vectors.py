@@ -40,10 +40,6 @@ SHARED = (
 # Vectors xpm does not reproduce yet; remove an entry when its item is implemented
 # (strict xfail: a vector that starts passing fails the suite until it is removed here).
 PENDING: dict[str, str] = {
-    "config_default_ignored_equal_copy": "issue 12 item 6",
-    "config_default_ignored_submitted": "issue 12 item 6",
-    "config_factory_ignored_equal_copy": "issue 12 item 6",
-    "config_factory_ignored_implicit": "issue 12 item 6",
     "deprecated_class_convert": "issue 12 item 8",
     "deprecated_class_convert_nested": "issue 12 item 8",
     "deprecated_class_subclass": "issue 12 item 8",

@@ -14,7 +14,6 @@ from typing import Any
 
 from .encoders import Digester, Encoder, compile_digester, compile_encoder
 from .graph import unhashable, validate
-from .params import MISSING
 from .state import ConfigBase, State
 
 _NONE = b"\x06"
@@ -136,7 +135,6 @@ def _helpers() -> dict[str, Any]:
             _NotLeafError=_NotLeafError,
             _SCALAR_TYPES=_SCALAR_TYPES,
             _UnhashableError=_UnhashableError,
-            _at_default=_at_default,
             _cycle=_cycle,
             _digest=_digest,
             _encode=_encode,
@@ -242,13 +240,6 @@ def _general(config: ConfigBase, ctx: _Context) -> bytes:
         if state is not None and state.sealed and not ctx.instances:
             state.digest = digest
     return digest
-
-
-def _at_default(param: Any, value: Any) -> bool:
-    default = param.default
-    if default is MISSING and param.default_factory is not MISSING:
-        default = param.default_factory()
-    return default is not MISSING and default is not None and default == _without_meta(value)
 
 
 def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:

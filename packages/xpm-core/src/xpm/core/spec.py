@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from .errors import ConfigError
+from .defaults import ByValue, clone, holds_config
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
 from .state import CLASSES, ConfigBase
 
@@ -25,12 +26,14 @@ class Parameter:
     """One declared parameter of a configuration class, as `parameters(cls)` lists it."""
 
     __slots__ = (
+        "_factory_skip",
         "_help",
         "annotation",
         "check",
         "default",
         "default_factory",
         "generator",
+        "holds_config",
         "ignore_default",
         "ignored",
         "kind",
@@ -65,6 +68,8 @@ class Parameter:
         is_path = pathlib is not None and annotation is pathlib.Path
         self.ignored = spec.ignored or kind is Kind.META or generator is not None or is_path
         self._help = spec.help
+        self.holds_config = holds_config(self.default)
+        self._factory_skip: Any = FACTORY
         self.skip_equal = self._skip_equal()
         self.path = f"{owner.__name__}.{name}"
         self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
@@ -73,7 +78,8 @@ class Parameter:
         """The value for which the identifier leaves this parameter out (`MISSING`: never).
 
         `None` when only a `None` value is left out; for a `default_factory` with
-        `ignore_default`, the factory's value is compared at hashing time.
+        `ignore_default`, `FACTORY`: see `factory_skip`. A default holding
+        configurations is compared by value (`defaults.ByValue`).
         """
         if self.kind is Kind.CONSTANT:
             return MISSING
@@ -82,8 +88,19 @@ class Parameter:
         if self.ignore_default:
             if self.default is MISSING:
                 return FACTORY if self.default_factory is not MISSING else MISSING
-            return self.default
+            return ByValue(self.default) if self.holds_config else self.default
         return MISSING
+
+    def factory_skip(self) -> Any:
+        """`skip_equal` for a `default_factory` with `ignore_default`: as experimaestro,
+        call the factory once (on the first identifier) and compare with its result."""
+        if self._factory_skip is FACTORY:
+            value = self.default_factory()  # type: ignore[operator]
+            if value is None:
+                self._factory_skip = MISSING
+            else:
+                self._factory_skip = ByValue(value) if holds_config(value) else value
+        return self._factory_skip
 
     @property
     def type(self) -> Any:
@@ -94,7 +111,9 @@ class Parameter:
     def help(self) -> str | None:
         """The help text: `field(help=...)` or the docstring written under the parameter."""
         if self._help is None:
-            self._help = _docstrings(self.owner).get(self.name, "")
+            from .docstrings import docstrings
+
+            self._help = docstrings(self.owner).get(self.name, "")
         return self._help or None
 
     @property
@@ -114,6 +133,8 @@ class Parameter:
         if self.default_factory is not MISSING:
             return self.default_factory()  # type: ignore[operator]
         value = self.default
+        if self.holds_config:
+            return clone(value)
         if isinstance(value, (list, dict, set)):
             return type(value)(value)
         return value
@@ -315,7 +336,6 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
 
 
 def _admits_none(annotation: Any) -> bool:
-    """True for `X | None` and `Optional[X]`."""
     import types
     import typing
 
@@ -353,35 +373,3 @@ def build(cls: type) -> ClassSpec:
     spec = ClassSpec(cls, params)
     type.__setattr__(cls, "__xpm_spec__", spec)
     return spec
-
-
-_DOC_CACHE: dict[type, dict[str, str]] = {}
-
-
-def _docstrings(cls: type) -> dict[str, str]:
-    """Read the docstrings written under each parameter of `cls` (from its source)."""
-    if cls in _DOC_CACHE:
-        return _DOC_CACHE[cls]
-    import ast
-    import inspect
-    import itertools
-    import textwrap
-
-    docs: dict[str, str] = {}
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):
-        tree = None
-    if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
-        body = tree.body[0].body
-        for node, after in itertools.pairwise(body):
-            if (
-                isinstance(node, ast.AnnAssign)
-                and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr)
-                and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)
-            ):
-                docs[node.target.id] = inspect.cleandoc(after.value.value)
-    _DOC_CACHE[cls] = docs
-    return docs
