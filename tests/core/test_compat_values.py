@@ -29,7 +29,6 @@ class LeafSet(Config):
     items: Param[set[Leaf]]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_equal_configurations_in_a_set_are_hashed_once() -> None:
     """experimaestro's sealed configurations are equal by identifier, so a set keeps one."""
     duplicated = LeafSet.C(items={Leaf.C(x=1), Leaf.C(x=1), Leaf.C(x=2)})
@@ -39,7 +38,6 @@ def test_equal_configurations_in_a_set_are_hashed_once() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_sealed_set_builds_a_set_of_distinct_configurations() -> None:
     sealed_set: Any = xpm.core.sealed_set  # type: ignore[attr-defined]
     items = sealed_set(Leaf.C(x=1), Leaf.C(x=1), Leaf.C(x=2))

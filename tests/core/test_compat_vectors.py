@@ -44,9 +44,6 @@ PENDING: dict[str, str] = {
     "deprecated_class_convert_nested": "issue 12 item 8",
     "deprecated_class_subclass": "issue 12 item 8",
     "deprecated_parameter": "issue 12 item 8",
-    "init_task_is_task": "issue 12 item 7",
-    "init_task_submitted_task": "issue 12 item 7",
-    "init_tasks_mixed": "issue 12 item 7",
     "overrides_explicit": "issue 12 item 9",
     "overrides_implicit": "issue 12 item 9",
     "partial_exclude_group_10": "issue 15",
@@ -54,8 +51,6 @@ PENDING: dict[str, str] = {
     "partial_exclude_no_group": "issue 15",
     "partial_include_only": "issue 15",
     "partial_other_lr": "issue 15",
-    "set_distinct_configs": "issue 12 item 7",
-    "set_duplicate_configs": "issue 12 item 7",
     "unsubmitted_task_parameter": "issue 12 item 1",
 }
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
+    from .sets import sealed_set
     from .spec import type_id
     from .tags import tag, tagspath
     from .task import LightweightTask, Task
@@ -67,6 +68,7 @@ else:
             "SubmitHook": ".hooks",
             "Task": ".task",
             "progress": ".jobcontext",
+            "sealed_set": ".sets",
             "tag": ".tags",
             "tagspath": ".tags",
             "type_id": ".spec",
@@ -122,6 +124,7 @@ __all__ = [
     "parameters",
     "pathgenerator",
     "progress",
+    "sealed_set",
     "setmeta",
     "tag",
     "tagspath",

@@ -62,7 +62,7 @@ class Task(Config):
         self: _HasOutputs[Out],
         *,
         launcher: object = None,
-        init_tasks: Iterable[LightweightTask] = (),
+        init_tasks: Iterable[LightweightTask | Task] = (),
     ) -> Out:
         """Hand this task to the open experiment and return its outputs.
 
@@ -150,7 +150,7 @@ class Task(Config):
         return self.tags()
 
 
-def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask]) -> Any:
+def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask | Task]) -> Any:
     from .submitters import current_submitter
 
     state = state_of(task)
@@ -159,9 +159,10 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask])
     submitter = current_submitter()
     tasks = list(init_tasks)
     for i, init in enumerate(tasks):
-        if not isinstance(init, LightweightTask):
+        if not isinstance(init, (LightweightTask, Task)):
             raise ConfigError(
-                f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
+                f"init_tasks[{i}] must be a LightweightTask or a Task, "
+                f"got {type(init).__qualname__}"
             )
     state.init_tasks = tasks
     validate(task)
