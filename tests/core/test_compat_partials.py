@@ -21,8 +21,6 @@ from xpm.core import Config, Meta, Param, Task, field, submitting_to
 
 from .golden.compat import VECTORS
 
-ISSUE_15 = pytest.mark.xfail(strict=True, reason="issue 15")
-
 
 class Workspace:
     """A submitter that runs nothing, with a workspace folder for partial folders."""
@@ -59,7 +57,6 @@ def _learn_class() -> Any:
     return Learn
 
 
-@ISSUE_15
 def test_a_partial_identifier_skips_the_excluded_groups() -> None:
     """Only the top-level parameters outside the excluded groups are hashed."""
     learn_cls = _learn_class()
@@ -76,7 +73,6 @@ def test_a_partial_identifier_skips_the_excluded_groups() -> None:
     assert partial_id.hex() == VECTORS["partial_exclude_group_10"]["partial_identifier"]
 
 
-@ISSUE_15
 def test_tasks_differing_only_in_excluded_groups_share_the_partial_folder(
     tmp_path: Path,
 ) -> None:
@@ -96,7 +92,6 @@ def test_tasks_differing_only_in_excluded_groups_share_the_partial_folder(
     )
 
 
-@ISSUE_15
 def test_include_groups_and_exclude_no_group() -> None:
     core: Any = xpm.core
     iterations = core.param_group("iterations")
@@ -117,7 +112,7 @@ def test_include_groups_and_exclude_no_group() -> None:
     assert grouped == VECTORS["partial_exclude_no_group"]["partial_identifier"]
 
 
-@ISSUE_15
+@pytest.mark.xfail(strict=True, reason="issue 15 (resumable tasks)")
 def test_resumable_task_api() -> None:
     """Outside a job with a time limit, remaining_time() is None."""
     core: Any = xpm.core

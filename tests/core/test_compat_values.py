@@ -67,7 +67,6 @@ def test_a_type_variable_converts_nothing() -> None:
     assert model.__identifier__().hex() == expected("generic_float_kept")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 9")
 def test_overrides_replaces_a_parent_parameter() -> None:
     class Base(Config):
         __xpmid__ = "compat.Base"
@@ -86,7 +85,6 @@ def test_overrides_replaces_a_parent_parameter() -> None:
         Derived.C(y=Model.C(p=1))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 9")
 def test_overrides_refuses_an_incompatible_type() -> None:
     class Base(Config):
         x: Param[int] = field(default=1)

@@ -44,13 +44,6 @@ PENDING: dict[str, str] = {
     "deprecated_class_convert_nested": "issue 12 item 8",
     "deprecated_class_subclass": "issue 12 item 8",
     "deprecated_parameter": "issue 12 item 8",
-    "overrides_explicit": "issue 12 item 9",
-    "overrides_implicit": "issue 12 item 9",
-    "partial_exclude_group_10": "issue 15",
-    "partial_exclude_group_20": "issue 15",
-    "partial_exclude_no_group": "issue 15",
-    "partial_include_only": "issue 15",
-    "partial_other_lr": "issue 15",
     "unsubmitted_task_parameter": "issue 12 item 1",
 }
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .jobcontext import progress
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
+    from .partials import param_group, partial
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
     from .sets import sealed_set
     from .spec import type_id
@@ -67,6 +68,8 @@ else:
             "SerializedConfig": ".serializedconfig",
             "SubmitHook": ".hooks",
             "Task": ".task",
+            "param_group": ".partials",
+            "partial": ".partials",
             "progress": ".jobcontext",
             "sealed_set": ".sets",
             "tag": ".tags",
@@ -121,7 +124,9 @@ __all__ = [
     "XpmError",
     "cache",
     "field",
+    "param_group",
     "parameters",
+    "partial",
     "pathgenerator",
     "progress",
     "sealed_set",

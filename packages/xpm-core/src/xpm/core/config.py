@@ -94,6 +94,10 @@ class ConfigMeta(type):
         namespace["__xpm_raw__"] = raw
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         register(cls)
+        if any(isinstance(v, Field) and v.overrides for v in raw.values()):
+            from .spec import check_now
+
+            check_now(cls)
         return cls
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 
-from .errors import ConfigError
 from .defaults import ByValue, clone, holds_config
+from .errors import ConfigError
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
-from .state import CLASSES, ConfigBase
+from .state import ConfigBase
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class Parameter:
         "default",
         "default_factory",
         "generator",
+        "groups",
         "holds_config",
         "ignore_default",
         "ignored",
@@ -62,6 +63,7 @@ class Parameter:
         self.default = spec.default
         self.default_factory = spec.default_factory
         self.generator = generator
+        self.groups = spec.groups
         self.ignore_default = bool(spec.ignore_default)
         # `annotation is pathlib.Path`, without importing pathlib when nothing else has.
         pathlib = sys.modules.get("pathlib")
@@ -212,6 +214,8 @@ def type_id(config: object) -> str:
 def _hints(cls: type) -> dict[str, Any]:
     import typing
 
+    from .scopes import own_hints
+
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except NameError:
@@ -219,78 +223,8 @@ def _hints(cls: type) -> dict[str, Any]:
     hints: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         if "__xpm_raw__" in klass.__dict__:
-            hints.update(_own_hints(klass))
+            hints.update(own_hints(klass))
     return hints
-
-
-def _own_hints(klass: type) -> dict[str, Any]:
-    """Resolve `klass`'s own annotations as Python's scoping would, from where it is written.
-
-    Names resolve, in order, to a configuration class of an enclosing function, a global
-    of `klass`'s module, or the one configuration class of that name defined anywhere.
-    """
-    import typing
-
-    module = sys.modules.get(klass.__module__)
-    globalns = vars(module) if module is not None else {}
-    localns: dict[str, Any] = {**enclosing_names(klass), **vars(klass)}
-    # A bare class holding only `klass`'s own annotations: get_type_hints then reads
-    # them as class annotations (ClassVar allowed) without walking `klass`'s bases.
-    own = klass.__dict__.get("__annotations__", {})  # noqa: RUF063
-    holder = type(klass.__name__, (), {"__annotations__": own, "__module__": klass.__module__})
-    while True:
-        try:
-            return typing.get_type_hints(holder, globalns, localns, include_extras=True)
-        except NameError as exc:
-            name = getattr(exc, "name", None)
-            found = classes_named(name) if name and name not in localns else []
-            if len(found) == 1:
-                localns[name] = found[0]  # type: ignore[index]
-                continue
-            if len(found) > 1:
-                where = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in found)
-                raise ConfigError(
-                    f"cannot resolve the annotation of {klass.__qualname__}: {name!r} names "
-                    f"several configuration classes ({where}) and none is visible from "
-                    f"module {klass.__module__}; import the one you mean there"
-                ) from None
-            raise ConfigError(
-                f"cannot resolve the annotation of {klass.__qualname__}: {exc}; "
-                "define the class it names at module level, or import it"
-            ) from None
-
-
-def _scope(qualname: str) -> str:
-    """`f.<locals>.Learner` -> `f.<locals>`; `Learner` -> `` (the module)."""
-    return qualname.rpartition(".")[0]
-
-
-def enclosing_names(cls: type) -> dict[str, type]:
-    """Return the configuration classes visible from where `cls` is written, by name.
-
-    Classes of inner scopes hide those of outer ones; module-level classes are left to
-    the module's globals, which the caller gives precedence below these.
-    """
-    module = cls.__module__
-    own = _scope(cls.__qualname__)
-    found: dict[str, tuple[int, type]] = {}
-    for (mod, qualname), klass in CLASSES.items():
-        if mod != module:
-            continue
-        scope = _scope(qualname)
-        if not scope or not (own == scope or own.startswith(scope + ".")):
-            continue
-        name = qualname.rpartition(".")[2]
-        if name not in found or len(scope) > found[name][0]:
-            found[name] = (len(scope), klass)
-    return {name: klass for name, (_, klass) in found.items()}
-
-
-def classes_named(name: str) -> list[type]:
-    """Return every recorded configuration class whose `__name__` is `name`."""
-    return [
-        klass for (_, qualname), klass in CLASSES.items() if qualname.rpartition(".")[2] == name
-    ]
 
 
 def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
@@ -335,6 +269,36 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
     return Parameter(owner, name, kind, inner, compile_checker(inner, ConfigBase), spec, generator)
 
 
+def _check_override(parent: Parameter, child: Parameter) -> None:
+    """As experimaestro: a redeclared configuration type must be a subclass of the
+    parent's, any other type of the same kind (`int` for `int`, a list for a list)."""
+    import typing
+
+    old, new = parent.annotation, child.annotation
+    if isinstance(old, type) and issubclass(old, ConfigBase):
+        fits = isinstance(new, type) and issubclass(new, old)
+    else:
+        fits = (typing.get_origin(new) or new) == (typing.get_origin(old) or old)
+    if not fits:
+        from .validation import describe
+
+        raise ConfigError(
+            f"redeclared as {describe(new)}, but {parent.path} is {describe(old)}: "
+            "keep the parent's type (a subclass, for a configuration) or use another name",
+            path=child.path,
+        )
+
+
+def check_now(cls: type) -> None:
+    """Read `cls` now if its annotations can be (else at first use): a wrong
+    `field(overrides=True)` then fails at the class statement."""
+    try:
+        _hints(cls)
+    except ConfigError:
+        return
+    build(cls)
+
+
 def _admits_none(annotation: Any) -> bool:
     import types
     import typing
@@ -363,12 +327,15 @@ def build(cls: type) -> ClassSpec:
                     inherited.ignore_default,
                     inherited.ignored,
                     None,
+                    groups=inherited.groups,
                 )
             param = _parameter(cls, klass, name, hints[name], raw)
             if param is None:
                 if name in raw_defaults and name not in klass.__dict__:
                     setattr(klass, name, raw_defaults[name])
                 continue
+            if name in params:  # typing gives the last annotation: read the parent's own
+                _check_override(prepare(params[name].owner).params[name], param)
             params[name] = param
     spec = ClassSpec(cls, params)
     type.__setattr__(cls, "__xpm_spec__", spec)

@@ -145,7 +145,7 @@ def _check_bool(value: Any, path: str) -> Any:
         return False
     raise ConfigError(
         f"expected bool, got {_shown(value)}: give True or False (0, 1 and the words "
-        'true/false, yes/no, on/off are converted too)',
+        "true/false, yes/no, on/off are converted too)",
         path=path,
     )
 
