@@ -6,14 +6,28 @@ golden/compat-vectors.json.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import pytest
 
 import xpm.core
-from xpm.core import Config, ConfigError, Meta, Param, field, tag
+from xpm.core import (
+    Config,
+    ConfigError,
+    Meta,
+    Param,
+    Task,
+    dumps,
+    execute_task,
+    field,
+    loads,
+    submitting_to,
+    tag,
+)
 
 from .golden.compat import expected
+from .test_compat_tasks import Recorder
 
 # --- item 7: sets of configurations ----------------------------------------------------
 
@@ -226,3 +240,37 @@ def test_values_experimaestro_refuses_are_refused_naming_the_parameter(
 ) -> None:
     with pytest.raises(ConfigError, match=rf"^{cls.__name__}\.x: "):
         cls.C(x=given)  # type: ignore[call-arg]
+
+
+class Halver(Config):
+    __xpmid__ = "compat.Halver"
+    x: Param[int]
+    half: Param[int] = field(default=0)
+
+    def __post_init__(self) -> None:
+        self.half = self.x // 2
+        self.ready = True
+
+
+class UsesHalver(Task):
+    __xpmid__ = "compat.UsesHalver"
+    halver: Param[Halver]
+    seen: Meta[int] = field(default=0)
+
+    def __post_init__(self) -> None:
+        self.seen = self.halver.half  # the sub-configuration's hook ran first
+
+    def execute(self) -> None:
+        assert self.halver.ready
+        (self.__taskdir__ / "out").write_text(f"{self.halver.half} {self.seen}")
+
+
+def test_post_init_runs_in_the_job_process_sub_configurations_first(tmp_path: Path) -> None:
+    task = UsesHalver.C(halver=Halver.C(x=8))
+    with submitting_to(Recorder(tmp_path)):
+        task.submit()
+    before = task.__identifier__()
+    loaded = loads(dumps(task, tmp_path), tmp_path)
+    execute_task(loaded, tmp_path)  # type: ignore[arg-type]
+    assert (tmp_path / "out").read_text() == "4 4"
+    assert task.halver.half == 0 and task.__identifier__() == before
