@@ -123,3 +123,23 @@ def test_resumable_task_api() -> None:
     assert issubclass(core.ResumableTask, Task)
     assert issubclass(core.GracefulTimeout, Exception)
     assert Train.C(epochs=1).remaining_time() is None
+
+
+def test_a_partial_identifier_counts_what_setmeta_forces_in() -> None:
+    """Like the full identifier: a Meta configuration forced in by setmeta(cfg, False)."""
+    core: Any = xpm.core
+    iterations = core.param_group("iterations")
+
+    class Probe(Task):
+        __xpmid__ = "compat.Probe"
+        shared = core.partial(exclude_groups=[iterations])
+        steps: Param[int] = field(groups=[iterations])  # type: ignore[call-overload]
+        helper: Meta[Leaf]
+
+    def pid(steps: int, helper: Leaf) -> str:
+        probe = Probe.C(steps=steps, helper=helper)
+        return str(probe.__partial_identifier__(Probe.shared))
+
+    forced = [pid(1, xpm.core.setmeta(Leaf.C(x=1), False)), pid(2, Leaf.C(x=1))]
+    assert pid(1, Leaf.C(x=1)) == forced[1] != forced[0]
+    assert pid(2, xpm.core.setmeta(Leaf.C(x=1), False)) == forced[0]

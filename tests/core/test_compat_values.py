@@ -274,3 +274,21 @@ def test_post_init_runs_in_the_job_process_sub_configurations_first(tmp_path: Pa
     execute_task(loaded, tmp_path)  # type: ignore[arg-type]
     assert (tmp_path / "out").read_text() == "4 4"
     assert task.halver.half == 0 and task.__identifier__() == before
+
+
+def test_a_class_using_overrides_still_takes_an_xpmid_set_by_a_decorator() -> None:
+    """The class statement checks the redeclaration; the class is read again when used."""
+
+    def named(cls: type[Config]) -> type[Config]:
+        cls.__xpmid__ = "compat.Named"  # type: ignore[attr-defined]
+        return cls
+
+    class Parent(Config):
+        x: Param[int] = 1
+
+    @named
+    class Child(Parent):
+        x: Param[int] = field(default=2, overrides=True)  # type: ignore[call-overload]
+
+    assert xpm.core.type_id(Child) == "compat.named"
+    assert Child.C().x == 2

@@ -23,6 +23,7 @@ from .identifier import (
     _Context,
     _encode_config,
     _helpers,
+    _is_forced,
     _sha256,
     _UnhashableError,
 )
@@ -30,7 +31,7 @@ from .partials import Partial
 from .spec import prepare
 from .state import ConfigBase
 
-_ENCODERS: dict[tuple[Any, Partial], Encoder] = {}
+_ENCODERS: dict[tuple[Any, Partial, tuple[Any, ...]], Encoder] = {}
 
 
 def partial_identifier(config: ConfigBase, partial: Partial) -> Identifier:
@@ -40,10 +41,15 @@ def partial_identifier(config: ConfigBase, partial: Partial) -> Identifier:
         ValidationError: a required parameter is unset, or a value cannot be hashed.
     """
     spec = prepare(type(config))
-    encode = _ENCODERS.get((spec, partial))
+    values = config.__dict__
+    # Ignored parameters holding a configuration forced in with `setmeta(cfg, False)`
+    # count, as in the full identifier.
+    forced = tuple(p for p in spec.ignored_params if _is_forced(values.get(p.name)))
+    encode = _ENCODERS.get((spec, partial, forced))
     if encode is None:
-        kept = [p for p in spec.hashed if not partial.excludes(p.groups)]
-        encode = _ENCODERS[spec, partial] = compile_encoder(kept, _helpers())
+        params = sorted([*spec.hashed, *forced], key=lambda p: p.name)
+        kept = [p for p in params if not partial.excludes(p.groups)]
+        encode = _ENCODERS[spec, partial, forced] = compile_encoder(kept, _helpers())
     ctx = _Context()
     ctx.memo[id(config)] = 0
     ctx.tainted.append(False)
@@ -55,7 +61,7 @@ def partial_identifier(config: ConfigBase, partial: Partial) -> Identifier:
             parts.append(spec.type_bytes)
         else:
             parts = [_OBJECT + spec.type_bytes]
-        encode(config.__dict__, parts, ctx.memo, ctx)
+        encode(values, parts, ctx.memo, ctx)
         if state is not None and state.init_tasks:
             parts.append(_INIT_TASKS)
             for task in state.init_tasks:

@@ -297,6 +297,8 @@ def check_now(cls: type) -> None:
     except ConfigError:
         return
     build(cls)
+    # Read again at first use: a class decorator may still set `__xpmid__`.
+    type.__delattr__(cls, "__xpm_spec__")
 
 
 def _admits_none(annotation: Any) -> bool:
