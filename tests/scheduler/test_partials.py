@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
+from xpm.core.plumbing import partial_folders
 from xpm.scheduler import experiment
+from xpm.scheduler.locks import wait_for_lock
 
 from .partialtasks import Resume
 from .xpmtasks import runs
@@ -27,8 +31,36 @@ def test_jobs_sharing_a_partial_folder_write_in_it_one_after_the_other(tmp_path:
     events = [(r["event"], r["epochs"]) for r in sorted(runs(log), key=lambda r: r["time"])]
     first, second = events[0][1], events[2][1]
     assert events == [("start", first), ("end", first), ("start", second), ("end", second)]
-    waited = long if second == 20 else short
-    assert "another job writes in it" in waited.stderr().read_text()
+
+
+def test_a_job_waits_while_another_process_holds_its_partial_folder(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    probe = Resume.C(epochs=1, log=log)
+    (relative,) = partial_folders(probe)
+    shared = tmp_path / "ws" / relative
+    shared.mkdir(parents=True)
+    holder = wait_for_lock(shared / ".xpm-partial.lock")
+    try:
+        with experiment(tmp_path / "ws", "partials"):
+            task = Resume.C(epochs=1, log=log, seconds=0.0)
+            task.submit()
+            deadline = time.monotonic() + 60
+            while "another job writes in it" not in _text(task.stderr()):
+                assert time.monotonic() < deadline, "the job never said it waits"
+                time.sleep(0.05)
+            time.sleep(0.3)
+            assert runs(log) == []
+            os.close(holder)
+            holder = -1
+    finally:
+        if holder >= 0:
+            os.close(holder)
+    assert [r["event"] for r in runs(log)] == ["start", "end"]
+    assert f"xpm: waiting for {shared}: another job writes in it" in _text(task.stderr())
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
 
 
 def test_tasks_with_different_partial_identifiers_run_together(tmp_path: Path) -> None:
