@@ -114,7 +114,6 @@ def test_tags_of_init_tasks_are_tags_of_the_task(tmp_path: Path) -> None:
     assert main.tags() == {"p": 7, "x": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_a_task_is_accepted_as_init_task_and_hashed_after_the_parameters(
     tmp_path: Path,
 ) -> None:
@@ -134,7 +133,6 @@ def test_a_task_is_accepted_as_init_task_and_hashed_after_the_parameters(
     assert main.__identifier__().hex() == expected("init_task_is_task")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_a_submitted_task_as_init_task_is_also_a_dependency(tmp_path: Path) -> None:
     with submitting_to(Recorder(tmp_path)):
         warmup = Warmup.C(p=4)

@@ -168,6 +168,10 @@ def _never_runs(task: ConfigBase) -> bool:
 def task_dependencies(task: T) -> list[T]:
     """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
     found: dict[int, Any] = {}
+    state = task._xpm
+    for init in state.init_tasks if state is not None else ():
+        if is_submitted(init):  # a submitted task given as init task
+            found.setdefault(id(init), init)
     for config in walk_own(task):
         state = config._xpm
         producer = state.task if state is not None else None
