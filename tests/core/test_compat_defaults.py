@@ -152,6 +152,19 @@ def test_a_default_is_converted_like_a_given_value() -> None:
 # --- item 6: configuration-valued defaults compared by value ----------------------------
 
 
+def test_a_default_is_converted_by_the_table_of_item_10() -> None:
+    """Defaults go through experimaestro's conversions as given values do: text for an
+    int or a bool is converted, and the identifier is that of the converted value."""
+
+    class Text(Config):
+        __xpmid__ = "compat.Text"
+        n: Param[int] = field(default="3")
+        on: Param[bool] = "yes"  # type: ignore[assignment]
+
+    assert (Text.C().n, Text.C().on) == (3, True)
+    assert Text.C().__identifier__() == Text.C(n=3, on=True).__identifier__()
+
+
 class Leaf(Config):
     __xpmid__ = "compat.Leaf"
     x: Param[int]

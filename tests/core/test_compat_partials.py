@@ -112,6 +112,31 @@ def test_include_groups_and_exclude_no_group() -> None:
     assert grouped == VECTORS["partial_exclude_no_group"]["partial_identifier"]
 
 
+def test_groups_stay_with_a_default_and_with_an_optional_parameter() -> None:
+    """A default (converted at the class statement) and `X | None` (whose default is
+    None) keep the parameter's groups: the partial still leaves it out."""
+    core: Any = xpm.core
+    iterations = core.param_group("iterations")
+
+    class Run(Task):
+        __xpmid__ = "compat.Run"
+        checkpoints = core.partial(exclude_groups=[iterations])
+        max_iter: Param[int] = field(default=10, groups=[iterations])
+        warmup: Param[int | None] = field(groups=[iterations])
+        lr: Param[float]
+
+    base = Run.C(lr=0.1)  # type: ignore[call-arg]  # warmup: None, as in experimaestro
+    longer = Run.C(lr=0.1, max_iter=20, warmup=5)
+    assert base.__identifier__() != longer.__identifier__()
+    assert base.__partial_identifier__(Run.checkpoints) == longer.__partial_identifier__(
+        Run.checkpoints
+    )
+    other = Run.C(lr=0.2)  # type: ignore[call-arg]
+    assert base.__partial_identifier__(Run.checkpoints) != other.__partial_identifier__(
+        Run.checkpoints
+    )
+
+
 @pytest.mark.xfail(strict=True, reason="issue 15 (resumable tasks)")
 def test_resumable_task_api() -> None:
     """Outside a job with a time limit, remaining_time() is None."""

@@ -133,6 +133,17 @@ def test_a_task_is_accepted_as_init_task_and_hashed_after_the_parameters(
     assert main.__identifier__().hex() == expected("init_task_is_task")
 
 
+def test_an_unsubmitted_task_as_init_task_is_accepted_and_its_tags_count(
+    tmp_path: Path,
+) -> None:
+    """Item 1 refuses a task that would never run; an init task runs in the job (item 7),
+    so it is accepted unsubmitted, and its tags are the task's (item 5)."""
+    main = Main.C(x=tag(1))
+    with submitting_to(Recorder(tmp_path)):
+        main.submit(init_tasks=[Warmup.C(p=tag(5))])
+    assert main.tags() == {"p": 5, "x": 1}
+
+
 def test_a_submitted_task_as_init_task_is_also_a_dependency(tmp_path: Path) -> None:
     with submitting_to(Recorder(tmp_path)):
         warmup = Warmup.C(p=4)

@@ -109,6 +109,25 @@ def test_overrides_refuses_an_incompatible_type() -> None:
             x: Param[str] = field(default="a", overrides=True)  # type: ignore[call-overload]
 
 
+class SubLeaf(Leaf):
+    __xpmid__ = "compat.SubLeaf"
+
+
+def test_a_parent_default_is_checked_against_the_parents_own_type() -> None:
+    """A subclass narrowing `Param[Leaf]` to `Param[SubLeaf]` does not make the parent's
+    `Leaf` default a wrong one: each default is checked as its own class declares it."""
+
+    class Holder(Config):
+        leaf: Param[Leaf] = field(default=Leaf.C(x=1))
+
+    class Narrow(Holder):
+        leaf: Param[SubLeaf] = field(default=SubLeaf.C(x=2), overrides=True)
+
+    assert type(Holder.C().leaf) is Leaf and type(Narrow.C().leaf) is SubLeaf
+    with pytest.raises(ConfigError, match=r"Narrow\.leaf"):
+        Narrow.C(leaf=Leaf.C(x=1))  # type: ignore[arg-type]
+
+
 def test_post_init_does_not_change_the_configuration() -> None:
     """experimaestro calls __post_init__ on instances only, never on configurations."""
 
