@@ -111,7 +111,7 @@ def validate(root: ConfigBase) -> None:
     while queue:
         config, path, holder = queue.pop(0)
         spec = prepare(type(config))
-        if spec.is_task and holder is not None and _never_runs(config):
+        if spec.is_task and holder is not None and never_runs(config):
             raise _never_submitted(root, config, holder, path)
         for name, param in spec.params.items():
             if name not in config.__dict__ and param.is_required:
@@ -158,7 +158,7 @@ def _never_submitted(root: ConfigBase, child: ConfigBase, value: Any, path: str)
     )
 
 
-def _never_runs(task: ConfigBase) -> bool:
+def never_runs(task: ConfigBase) -> bool:
     """True for a task nobody submitted: neither being submitted (sealed) nor an output
     of a task (`dep()`)."""
     state = task._xpm

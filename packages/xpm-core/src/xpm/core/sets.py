@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import ConfigError
-from .graph import validate, walk_own
+from .errors import ConfigError, ValidationError
+from .graph import never_runs, validate, walk_own
 from .state import ConfigBase, state_of
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
@@ -22,7 +22,8 @@ def sealed_set(*configs: C) -> set[C]:
 
     Raises:
         ConfigError: an argument is not a configuration.
-        ValidationError: a required parameter of one of them is unset.
+        ValidationError: a required parameter of one of them is unset, or one is a task
+            never submitted (sealed, it would pass for submitted and never run).
     """
     kept: dict[Any, C] = {}
     for i, config in enumerate(configs):
@@ -30,6 +31,13 @@ def sealed_set(*configs: C) -> set[C]:
             raise ConfigError(
                 f"sealed_set() takes configurations, got {type(config).__qualname__} "
                 f"(argument {i + 1})"
+            )
+        if getattr(type(config), "__xpm_task__", False) and never_runs(config):
+            raise ValidationError(
+                f"{type(config).__name__} was never submitted, so it would never run: call "
+                ".submit() on it before giving it to sealed_set() (or give what its submit() "
+                "returns)",
+                path=f"sealed_set() argument {i + 1}",
             )
         validate(config)
         for reached in walk_own(config):
