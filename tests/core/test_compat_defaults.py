@@ -97,13 +97,11 @@ class OptionalDefault(Config):
     y: Param[int | None] = field(default=3)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3")
 @pytest.mark.parametrize("cls", [OptionalInt, OptionalPipe])
 def test_an_optional_parameter_without_default_is_none(cls: type[Config]) -> None:
     assert cls.C().y is None  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3")
 def test_optional_none_given_or_not_has_one_identifier() -> None:
     """`None` with a `None` default is skipped: only `00` and the type id are hashed."""
     bare = hashlib.sha256(b"\x00compat.optionalint").hexdigest()
@@ -154,6 +152,19 @@ def test_a_default_is_converted_like_a_given_value() -> None:
 # --- item 6: configuration-valued defaults compared by value ----------------------------
 
 
+def test_a_default_is_converted_by_the_table_of_item_10() -> None:
+    """Defaults go through experimaestro's conversions as given values do: text for an
+    int or a bool is converted, and the identifier is that of the converted value."""
+
+    class Text(Config):
+        __xpmid__ = "compat.Text"
+        n: Param[int] = field(default="3")
+        on: Param[bool] = "yes"  # type: ignore[assignment]
+
+    assert (Text.C().n, Text.C().on) == (3, True)
+    assert Text.C().__identifier__() == Text.C(n=3, on=True).__identifier__()
+
+
 class Leaf(Config):
     __xpmid__ = "compat.Leaf"
     x: Param[int]
@@ -181,14 +192,12 @@ def test_a_config_default_left_alone_is_skipped() -> None:
     assert skipped == expected("config_default_ignored_implicit")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_an_equal_copy_of_a_config_default_is_skipped_too() -> None:
     given = DefaultIgnored.C(leaf=Leaf.C(x=3))
     assert given.__identifier__() == DefaultIgnored.C().__identifier__()
     assert given.__identifier__().hex() == expected("config_default_ignored_equal_copy")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_a_config_default_factory_is_compared_by_value() -> None:
     implicit = FactoryIgnored.C()
     given = FactoryIgnored.C(leaf=Leaf.C(x=1))
@@ -216,7 +225,6 @@ def test_a_hashed_config_default_is_hashed_equal_or_not() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 6")
 def test_each_object_gets_its_own_copy_of_a_config_default() -> None:
     """Assigning into one object's default never changes another's."""
     first, second = DefaultIgnored.C(), DefaultIgnored.C()

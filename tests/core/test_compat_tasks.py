@@ -20,6 +20,7 @@ from xpm.core import (
     Param,
     Task,
     ValidationError,
+    sealed_set,
     submitting_to,
     tag,
     task_dependencies,
@@ -114,7 +115,6 @@ def test_tags_of_init_tasks_are_tags_of_the_task(tmp_path: Path) -> None:
     assert main.tags() == {"p": 7, "x": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_a_task_is_accepted_as_init_task_and_hashed_after_the_parameters(
     tmp_path: Path,
 ) -> None:
@@ -134,7 +134,28 @@ def test_a_task_is_accepted_as_init_task_and_hashed_after_the_parameters(
     assert main.__identifier__().hex() == expected("init_task_is_task")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
+def test_an_unsubmitted_task_as_init_task_is_accepted_and_its_tags_count(
+    tmp_path: Path,
+) -> None:
+    """Item 1 refuses a task that would never run; an init task runs in the job (item 7),
+    so it is accepted unsubmitted, and its tags are the task's (item 5)."""
+    main = Main.C(x=tag(1))
+    with submitting_to(Recorder(tmp_path)):
+        main.submit(init_tasks=[Warmup.C(p=tag(5))])
+    assert main.tags() == {"p": 5, "x": 1}
+
+
+def test_sealed_set_refuses_a_task_never_submitted(tmp_path: Path) -> None:
+    """Sealed, a task would pass for one being submitted: sealed_set (item 7) refuses an
+    unsubmitted one as item 1 refuses it in a plain set, and keeps a submitted one."""
+    with pytest.raises(ValidationError, match=r"sealed_set\(\) argument 1: Say was never"):
+        sealed_set(Say.C(word="a"))
+    with submitting_to(Recorder(tmp_path)):
+        said = Say.C(word="c")
+        said.submit()
+        assert sealed_set(said) == {said}
+
+
 def test_a_submitted_task_as_init_task_is_also_a_dependency(tmp_path: Path) -> None:
     with submitting_to(Recorder(tmp_path)):
         warmup = Warmup.C(p=4)

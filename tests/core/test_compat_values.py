@@ -6,14 +6,28 @@ golden/compat-vectors.json.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import pytest
 
 import xpm.core
-from xpm.core import Config, ConfigError, Meta, Param, field, tag
+from xpm.core import (
+    Config,
+    ConfigError,
+    Meta,
+    Param,
+    Task,
+    dumps,
+    execute_task,
+    field,
+    loads,
+    submitting_to,
+    tag,
+)
 
 from .golden.compat import expected
+from .test_compat_tasks import Recorder
 
 # --- item 7: sets of configurations ----------------------------------------------------
 
@@ -29,7 +43,6 @@ class LeafSet(Config):
     items: Param[set[Leaf]]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_equal_configurations_in_a_set_are_hashed_once() -> None:
     """experimaestro's sealed configurations are equal by identifier, so a set keeps one."""
     duplicated = LeafSet.C(items={Leaf.C(x=1), Leaf.C(x=1), Leaf.C(x=2)})
@@ -39,7 +52,6 @@ def test_equal_configurations_in_a_set_are_hashed_once() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_sealed_set_builds_a_set_of_distinct_configurations() -> None:
     sealed_set: Any = xpm.core.sealed_set  # type: ignore[attr-defined]
     items = sealed_set(Leaf.C(x=1), Leaf.C(x=1), Leaf.C(x=2))
@@ -69,7 +81,6 @@ def test_a_type_variable_converts_nothing() -> None:
     assert model.__identifier__().hex() == expected("generic_float_kept")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 9")
 def test_overrides_replaces_a_parent_parameter() -> None:
     class Base(Config):
         __xpmid__ = "compat.Base"
@@ -88,7 +99,6 @@ def test_overrides_replaces_a_parent_parameter() -> None:
         Derived.C(y=Model.C(p=1))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 9")
 def test_overrides_refuses_an_incompatible_type() -> None:
     class Base(Config):
         x: Param[int] = field(default=1)
@@ -97,6 +107,25 @@ def test_overrides_refuses_an_incompatible_type() -> None:
 
         class Wrong(Base):
             x: Param[str] = field(default="a", overrides=True)  # type: ignore[call-overload]
+
+
+class SubLeaf(Leaf):
+    __xpmid__ = "compat.SubLeaf"
+
+
+def test_a_parent_default_is_checked_against_the_parents_own_type() -> None:
+    """A subclass narrowing `Param[Leaf]` to `Param[SubLeaf]` does not make the parent's
+    `Leaf` default a wrong one: each default is checked as its own class declares it."""
+
+    class Holder(Config):
+        leaf: Param[Leaf] = field(default=Leaf.C(x=1))
+
+    class Narrow(Holder):
+        leaf: Param[SubLeaf] = field(default=SubLeaf.C(x=2), overrides=True)
+
+    assert type(Holder.C().leaf) is Leaf and type(Narrow.C().leaf) is SubLeaf
+    with pytest.raises(ConfigError, match=r"Narrow\.leaf"):
+        Narrow.C(leaf=Leaf.C(x=1))  # type: ignore[arg-type]
 
 
 def test_post_init_does_not_change_the_configuration() -> None:
@@ -170,34 +199,32 @@ class IntOrFloat(Config):
     x: Param[int | float]
 
 
-ITEM_10 = pytest.mark.xfail(strict=True, reason="issue 12 item 10")
-
 # (vector, class, given, stored): experimaestro stores `stored` and hashes it.
 COERCED: list[Any] = [
     ("int_from_int", Int, 1, 1),
-    pytest.param("int_from_float", Int, 1.0, 1, marks=ITEM_10),
-    pytest.param("int_from_bool", Int, True, 1, marks=ITEM_10),
-    pytest.param("int_from_str", Int, "1", 1, marks=ITEM_10),
-    pytest.param("int_from_padded_str", Int, " 2 ", 2, marks=ITEM_10),
-    pytest.param("int_from_float_str", Int, "1.0", 1, marks=ITEM_10),
+    ("int_from_float", Int, 1.0, 1),
+    ("int_from_bool", Int, True, 1),
+    ("int_from_str", Int, "1", 1),
+    ("int_from_padded_str", Int, " 2 ", 2),
+    ("int_from_float_str", Int, "1.0", 1),
     ("float_from_float", Float, 1.0, 1.0),
     ("float_from_int", Float, 1, 1.0),
-    pytest.param("float_from_bool", Float, True, 1.0, marks=ITEM_10),
-    pytest.param("float_from_str", Float, "1.5", 1.5, marks=ITEM_10),
+    ("float_from_bool", Float, True, 1.0),
+    ("float_from_str", Float, "1.5", 1.5),
     ("bool_from_bool", Bool, True, True),
-    pytest.param("bool_from_one", Bool, 1, True, marks=ITEM_10),
-    pytest.param("bool_from_zero", Bool, 0, False, marks=ITEM_10),
-    pytest.param("bool_from_float", Bool, 1.0, True, marks=ITEM_10),
-    pytest.param("bool_from_true_str", Bool, "true", True, marks=ITEM_10),
-    pytest.param("bool_from_yes_str", Bool, "yes", True, marks=ITEM_10),
-    pytest.param("bool_from_off_str", Bool, "off", False, marks=ITEM_10),
-    pytest.param("list_of_int_coerced", Ints, [1.0, "2", True], [1, 2, 1], marks=ITEM_10),
-    pytest.param("set_of_int_from_floats", IntSet, {1.0, 2.0}, {1, 2}, marks=ITEM_10),
+    ("bool_from_one", Bool, 1, True),
+    ("bool_from_zero", Bool, 0, False),
+    ("bool_from_float", Bool, 1.0, True),
+    ("bool_from_true_str", Bool, "true", True),
+    ("bool_from_yes_str", Bool, "yes", True),
+    ("bool_from_off_str", Bool, "off", False),
+    ("list_of_int_coerced", Ints, [1.0, "2", True], [1, 2, 1]),
+    ("set_of_int_from_floats", IntSet, {1.0, 2.0}, {1, 2}),
     ("dict_of_float_from_int", Floats, {"a": 1}, {"a": 1.0}),
-    pytest.param("dict_of_float_from_str", Floats, {"a": "1.5"}, {"a": 1.5}, marks=ITEM_10),
+    ("dict_of_float_from_str", Floats, {"a": "1.5"}, {"a": 1.5}),
     ("union_int_float_from_int", IntOrFloat, 1, 1),
-    pytest.param("union_int_float_from_float", IntOrFloat, 1.0, 1, marks=ITEM_10),
-    pytest.param("union_int_float_from_str", IntOrFloat, "1.5", 1.5, marks=ITEM_10),
+    ("union_int_float_from_float", IntOrFloat, 1.0, 1),
+    ("union_int_float_from_str", IntOrFloat, "1.5", 1.5),
 ]
 
 
@@ -232,3 +259,55 @@ def test_values_experimaestro_refuses_are_refused_naming_the_parameter(
 ) -> None:
     with pytest.raises(ConfigError, match=rf"^{cls.__name__}\.x: "):
         cls.C(x=given)  # type: ignore[call-arg]
+
+
+class Halver(Config):
+    __xpmid__ = "compat.Halver"
+    x: Param[int]
+    half: Param[int] = field(default=0)
+
+    def __post_init__(self) -> None:
+        self.half = self.x // 2
+        self.ready = True
+
+
+class UsesHalver(Task):
+    __xpmid__ = "compat.UsesHalver"
+    halver: Param[Halver]
+    seen: Meta[int] = field(default=0)
+
+    def __post_init__(self) -> None:
+        self.seen = self.halver.half  # the sub-configuration's hook ran first
+
+    def execute(self) -> None:
+        assert self.halver.ready
+        (self.__taskdir__ / "out").write_text(f"{self.halver.half} {self.seen}")
+
+
+def test_post_init_runs_in_the_job_process_sub_configurations_first(tmp_path: Path) -> None:
+    task = UsesHalver.C(halver=Halver.C(x=8))
+    with submitting_to(Recorder(tmp_path)):
+        task.submit()
+    before = task.__identifier__()
+    loaded = loads(dumps(task, tmp_path), tmp_path)
+    execute_task(loaded, tmp_path)  # type: ignore[arg-type]
+    assert (tmp_path / "out").read_text() == "4 4"
+    assert task.halver.half == 0 and task.__identifier__() == before
+
+
+def test_a_class_using_overrides_still_takes_an_xpmid_set_by_a_decorator() -> None:
+    """The class statement checks the redeclaration; the class is read again when used."""
+
+    def named(cls: type[Config]) -> type[Config]:
+        cls.__xpmid__ = "compat.Named"  # type: ignore[attr-defined]
+        return cls
+
+    class Parent(Config):
+        x: Param[int] = 1
+
+    @named
+    class Child(Parent):
+        x: Param[int] = field(default=2, overrides=True)  # type: ignore[call-overload]
+
+    assert xpm.core.type_id(Child) == "compat.named"
+    assert Child.C().x == 2

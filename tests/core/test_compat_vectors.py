@@ -3,9 +3,10 @@
 `golden/compat-vectors.json` was written by `golden/make_compat_vectors.py`, run with
 experimaestro's interpreter. Each vector is a snippet using the names both libraries
 share; here it runs against xpm and must give the same identifier (and, for partials, the
-same partial identifier and folder). Names xpm does not have yet (`param_group`,
-`partial`, `deprecate`, `sealed_set`) are stand-ins that raise, so their vectors fail
-until the feature lands; each such vector is listed in `PENDING` with its issue item.
+same partial identifier and folder). A shared name xpm does not have (none today: issues
+12 and 15 brought `param_group`, `partial`, `deprecate` and `sealed_set`) would be a
+stand-in that raises, its vectors failing until the feature lands; a vector xpm does not
+reproduce yet is listed in `PENDING` with its issue item.
 """
 
 from __future__ import annotations
@@ -39,46 +40,7 @@ SHARED = (
 
 # Vectors xpm does not reproduce yet; remove an entry when its item is implemented
 # (strict xfail: a vector that starts passing fails the suite until it is removed here).
-PENDING: dict[str, str] = {
-    "bool_from_float": "issue 12 item 10",
-    "bool_from_off_str": "issue 12 item 10",
-    "bool_from_one": "issue 12 item 10",
-    "bool_from_true_str": "issue 12 item 10",
-    "bool_from_yes_str": "issue 12 item 10",
-    "bool_from_zero": "issue 12 item 10",
-    "config_default_ignored_equal_copy": "issue 12 item 6",
-    "config_default_ignored_submitted": "issue 12 item 6",
-    "config_factory_ignored_equal_copy": "issue 12 item 6",
-    "config_factory_ignored_implicit": "issue 12 item 6",
-    "dict_of_float_from_str": "issue 12 item 10",
-    "float_from_bool": "issue 12 item 10",
-    "float_from_str": "issue 12 item 10",
-    "init_task_is_task": "issue 12 item 7",
-    "init_task_submitted_task": "issue 12 item 7",
-    "init_tasks_mixed": "issue 12 item 7",
-    "int_from_bool": "issue 12 item 10",
-    "int_from_float": "issue 12 item 10",
-    "int_from_float_str": "issue 12 item 10",
-    "int_from_padded_str": "issue 12 item 10",
-    "int_from_str": "issue 12 item 10",
-    "list_of_int_coerced": "issue 12 item 10",
-    "optional_config_none": "issue 12 item 3",
-    "optional_none_explicit": "issue 12 item 3",
-    "optional_none_implicit": "issue 12 item 3",
-    "optional_pipe_none": "issue 12 item 3",
-    "overrides_explicit": "issue 12 item 9",
-    "overrides_implicit": "issue 12 item 9",
-    "partial_exclude_group_10": "issue 15",
-    "partial_exclude_group_20": "issue 15",
-    "partial_exclude_no_group": "issue 15",
-    "partial_include_only": "issue 15",
-    "partial_other_lr": "issue 15",
-    "set_distinct_configs": "issue 12 item 7",
-    "set_duplicate_configs": "issue 12 item 7",
-    "set_of_int_from_floats": "issue 12 item 10",
-    "union_int_float_from_float": "issue 12 item 10",
-    "union_int_float_from_str": "issue 12 item 10",
-}
+PENDING: dict[str, str] = {}
 
 # Snippets experimaestro refuses but xpm accepts on purpose; experimaestro cannot have
 # written a job folder for them, so no identifier can disagree.

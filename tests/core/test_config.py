@@ -68,9 +68,17 @@ def test_int_is_converted_for_float_parameters() -> None:
 
 def test_wrong_type_at_construction_names_the_parameter() -> None:
     with pytest.raises(ConfigError) as info:
-        Model.C(layers="3")
-    assert str(info.value) == "Model.layers: expected int, got str ('3')"
+        Model.C(layers="three")
+    assert str(info.value) == (
+        "Model.layers: expected int, got str ('three'): text is converted only when it "
+        'writes a whole number ("3", "3.0"); give an int'
+    )
     assert info.value.path == "Model.layers"
+
+
+def test_a_number_written_as_text_is_converted_as_experimaestro_does() -> None:
+    assert Model.C(layers="3").layers == 3
+    assert Model.C(layers=" 3.0 ").layers == 3
 
 
 def test_wrong_type_at_assignment_names_the_parameter() -> None:
@@ -83,12 +91,18 @@ def test_wrong_type_at_assignment_names_the_parameter() -> None:
 
 def test_wrong_element_type_names_the_index() -> None:
     with pytest.raises(ConfigError, match=r"^Model.sizes\[1\]: expected int, got str"):
-        Model.C(sizes=[1, "2"])
+        Model.C(sizes=[1, "two"])
 
 
-def test_bool_is_not_an_int() -> None:
-    with pytest.raises(ConfigError, match="expected int, got bool"):
-        Model.C(layers=True)
+def test_a_fraction_is_not_an_int() -> None:
+    with pytest.raises(ConfigError, match=r"expected int, got float \(2\.5\): it is not a whole"):
+        Model.C(layers=2.5)
+
+
+def test_a_bool_given_to_an_int_is_stored_as_an_int() -> None:
+    """experimaestro stores `True` as 1; the identifier is the same either way."""
+    layers = Model.C(layers=True).layers
+    assert layers == 1 and type(layers) is int
 
 
 def test_unknown_parameter_suggests_the_closest_name() -> None:

@@ -3,13 +3,17 @@
 `reference_digest` follows /work/shared/spec/IDENTIFIERS.md step by step, with no
 cache and no generated code; hypothesis builds configuration graphs that go through the
 generated per-class digesters, the general path (tagged configs), the fallback of leaf
-classes and the skip rules of every kind of default.
+classes and the skip rules of every kind of default: `X | None` without default (None),
+configuration-valued defaults compared by value (Meta values included, as experimaestro
+compares them), and sets, whose equal elements count once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
+import types
+import typing
 from typing import Any
 
 from hypothesis import given, settings
@@ -40,6 +44,10 @@ class Node(Config):
     child: Param[Node | None] = None
     workers: Meta[int] = 1
     extra: Meta[Point | None] = None
+    maybe: Param[int | None]
+    leaf: Param[Point] = field(default=Point.C(x=1), ignore_default=True)
+    made: Param[Point] = field(default_factory=lambda: Point.C(x=2, note="n"), ignore_default=True)
+    bag: Param[set[Point]] = field(default_factory=set)
 
 
 def _encode(value: Any) -> bytes:
@@ -59,7 +67,40 @@ def _encode(value: Any) -> bytes:
     if isinstance(value, dict):
         items = sorted((k, v) for k, v in value.items() if not _is_meta(v))
         return b"\x09" + b"".join(_encode(k) + _encode(v) for k, v in items)
+    if isinstance(value, set):
+        distinct = {_encode(v) for v in value if not _is_meta(v)}
+        ordered = sorted(distinct, key=lambda e: hashlib.sha256(e).digest())
+        return b"\x0e" + struct.pack("!d", len(ordered)) + b"".join(ordered)
     raise TypeError(value)
+
+
+def _equal(default: Any, value: Any) -> bool:
+    """experimaestro's `==` between a default and a value: configurations by class and
+    the values set on the default, recursively."""
+    if isinstance(default, Config):
+        return type(value) is type(default) and all(
+            _equal(v, value.__dict__.get(k)) for k, v in default.__dict__.items()
+        )
+    if isinstance(default, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(default)
+            and all(_equal(d, v) for d, v in zip(default, value, strict=True))
+        )
+    return bool(default == value)
+
+
+def _default(param: Any) -> Any:
+    """The default a value is compared with (`MISSING_VALUE`: none)."""
+    if param.default_factory is not MISSING_VALUE:
+        return param.default_factory()
+    origin = typing.get_origin(param.type)
+    optional = origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(
+        param.type
+    )
+    if optional and (param.default is MISSING_VALUE or param.default is None):
+        return None  # `X | None` without a default is None
+    return param.default
 
 
 def _is_meta(value: Any) -> bool:
@@ -78,21 +119,19 @@ def reference_digest(config: Config) -> bytes:
         if param.ignored and not _is_forced(value):
             continue
         if not param.is_constant:
-            if value is None and param.default is None:
+            default = _default(param)
+            if value is None and default is None and param.default_factory is MISSING_VALUE:
                 continue
-            if param.ignore_default:
-                default = param.default
-                if default is MISSING_VALUE and param.default_factory is not MISSING_VALUE:
-                    default = param.default_factory()  # type: ignore[operator]
-                if default is not None and default is not MISSING_VALUE and default == value:
-                    continue
+            at_default = default is not None and default is not MISSING_VALUE
+            if param.ignore_default and at_default and _equal(default, value):
+                continue
         if _is_meta(value):
             continue
         out += b"\x03" + name.encode("utf-8") + b"\x05" + _encode(value)
     return hashlib.sha256(out).digest()
 
 
-MISSING_VALUE: Any = parameters(Point)["x"].default
+MISSING_VALUE: Any = parameters(Point)["x"].default_factory
 
 ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 floats = st.floats(allow_nan=False)
@@ -127,8 +166,37 @@ def points(draw: Any) -> Point:
 
 
 @st.composite
+def leaves(draw: Any, x: int, note: str) -> Point | None:
+    """None (the default), an equal copy of the default, a Meta difference, or any point."""
+    how = draw(st.sampled_from(["default", "copy", "meta", "other"]))
+    if how == "default":
+        return None
+    if how == "copy":
+        return Point.C(x=x, note=note)
+    if how == "meta":
+        return Point.C(x=x, note=note + "!")
+    return draw(points())  # type: ignore[no-any-return]
+
+
+@st.composite
+def bags(draw: Any) -> set[Point]:
+    """Sets of points, often with equal (but distinct) elements."""
+    xs = draw(st.lists(st.integers(0, 3), max_size=4))
+    return {_flags(draw, Point.C(x=x)) for x in xs}  # type: ignore[misc]
+
+
+@st.composite
 def nodes(draw: Any, depth: int = 3) -> Node:
+    extra: dict[str, Any] = {}
+    for name, (x, note) in {"leaf": (1, ""), "made": (2, "n")}.items():
+        leaf = draw(leaves(x, note))
+        if leaf is not None:
+            extra[name] = leaf
+    if draw(st.booleans()):
+        extra["maybe"] = draw(st.none() | ints)
     node = Node.C(
+        **extra,
+        bag=draw(bags()),
         value=draw(ints),
         label=draw(st.none() | texts),
         weights=draw(st.lists(floats, max_size=3)),

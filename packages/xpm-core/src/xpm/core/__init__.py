@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from .jobcontext import progress
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
+    from .partials import param_group, partial
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
+    from .sets import sealed_set
     from .spec import type_id
     from .tags import tag, tagspath
     from .task import LightweightTask, Task
@@ -68,7 +70,10 @@ else:
             "SerializedConfig": ".serializedconfig",
             "SubmitHook": ".hooks",
             "Task": ".task",
+            "param_group": ".partials",
+            "partial": ".partials",
             "progress": ".jobcontext",
+            "sealed_set": ".sets",
             "tag": ".tags",
             "tagspath": ".tags",
             "type_id": ".spec",
@@ -122,9 +127,12 @@ __all__ = [
     "cache",
     "deprecate",
     "field",
+    "param_group",
     "parameters",
+    "partial",
     "pathgenerator",
     "progress",
+    "sealed_set",
     "setmeta",
     "tag",
     "tagspath",

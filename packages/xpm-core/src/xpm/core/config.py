@@ -95,9 +95,9 @@ class ConfigMeta(type):
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         register(cls)
         if raw:
-            from .spec import check_defaults_now
+            from .spec import check_now
 
-            check_defaults_now(cls)
+            check_now(cls)
         return cls
 
 

@@ -21,7 +21,6 @@ _SCALARS = (bool, int, float, str)
 
 # The test that leaves a parameter out, by `Parameter.skip_equal` (MISSING: never).
 _SKIP_IF_NONE = "value is None"
-_SKIP_IF_FACTORY = "_at_default(param_{i}, value)"
 _SKIP_IF_DEFAULT = (
     "(value == skip_{i}) if kind in _SCALAR_TYPES else (skip_{i} == _without_meta(value))"
 )
@@ -95,7 +94,10 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
     lines: list[str] = []
     for i, param in enumerate(params):
         namespace[f"param_{i}"] = param
-        namespace[f"skip_{i}"] = skip = param.skip_equal
+        skip = param.skip_equal
+        if skip is FACTORY:
+            skip = param.factory_skip()
+        namespace[f"skip_{i}"] = skip
         prefix = param.name_bytes
         lines += [
             "    try:",
@@ -106,7 +108,7 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
         ]
         first = _declared(param.annotation)
         indent = "    "
-        if skip is not MISSING and skip is not None and skip is not FACTORY and first in _SCALARS:
+        if skip is not MISSING and skip is not None and first in _SCALARS:
             # The usual case, a scalar parameter with a bare default: when the value has
             # the declared type, `value == skip` is the whole test.
             test = _SKIP_IF_DEFAULT.format(i=i)
@@ -115,13 +117,7 @@ def _blocks(params: list[Any], namespace: dict[str, Any], *, leaf: bool) -> list
             )
             indent = "        "
         elif skip is not MISSING:
-            test = (
-                _SKIP_IF_NONE
-                if skip is None
-                else _SKIP_IF_FACTORY
-                if skip is FACTORY
-                else _SKIP_IF_DEFAULT
-            )
+            test = _SKIP_IF_NONE if skip is None else _SKIP_IF_DEFAULT
             lines.append(f"    if not ({test.format(i=i)}):")
             indent = "        "
         if leaf:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .graph import iter_configs, walk_own
+from .graph import children, iter_configs, walk_own
 from .serializedconfig import SerializedConfig
 from .state import state_of
 from .task import Task
@@ -17,7 +17,10 @@ def execute_task(task: Task, folder: Path) -> None:
 
     Sets `__taskdir__` (and `__maintaskdir__` on sub-tasks), restores every
     `SerializedConfig` (each `initialize()` runs once, and parameters then hold the
-    restored configuration itself), runs the init tasks in order, then `task.execute()`.
+    restored configuration itself), calls `__post_init__()` on every configuration that
+    defines it (sub-configurations first, as experimaestro does on its instances; it may
+    assign parameters, which changes nothing of the job's identity), runs the init tasks
+    in order, then `task.execute()`.
     """
     configs = list(walk_own(task))
     for config in configs:
@@ -37,10 +40,34 @@ def execute_task(task: Task, folder: Path) -> None:
             for name in type(config).__xpm_spec__.params:
                 if name in values:
                     values[name] = _substitute(values[name], restored)
+    _post_init(task)
     task_state = task._xpm
     for init in task_state.init_tasks if task_state is not None else ():
         init.execute()
     task.execute()
+
+
+def _post_init(task: Task) -> None:
+    done: set[int] = set()
+
+    def visit(config: Config) -> None:
+        done.add(id(config))
+        for _, child in children(config):
+            if id(child) not in done and isinstance(child, Config):
+                visit(child)
+        hook = getattr(config, "__post_init__", None)
+        if hook is not None:
+            state = state_of(config)
+            sealed, state.sealed = state.sealed, False
+            try:
+                hook()
+            finally:
+                state.sealed = sealed
+
+    state = task._xpm
+    for root in [*(state.init_tasks if state is not None else ()), task]:
+        if id(root) not in done:
+            visit(root)
 
 
 def _substitute(value: Any, restored: dict[int, Any]) -> Any:

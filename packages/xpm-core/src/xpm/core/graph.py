@@ -111,7 +111,7 @@ def validate(root: ConfigBase) -> None:
     while queue:
         config, path, holder = queue.pop(0)
         spec = prepare(type(config))
-        if spec.is_task and holder is not None and _never_runs(config):
+        if spec.is_task and holder is not None and never_runs(config):
             raise _never_submitted(root, config, holder, path)
         for name, param in spec.params.items():
             if name not in config.__dict__ and param.is_required:
@@ -158,7 +158,7 @@ def _never_submitted(root: ConfigBase, child: ConfigBase, value: Any, path: str)
     )
 
 
-def _never_runs(task: ConfigBase) -> bool:
+def never_runs(task: ConfigBase) -> bool:
     """True for a task nobody submitted: neither being submitted (sealed) nor an output
     of a task (`dep()`)."""
     state = task._xpm
@@ -168,6 +168,10 @@ def _never_runs(task: ConfigBase) -> bool:
 def task_dependencies(task: T) -> list[T]:
     """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
     found: dict[int, Any] = {}
+    state = task._xpm
+    for init in state.init_tasks if state is not None else ():
+        if is_submitted(init):  # a submitted task given as init task
+            found.setdefault(id(init), init)
     for config in walk_own(task):
         state = config._xpm
         producer = state.task if state is not None else None

@@ -14,7 +14,6 @@ from typing import Any
 
 from .encoders import Digester, Encoder, compile_digester, compile_encoder
 from .graph import unhashable, validate
-from .params import MISSING
 from .state import ConfigBase, State
 
 _NONE = b"\x06"
@@ -136,7 +135,6 @@ def _helpers() -> dict[str, Any]:
             _NotLeafError=_NotLeafError,
             _SCALAR_TYPES=_SCALAR_TYPES,
             _UnhashableError=_UnhashableError,
-            _at_default=_at_default,
             _cycle=_cycle,
             _digest=_digest,
             _encode=_encode,
@@ -249,13 +247,6 @@ def _general(config: ConfigBase, ctx: _Context) -> bytes:
     return digest
 
 
-def _at_default(param: Any, value: Any) -> bool:
-    default = param.default
-    if default is MISSING and param.default_factory is not MISSING:
-        default = param.default_factory()
-    return default is not MISSING and default is not None and default == _without_meta(value)
-
-
 def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
     kind = type(value)
     if kind is str:
@@ -279,10 +270,7 @@ def _encode(value: Any, parts: list[bytes], ctx: _Context) -> None:
     elif isinstance(value, (list, tuple)):
         _encode_list(value, parts, ctx)
     elif isinstance(value, (set, frozenset)):
-        items = [v for v in value if not _is_meta(v)]
-        parts.append(_SET + _pack_d(len(items)))
-        for item in sorted(items, key=_sort_key):
-            _encode(item, parts, ctx)
+        _encode_set(value, parts, ctx)
     elif isinstance(value, enum.Enum):
         cls = type(value)
         parts.append(_ENUM + f"{cls.__module__}.{cls.__qualname__}:{value.name}".encode())
@@ -324,6 +312,22 @@ def _encode_list(value: list[Any] | tuple[Any, ...], parts: list[bytes], ctx: _C
                 _instance(item, digest, parts, ctx)
         else:
             _encode(item, parts, ctx)
+
+
+def _encode_set(value: set[Any] | frozenset[Any], parts: list[bytes], ctx: _Context) -> None:
+    """Equal elements (equal configurations, in practice) count once, as in experimaestro,
+    whose sealed configurations are equal when their identifiers are."""
+    keyed: dict[bytes, Any] = {}
+    for item in value:
+        if _is_meta(item):
+            continue
+        key = _sort_key(item)
+        if isinstance(item, ConfigBase) and type(item).__xpm_spec__.is_instance:
+            key += _pack_q(id(item))  # distinct objects, by definition
+        keyed[key] = item
+    parts.append(_SET + _pack_d(len(keyed)))
+    for key in sorted(keyed):
+        _encode(keyed[key], parts, ctx)
 
 
 def _encode_config(value: ConfigBase, parts: list[bytes], ctx: _Context) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 # type checkers treat any name `TYPE_CHECKING` as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
     from typing import Annotated, Any, ClassVar, Final, TypeVar, overload
+
+    from .partials import ParameterGroup, Partial
 
     T = TypeVar("T")
 
@@ -108,30 +110,40 @@ class PathGenerator:
     Use as `field(default_factory=PathGenerator("model.pth"))` or
     `Annotated[Path, pathgenerator("model.pth")]`. The value is
     `<job folder>/model.pth` and is never part of the identifier. Calling it outside a
-    submitted task gives the bare relative path.
+    submitted task gives the bare relative path. With `partial=` (a `partial(...)` of
+    the class), the path is in the partial's folder instead,
+    `<workspace>/partials/<type id>/<partial name>/<partial identifier>/model.pth`,
+    shared by the tasks that differ only in the parameters the partial leaves out.
     """
 
-    __slots__ = ("path",)
+    __slots__ = ("partial", "path")
 
-    def __init__(self, path: str | Path = "") -> None:
+    def __init__(self, path: str | Path = "", *, partial: Partial | None = None) -> None:
         from pathlib import Path
 
         self.path = Path(path)
+        self.partial = partial
 
     def __call__(self, folder: Path | None = None) -> Path:
         return self.path if folder is None else folder / self.path
 
     def __repr__(self) -> str:
+        if self.partial is not None:
+            return f"PathGenerator({str(self.path)!r}, partial={self.partial!r})"
         return f"PathGenerator({str(self.path)!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PathGenerator) and other.path == self.path
+        return (
+            isinstance(other, PathGenerator)
+            and other.path == self.path
+            and other.partial is self.partial
+        )
 
     def __hash__(self) -> int:
         return hash(self.path)
 
 
-def pathgenerator(path: str | Path) -> Any:
+def pathgenerator(path: str | Path, *, partial: Partial | None = None) -> Any:
     """Mark a `Path` parameter as generated inside the job folder (see `PathGenerator`).
 
     Three spellings, one meaning: `weights: Meta[Path] = pathgenerator("w.npz")` (the
@@ -139,13 +151,21 @@ def pathgenerator(path: str | Path) -> Any:
     `field(default_factory=pathgenerator("w.npz"))`. Typed `Any` so that each of them
     type-checks; the value is a `PathGenerator`.
     """
-    return PathGenerator(path)
+    return PathGenerator(path, partial=partial)
 
 
 class Field:
     """What `field()` returns: a parameter's default and how the identifier treats it."""
 
-    __slots__ = ("default", "default_factory", "help", "ignore_default", "ignored")
+    __slots__ = (
+        "default",
+        "default_factory",
+        "groups",
+        "help",
+        "ignore_default",
+        "ignored",
+        "overrides",
+    )
 
     def __init__(
         self,
@@ -154,12 +174,17 @@ class Field:
         ignore_default: bool | None,
         ignored: bool,
         help: str | None,
+        *,
+        overrides: bool = False,
+        groups: Iterable[ParameterGroup] = (),
     ) -> None:
         self.default = default
         self.default_factory = default_factory
         self.ignore_default = ignore_default
         self.ignored = ignored
         self.help = help
+        self.overrides = overrides
+        self.groups = frozenset(groups)
 
 
 # The overloads are for type checkers only (typing is not imported at run time).
@@ -172,6 +197,8 @@ if TYPE_CHECKING:
         ignore_default: bool | None = None,
         ignored: bool = False,
         help: str | None = None,
+        overrides: bool = False,
+        groups: Iterable[ParameterGroup] = (),
     ) -> T: ...
 
     @overload
@@ -181,6 +208,8 @@ if TYPE_CHECKING:
         ignore_default: bool | None = None,
         ignored: bool = False,
         help: str | None = None,
+        overrides: bool = False,
+        groups: Iterable[ParameterGroup] = (),
     ) -> T: ...
 
     @overload
@@ -189,6 +218,8 @@ if TYPE_CHECKING:
         ignore_default: bool | None = None,
         ignored: bool = False,
         help: str | None = None,
+        overrides: bool = False,
+        groups: Iterable[ParameterGroup] = (),
     ) -> Any: ...
 
 
@@ -199,6 +230,8 @@ def field(
     ignore_default: bool | None = None,
     ignored: bool = False,
     help: str | None = None,
+    overrides: bool = False,
+    groups: Iterable[ParameterGroup] = (),
 ) -> Any:
     """Declare a parameter's default and how the identifier treats it.
 
@@ -212,6 +245,11 @@ def field(
             the default, so that adding a parameter keeps existing identifiers.
         ignored: never part of the identifier (like `Meta`).
         help: the help text; by default the docstring written under the parameter.
+        overrides: this declaration replaces the parent class's parameter of the same
+            name on purpose (its type must be the parent's, or a subclass for a
+            configuration).
+        groups: the `param_group`s of the parameter, which a `partial` of the class
+            leaves out of, or keeps in, its partial identifier.
 
     Raises:
         ConfigError: both `default` and `default_factory` are given.
@@ -223,4 +261,6 @@ def field(
             "field() takes default or default_factory, not both: "
             "use default_factory for values that must not be shared between configs"
         )
-    return Field(default, default_factory, ignore_default, ignored, help)
+    return Field(
+        default, default_factory, ignore_default, ignored, help, overrides=overrides, groups=groups
+    )

@@ -3,9 +3,9 @@ launchers and the CLI, not for experiment code.
 
 The scheduler implements `Submitter` (an experiment) and `JobHandle` (its jobs), opens
 experiments with `submitting_to`, reads a task's graph with `task_dependencies`,
-`extra_dependencies` and `submit_hooks`, stores it with `to_dict`, and runs it in the job
-process with `enter_job` and `execute_task`. Everything here is imported on first use,
-so importing this module costs nothing measurable.
+`extra_dependencies`, `submit_hooks` and `partial_folders`, stores it with `to_dict`,
+and runs it in the job process with `enter_job` and `execute_task`. Everything here is
+imported on first use, so importing this module costs nothing measurable.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .jobcontext import JobContext, current_job, enter_job
     from .jobhandle import JobHandle
     from .params import MISSING
+    from .partialid import partial_folders
     from .serialization import dumps, from_dict, loads, to_dict
     from .spec import Parameter, type_id
     from .submitters import Submitter, current_submitter, current_workspace, submitting_to
@@ -54,6 +55,7 @@ else:
             "from_dict": ".serialization",
             "is_submitted": ".graph",
             "loads": ".serialization",
+            "partial_folders": ".partialid",
             "submit_hooks": ".hooks",
             "submitted_job": ".graph",
             "submitting_to": ".submitters",
@@ -85,6 +87,7 @@ __all__ = [
     "is_submitted",
     "lazy_exports",
     "loads",
+    "partial_folders",
     "submit_hooks",
     "submitted_job",
     "submitting_to",

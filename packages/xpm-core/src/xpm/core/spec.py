@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sys
 
+from .configdefaults import ByValue, clone, holds_config
 from .deprecation import deprecated_setters
 from .errors import ConfigError
 from .params import FACTORY, MISSING, Field, Kind, PathGenerator
-from .state import CLASSES, ConfigBase
+from .state import ConfigBase
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
@@ -26,12 +27,15 @@ class Parameter:
     """One declared parameter of a configuration class, as `parameters(cls)` lists it."""
 
     __slots__ = (
+        "_factory_skip",
         "_help",
         "annotation",
         "check",
         "default",
         "default_factory",
         "generator",
+        "groups",
+        "holds_config",
         "ignore_default",
         "ignored",
         "kind",
@@ -60,12 +64,15 @@ class Parameter:
         self.default = spec.default
         self.default_factory = spec.default_factory
         self.generator = generator
+        self.groups = spec.groups
         self.ignore_default = bool(spec.ignore_default)
         # `annotation is pathlib.Path`, without importing pathlib when nothing else has.
         pathlib = sys.modules.get("pathlib")
         is_path = pathlib is not None and annotation is pathlib.Path
         self.ignored = spec.ignored or kind is Kind.META or generator is not None or is_path
         self._help = spec.help
+        self.holds_config = holds_config(self.default)
+        self._factory_skip: Any = FACTORY
         self.skip_equal = self._skip_equal()
         self.path = f"{owner.__name__}.{name}"
         self.name_bytes = b"\x03" + name.encode("utf-8") + b"\x05"
@@ -74,7 +81,8 @@ class Parameter:
         """The value for which the identifier leaves this parameter out (`MISSING`: never).
 
         `None` when only a `None` value is left out; for a `default_factory` with
-        `ignore_default`, the factory's value is compared at hashing time.
+        `ignore_default`, `FACTORY`: see `factory_skip`. A default holding
+        configurations is compared by value (`configdefaults.ByValue`).
         """
         if self.kind is Kind.CONSTANT:
             return MISSING
@@ -83,8 +91,19 @@ class Parameter:
         if self.ignore_default:
             if self.default is MISSING:
                 return FACTORY if self.default_factory is not MISSING else MISSING
-            return self.default
+            return ByValue(self.default) if self.holds_config else self.default
         return MISSING
+
+    def factory_skip(self) -> Any:
+        """`skip_equal` for a `default_factory` with `ignore_default`: as experimaestro,
+        call the factory once (on the first identifier) and compare with its result."""
+        if self._factory_skip is FACTORY:
+            value = self.default_factory()  # type: ignore[operator]
+            if value is None:
+                self._factory_skip = MISSING
+            else:
+                self._factory_skip = ByValue(value) if holds_config(value) else value
+        return self._factory_skip
 
     @property
     def type(self) -> Any:
@@ -95,7 +114,9 @@ class Parameter:
     def help(self) -> str | None:
         """The help text: `field(help=...)` or the docstring written under the parameter."""
         if self._help is None:
-            self._help = _docstrings(self.owner).get(self.name, "")
+            from .docstrings import docstrings
+
+            self._help = docstrings(self.owner).get(self.name, "")
         return self._help or None
 
     @property
@@ -115,6 +136,8 @@ class Parameter:
         if self.default_factory is not MISSING:
             return self.default_factory()  # type: ignore[operator]
         value = self.default
+        if self.holds_config:
+            return clone(value)
         if isinstance(value, (list, dict, set)):
             return type(value)(value)
         return value
@@ -206,6 +229,8 @@ def type_id(config: object) -> str:
 def _hints(cls: type) -> dict[str, Any]:
     import typing
 
+    from .scopes import own_hints
+
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except NameError:
@@ -213,84 +238,14 @@ def _hints(cls: type) -> dict[str, Any]:
     hints: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         if "__xpm_raw__" in klass.__dict__:
-            hints.update(_own_hints(klass))
+            hints.update(own_hints(klass))
     return hints
-
-
-def _own_hints(klass: type) -> dict[str, Any]:
-    """Resolve `klass`'s own annotations as Python's scoping would, from where it is written.
-
-    Names resolve, in order, to a configuration class of an enclosing function, a global
-    of `klass`'s module, or the one configuration class of that name defined anywhere.
-    """
-    import typing
-
-    module = sys.modules.get(klass.__module__)
-    globalns = vars(module) if module is not None else {}
-    localns: dict[str, Any] = {**enclosing_names(klass), **vars(klass)}
-    # A bare class holding only `klass`'s own annotations: get_type_hints then reads
-    # them as class annotations (ClassVar allowed) without walking `klass`'s bases.
-    own = klass.__dict__.get("__annotations__", {})  # noqa: RUF063
-    holder = type(klass.__name__, (), {"__annotations__": own, "__module__": klass.__module__})
-    while True:
-        try:
-            return typing.get_type_hints(holder, globalns, localns, include_extras=True)
-        except NameError as exc:
-            name = getattr(exc, "name", None)
-            found = classes_named(name) if name and name not in localns else []
-            if len(found) == 1:
-                localns[name] = found[0]  # type: ignore[index]
-                continue
-            if len(found) > 1:
-                where = ", ".join(f"{c.__module__}.{c.__qualname__}" for c in found)
-                raise ConfigError(
-                    f"cannot resolve the annotation of {klass.__qualname__}: {name!r} names "
-                    f"several configuration classes ({where}) and none is visible from "
-                    f"module {klass.__module__}; import the one you mean there"
-                ) from None
-            raise ConfigError(
-                f"cannot resolve the annotation of {klass.__qualname__}: {exc}; "
-                "define the class it names at module level, or import it"
-            ) from None
-
-
-def _scope(qualname: str) -> str:
-    """`f.<locals>.Learner` -> `f.<locals>`; `Learner` -> `` (the module)."""
-    return qualname.rpartition(".")[0]
-
-
-def enclosing_names(cls: type) -> dict[str, type]:
-    """Return the configuration classes visible from where `cls` is written, by name.
-
-    Classes of inner scopes hide those of outer ones; module-level classes are left to
-    the module's globals, which the caller gives precedence below these.
-    """
-    module = cls.__module__
-    own = _scope(cls.__qualname__)
-    found: dict[str, tuple[int, type]] = {}
-    for (mod, qualname), klass in CLASSES.items():
-        if mod != module:
-            continue
-        scope = _scope(qualname)
-        if not scope or not (own == scope or own.startswith(scope + ".")):
-            continue
-        name = qualname.rpartition(".")[2]
-        if name not in found or len(scope) > found[name][0]:
-            found[name] = (len(scope), klass)
-    return {name: klass for name, (_, klass) in found.items()}
-
-
-def classes_named(name: str) -> list[type]:
-    """Return every recorded configuration class whose `__name__` is `name`."""
-    return [
-        klass for (_, qualname), klass in CLASSES.items() if qualname.rpartition(".")[2] == name
-    ]
 
 
 def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parameter | None:
     import typing
 
-    from .validation import compile_checker
+    from .validation import admits_none, compile_checker
 
     if typing.get_origin(hint) is not typing.Annotated:
         return None
@@ -312,6 +267,15 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
         generator, spec.default = spec.default, MISSING
     if kind is None:
         kind = Kind.META
+    if (
+        spec.default is MISSING
+        and spec.default_factory is MISSING
+        and generator is None
+        and admits_none(inner)
+    ):
+        # As in experimaestro, `Param[X | None]` left unset is None (and, None being
+        # its default, left out of the identifier): `C()` and `C(y=None)` are one job.
+        spec = _with_default(spec, None)
     if kind is Kind.CONSTANT and spec.default is MISSING:
         raise ConfigError(
             "a Constant needs a value: write `name: Constant[int] = 1`",
@@ -321,29 +285,76 @@ def _parameter(cls: type, owner: type, name: str, hint: Any, raw: Any) -> Parame
     if spec.default is not MISSING:
         from .defaults import checked_default
 
-        default = checked_default(owner, name, inner, check, spec.default)
-        spec = Field(default, MISSING, spec.ignore_default, spec.ignored, spec.help)
+        spec = _with_default(spec, checked_default(owner, name, inner, check, spec.default))
     return Parameter(owner, name, kind, inner, check, spec, generator)
 
 
-def check_defaults_now(cls: type) -> None:
-    """Refuse, when class `cls` is defined, a default that does not fit its type
-    (`defaults.check_defaults`, with the classes visible from where `cls` is written)."""
+def _with_default(spec: Field, default: Any) -> Field:
+    """`spec` with `default` (and no factory), everything else kept."""
+    return Field(
+        default,
+        MISSING,
+        spec.ignore_default,
+        spec.ignored,
+        spec.help,
+        overrides=spec.overrides,
+        groups=spec.groups,
+    )
+
+
+def _check_override(parent: Parameter, child: Parameter) -> None:
+    """As experimaestro: a redeclared configuration type must be a subclass of the
+    parent's, any other type of the same kind (`int` for `int`, a list for a list)."""
+    from .validation import describe, fits_override
+
+    old, new = parent.annotation, child.annotation
+    if not fits_override(old, new, ConfigBase):
+        raise ConfigError(
+            f"redeclared as {describe(new)}, but {parent.path} is {describe(old)}: "
+            "keep the parent's type (a subclass, for a configuration) or use another name",
+            path=child.path,
+        )
+
+
+def check_now(cls: type) -> None:
+    """Refuse at the class statement what is wrong in it (`ConfigMeta` calls this for a
+    class that gives defaults): a default that does not fit its type, and a
+    `field(overrides=True)` whose type does not fit the parent's parameter.
+
+    What cannot be read yet (a name defined later in the module) is checked when the
+    class is first used, by `build`.
+    """
+    raw = cls.__dict__.get("__xpm_raw__", {})
+    if any(isinstance(v, Field) and v.overrides for v in raw.values()):
+        try:
+            _hints(cls)
+        except ConfigError:
+            pass
+        else:
+            build(cls)  # checks the overrides, and the defaults (`_parameter`)
+            # Read again at first use: a class decorator may still set `__xpmid__`.
+            type.__delattr__(cls, "__xpm_spec__")
+            return
     from .defaults import check_defaults
+    from .scopes import enclosing_names
 
     check_defaults(cls, enclosing_names(cls))
 
 
 def build(cls: type) -> ClassSpec:
     """Read the annotations of configuration class `cls`; `prepare` keeps the result."""
-    hints = _hints(cls)
+    hints = _hints(cls)  # typing gives each name's last annotation
+    mro = [k for k in reversed(cls.__mro__) if "__xpm_raw__" in k.__dict__]
+    last = {n: k for k in mro for n in k.__dict__.get("__annotations__", {})}  # noqa: RUF063
     params: dict[str, Parameter] = {}
-    for klass in reversed(cls.__mro__):
-        if "__xpm_raw__" not in klass.__dict__:
-            continue
+    for klass in mro:
         raw_defaults: dict[str, Any] = klass.__dict__.get("__xpm_raw__", {})
         for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063
             if name not in hints:
+                continue
+            if last[name] is not klass:  # redeclared below: as `klass` itself reads it
+                if (own := prepare(klass).params.get(name)) is not None:
+                    params[name] = own
                 continue
             raw = raw_defaults.get(name, MISSING)
             if raw is MISSING and name in params:
@@ -354,45 +365,16 @@ def build(cls: type) -> ClassSpec:
                     inherited.ignore_default,
                     inherited.ignored,
                     None,
+                    groups=inherited.groups,
                 )
             param = _parameter(cls, klass, name, hints[name], raw)
             if param is None:
                 if name in raw_defaults and name not in klass.__dict__:
                     setattr(klass, name, raw_defaults[name])
                 continue
+            if name in params:
+                _check_override(params[name], param)
             params[name] = param
     spec = ClassSpec(cls, params)
     type.__setattr__(cls, "__xpm_spec__", spec)
     return spec
-
-
-_DOC_CACHE: dict[type, dict[str, str]] = {}
-
-
-def _docstrings(cls: type) -> dict[str, str]:
-    """Read the docstrings written under each parameter of `cls` (from its source)."""
-    if cls in _DOC_CACHE:
-        return _DOC_CACHE[cls]
-    import ast
-    import inspect
-    import itertools
-    import textwrap
-
-    docs: dict[str, str] = {}
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):
-        tree = None
-    if tree is not None and tree.body and isinstance(tree.body[0], ast.ClassDef):
-        body = tree.body[0].body
-        for node, after in itertools.pairwise(body):
-            if (
-                isinstance(node, ast.AnnAssign)
-                and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr)
-                and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)
-            ):
-                docs[node.target.id] = inspect.cleandoc(after.value.value)
-    _DOC_CACHE[cls] = docs
-    return docs

@@ -6,7 +6,7 @@ from .config import Config
 from .errors import ConfigError, NoExperimentError
 from .graph import validate, walk_own
 from .spec import prepare
-from .state import State, state_of
+from .state import ConfigBase, State, state_of
 
 TYPE_CHECKING = False  # not typing's: importing xpm.core must stay fast
 if TYPE_CHECKING:
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from typing import Any, ClassVar, Protocol, TypeVar
 
     from .dependent import DependentMarker
+    from .identifier import Identifier
     from .jobhandle import JobHandle
+    from .partials import Partial
 
     C = TypeVar("C")
     Out = TypeVar("Out", covariant=True)
@@ -53,6 +55,15 @@ class Task(Config):
         """Do the work; called in the job process, with the job folder as working directory."""
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
+    def __partial_identifier__(self, partial: Partial) -> Identifier:
+        """Return the identifier of this configuration without the parameters that
+        `partial` (a `partial(...)` class attribute) leaves out; it names the partial's
+        folder, `<workspace>/partials/<type id>/<partial name>/<partial identifier>/`.
+        """
+        from .partialid import partial_identifier
+
+        return partial_identifier(self, partial)
+
     def task_outputs(self, dep: DependentMarker) -> Any:
         """Return what `submit()` returns: by default the task itself.
 
@@ -66,7 +77,7 @@ class Task(Config):
         self: _HasOutputs[Out],
         *,
         launcher: object = None,
-        init_tasks: Iterable[LightweightTask] = (),
+        init_tasks: Iterable[LightweightTask | Task] = (),
     ) -> Out:
         """Hand this task to the open experiment and return its outputs.
 
@@ -157,7 +168,7 @@ class Task(Config):
         return self.tags()
 
 
-def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask]) -> Any:
+def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask | Task]) -> Any:
     from .submitters import current_submitter
 
     state = state_of(task)
@@ -166,9 +177,10 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask])
     submitter = current_submitter()
     tasks = list(init_tasks)
     for i, init in enumerate(tasks):
-        if not isinstance(init, LightweightTask):
+        if not isinstance(init, (LightweightTask, Task)):
             raise ConfigError(
-                f"init_tasks[{i}] must be a LightweightTask, got {type(init).__qualname__}"
+                f"init_tasks[{i}] must be a LightweightTask or a Task, "
+                f"got {type(init).__qualname__}"
             )
     state.init_tasks = tasks
     validate(task)
@@ -211,7 +223,25 @@ def _generate_paths(task: Task, folder: Path) -> None:
         values = config.__dict__
         for param in type(config).__xpm_spec__.generated:
             if param.name not in values:
-                values[param.name] = param.generator(folder)  # type: ignore[misc]
+                generator = param.generator
+                assert generator is not None
+                if generator.partial is None:
+                    values[param.name] = generator(folder)
+                else:
+                    values[param.name] = generator(_partial_root(config, generator.partial))
+
+
+def _partial_root(config: ConfigBase, partial: Partial) -> Path:
+    from .partialid import partial_folder
+    from .submitters import current_workspace
+
+    workspace = current_workspace()
+    if workspace is None:
+        raise ConfigError(
+            f"{type(config).__name__}: a path in a partial's folder needs a workspace; "
+            "submit inside `with experiment(workdir, name):`"
+        )
+    return workspace / partial_folder(config, partial)
 
 
 def _seal(task: Task) -> None:

@@ -3,7 +3,10 @@
 A checker takes a value and the parameter path and returns the value to store (an `int`
 given to a `float` parameter becomes a `float`, a `str` given to a `Path` becomes a
 `Path`, a tuple given to a list becomes a list) or raises `ConfigError` naming the path,
-what was expected and what came in.
+what was expected and what came in. Numbers and booleans are converted as experimaestro
+converts them (`1.0` or `"1"` for an int, `0`/`1` or `"yes"` for a bool...), so that a
+value gets the identifier experimaestro gives it: the table is in docs/configurations.md.
+A union tries its members left to right and keeps the first that accepts the value.
 """
 
 from __future__ import annotations
@@ -48,19 +51,79 @@ def _fail(expected: str, value: Any, path: str) -> typing.NoReturn:
     raise ConfigError(f"expected {expected}, got {_shown(value)}", path=path)
 
 
+_TRUE = frozenset(("true", "t", "yes", "y", "on", "1"))
+_FALSE = frozenset(("false", "f", "no", "n", "off", "0"))
+_INT64 = 2**63
+
+
+def _text(value: Any) -> str | None:
+    """The text of a `str` or ASCII `bytes` value (numbers written as text), else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _int_from_text(text: str) -> int | None:
+    """`"3"`, `" 3 "`, `"+3"`, `"1_000"`, `"3.0"` -> an int; anything else -> None."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    whole, dot, zeros = text.strip().partition(".")
+    if dot and zeros.strip("0") == "" and whole.lstrip("+-").isdigit():
+        return int(whole)
+    return None
+
+
 def _check_int(value: Any, path: str) -> Any:
     if type(value) is int:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):  # bool, IntEnum
         return int(value)
+    if isinstance(value, float):
+        if value.is_integer() and -_INT64 <= value < _INT64:
+            return int(value)
+        raise ConfigError(
+            f"expected int, got {_shown(value)}: it is not a whole number; "
+            "give an int, or declare the parameter as a float",
+            path=path,
+        )
+    text = _text(value)
+    if text is not None:
+        number = _int_from_text(text)
+        if number is not None:
+            return number
+        raise ConfigError(
+            f"expected int, got {_shown(value)}: text is converted only when it "
+            'writes a whole number ("3", "3.0"); give an int',
+            path=path,
+        )
     _fail("int", value, path)
 
 
 def _check_float(value: Any, path: str) -> Any:
     if type(value) is float:
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+    if isinstance(value, (int, float)):
+        try:
+            return float(value)
+        except OverflowError:
+            _fail("float", value, path)
+    text = _text(value)
+    if text is not None:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(
+                f"expected float, got {_shown(value)}: text is converted only when it "
+                'writes a number ("0.1", "1e-3", "inf"); give a float',
+                path=path,
+            ) from None
     _fail("float", value, path)
 
 
@@ -73,7 +136,18 @@ def _check_str(value: Any, path: str) -> Any:
 def _check_bool(value: Any, path: str) -> Any:
     if isinstance(value, bool):
         return value
-    _fail("bool", value, path)
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = _text(value)
+    if text is not None and text.lower() in _TRUE:
+        return True
+    if text is not None and text.lower() in _FALSE:
+        return False
+    raise ConfigError(
+        f"expected bool, got {_shown(value)}: give True or False (0, 1 and the words "
+        "true/false, yes/no, on/off are converted too)",
+        path=path,
+    )
 
 
 def _check_path(value: Any, path: str) -> Any:
@@ -105,6 +179,21 @@ _SIMPLE: dict[Any, Checker] = {
     type(None): _check_none,
     None: _check_none,
 }
+
+
+def admits_none(tp: Any) -> bool:
+    """True for `X | None` (`Optional[X]`): a parameter declared so may be None."""
+    origin = typing.get_origin(tp)
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp)
+
+
+def fits_override(old: Any, new: Any, config_base: type) -> bool:
+    """True when `new` may redeclare a parameter declared `old`, as experimaestro decides:
+    a configuration type by a subclass, any other by the same kind (`list[int]` by
+    `list[str]`, not `int` by `str`)."""
+    if isinstance(old, type) and issubclass(old, config_base):
+        return isinstance(new, type) and issubclass(new, old)
+    return bool((typing.get_origin(new) or new) == (typing.get_origin(old) or old))
 
 
 def compile_checker(tp: Any, config_base: type) -> Checker:

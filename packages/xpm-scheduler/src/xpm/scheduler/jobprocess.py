@@ -25,7 +25,8 @@ from typing import Any, NoReturn
 
 from .atomic import read_json, write_json_atomic, write_text_atomic
 from .jobpaths import JobPaths
-from .locks import acquire_job_lock
+from .locks import acquire_job_lock, wait_for_lock
+from .locks import is_job_locked as is_locked
 from .pids import HOST, ProcessIdentity
 from .records import Failure
 
@@ -34,6 +35,10 @@ EXIT_LOCKED = 75
 
 LOCK_FD_ENV = "XPM_JOB_LOCK_FD"
 """Set by the local launcher: the descriptor of the job lock it took and handed over."""
+
+
+PARTIAL_LOCK = ".xpm-partial.lock"
+"""The lock file in each partial folder: one job at a time writes in the folder."""
 
 
 class _Cancelled(BaseException):
@@ -146,6 +151,23 @@ def _claim_classes(values: Any) -> None:
             _claim_classes(vars(value).values())
 
 
+def _lock_partials(task: Any, workspace: Path) -> list[int]:
+    """Create the task's partial folders and lock each, waiting while another job
+    writes in one (in sorted order, so that two jobs never wait for each other)."""
+    from xpm.core.plumbing import partial_folders
+
+    fds: list[int] = []
+    for relative in sorted(partial_folders(task)):
+        where = workspace / relative
+        where.mkdir(parents=True, exist_ok=True)
+        lock = where / PARTIAL_LOCK
+        if is_locked(lock):
+            print(f"xpm: waiting for {where}: another job writes in it", file=sys.stderr)
+            sys.stderr.flush()
+        fds.append(wait_for_lock(lock))
+    return fds
+
+
 def stop_if_loading_main() -> None:
     """Called by `experiment()`: inside a job loading its script, stop the script there."""
     if os.environ.get("XPM_LOADING_MAIN") == "1":
@@ -194,6 +216,7 @@ def run_job(folder: Path) -> int:
         return 1
     signal.signal(signal.SIGTERM, _on_sigterm)
     failure: Failure | None = None
+    partial_fds: list[int] = []
     try:
         if unreadable is not None:
             raise _Unreadable(unreadable)
@@ -206,6 +229,7 @@ def run_job(folder: Path) -> int:
             _load_main_code(data["main_code"], folder)
         task = from_dict(data, folder)
         enter_job(JobContext(folder, paths.name, workspace))
+        partial_fds = _lock_partials(task, workspace)
         execute_task(task, folder)  # type: ignore[arg-type]
     except _Cancelled:
         sig = signal.SIGTERM
@@ -232,6 +256,8 @@ def run_job(folder: Path) -> int:
         write_json_atomic(paths.failed, failure.to_json())
     if own:
         paths.pid.unlink(missing_ok=True)
+    for partial_fd in partial_fds:
+        os.close(partial_fd)
     os.close(fd)
     return 0 if failure is None else failure.code or 1
 

@@ -120,6 +120,25 @@ def _lock_exclusive(fd: int) -> bool:
         time.sleep(random.uniform(0.0001, 0.001))
 
 
+def wait_for_lock(path: str | os.PathLike[str]) -> int:
+    """Lock the file at `path` exclusively, waiting while another process holds it.
+
+    Used for partial folders (`<workspace>/partials/...`), which several jobs share but
+    only one at a time may write in. Returns the descriptor holding the lock; closing it
+    (or the process ending) releases the lock.
+
+    Raises:
+        OSError: the folder does not exist or cannot be written.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def is_job_locked(path: str | os.PathLike[str]) -> bool:
     """Return whether some process holds the job lock at `path`, without keeping it.
 
