@@ -55,6 +55,26 @@ def _lock(paths: JobPaths) -> int | None:
     return fd
 
 
+_LOADED_SCRIPTS: set[str] = set()
+"""Experiment scripts this process has loaded (a fork server loads its script once)."""
+
+
+def import_task_code(data: dict[str, Any]) -> None:
+    """Make the classes of a job's `params.json` importable: its import roots on
+    `sys.path`, and its `__main__` script loaded (once per process).
+
+    The job process calls this before rebuilding the task; the fork server calls it
+    before forking, so that its children find the script loaded already.
+    """
+    for root in data.get("pythonpath", ()):
+        if root not in sys.path:
+            sys.path.append(root)
+    script = data.get("main")
+    if isinstance(script, str) and script not in _LOADED_SCRIPTS:
+        _load_main_script(script)
+        _LOADED_SCRIPTS.add(script)
+
+
 def _load_main_script(script: str) -> None:
     """Run the experiment's script as `__mp_main__` so its classes can be found.
 
@@ -100,11 +120,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Cancelled()
 
 
-def run_job(folder: Path) -> int:
-    """Run the job of `folder`; return the process exit code."""
+def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
+    """Run the job of `folder` (`data`: its `params.json`, if already read); return the
+    process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
-    data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+    if data is None:
+        data = json.loads((folder / "params.json").read_text(encoding="utf-8"))
     job = data.get("job", {})
     type_id = str(job.get("type_id") or folder.parent.name)
     paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
@@ -127,11 +149,7 @@ def run_job(folder: Path) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     failure: Failure | None = None
     try:
-        for root in data.get("pythonpath", ()):
-            if root not in sys.path:
-                sys.path.append(root)
-        if isinstance(data.get("main"), str):
-            _load_main_script(data["main"])
+        import_task_code(data)
         task = from_dict(data, folder)
         enter_job(JobContext(folder, paths.name, workspace))
         execute_task(task, folder)  # type: ignore[arg-type]

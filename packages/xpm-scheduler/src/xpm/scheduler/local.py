@@ -77,7 +77,10 @@ class _ForkClient:
                 "env": {**os.environ, **launch.environ},
             }
             send(self.sock, request, [lock_fd])
-        if not event.wait(30) or not answer:
+        # No timeout: loading a script's preamble before the first fork may take long,
+        # and the reader sets the event when the server's end closes.
+        event.wait()
+        if not answer:
             raise OSError("the fork server did not answer")
         if "error" in answer[0]:
             raise OSError(answer[0]["error"])
@@ -120,7 +123,11 @@ class _ForkClient:
         self.sock.shutdown(socket.SHUT_RDWR)
         self.thread.join()
         self.sock.close()
-        self.process.wait()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # stuck loading a script: jobs it forked go on
+            self.process.kill()
+            self.process.wait()
 
 
 class LocalLauncher(Launcher):
