@@ -19,6 +19,7 @@ closes, the server exits at once and its children, re-parented, go on.
 
 Protocol, over a Unix stream socket pair, one JSON object per message:
 request `{"id", "folder", "stdout", "stderr", "env"}` with the lock descriptor attached
+("env" only when it differs from the previous request's: it is the same for most jobs)
 (SCM_RIGHTS); replies `{"id", "pid", "start_time"}` or `{"id", "error"}`, and later
 `{"exit": pid, "status": code}` (minus the signal number when a signal killed it).
 """
@@ -130,7 +131,9 @@ def _quiet(folder: str) -> Iterator[None]:
         os.close(null)
 
 
-def _child(request: dict[str, Any], lock_fd: int, data: dict[str, Any] | None) -> None:
+def _child(
+    request: dict[str, Any], env: dict[str, str], lock_fd: int, data: dict[str, Any] | None
+) -> None:
     """In the forked child: become the job's process, run the job, never return."""
     code = 1
     try:
@@ -154,7 +157,6 @@ def _child(request: dict[str, Any], lock_fd: int, data: dict[str, Any] | None) -
         )
         os.dup2(out, 1)
         os.dup2(err, 2)
-        env: dict[str, str] = request["env"]
         extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
         sys.path[1:1] = extra
         os.environ.clear()
@@ -198,6 +200,7 @@ def serve(fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reader = Reader(server)
     warmer = Warmer()
+    env: dict[str, str] = dict(os.environ)
     gc.freeze()
     while True:
         ready, _, _ = select.select([server.fileno(), wake_r], [], [])
@@ -214,6 +217,7 @@ def serve(fd: int) -> None:
                 return
             for request in messages:
                 lock_fd = reader.fds.pop(0)
+                env = request.get("env", env)
                 data = warmer.warm(request["folder"])
                 try:
                     pid = os.fork()
@@ -222,7 +226,7 @@ def serve(fd: int) -> None:
                     _reply(server, {"id": request["id"], "error": f"fork failed: {exc}"})
                     continue
                 if pid == 0:
-                    _child(request, lock_fd, data)
+                    _child(request, env, lock_fd, data)
                 os.close(lock_fd)
                 start = process_start_time(pid)  # an unreaped child always has one
                 _reply(server, {"id": request["id"], "pid": pid, "start_time": start})

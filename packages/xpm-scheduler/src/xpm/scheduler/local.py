@@ -55,6 +55,7 @@ class _ForkClient:
         self.alive = True
         self.guard = threading.Lock()
         self.next_id = 0
+        self.env: dict[str, str] | None = None
         self.pending: dict[int, tuple[threading.Event, list[Any], EndCallback]] = {}
         self.running: dict[int, tuple[int, EndCallback]] = {}
         self.thread = threading.Thread(target=self._read, name="xpm-forkserver", daemon=True)
@@ -69,13 +70,15 @@ class _ForkClient:
             self.next_id += 1
             ident = self.next_id
             self.pending[ident] = (event, answer, on_end)
-            request = {
+            request: dict[str, Any] = {
                 "id": ident,
                 "folder": str(launch.folder),
                 "stdout": str(launch.stdout),
                 "stderr": str(launch.stderr),
-                "env": {**os.environ, **launch.environ},
             }
+            env = {**os.environ, **launch.environ}
+            if env != self.env:
+                request["env"] = self.env = env
             send(self.sock, request, [lock_fd])
         # No timeout: loading a script's preamble before the first fork may take long,
         # and the reader sets the event when the server's end closes.
