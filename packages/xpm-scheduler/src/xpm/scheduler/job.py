@@ -32,7 +32,7 @@ class Job:
         state: Where it stands (`JobState`); changes while the experiment runs.
         failure: Why it failed, once it has.
         tags: The tags of its configuration.
-        dependencies: The jobs it waits for.
+        dependencies: The jobs it waits for (a tuple).
         environ: Environment variables for its process (submit hooks add to it).
     """
 
@@ -75,8 +75,9 @@ class Job:
         self.paths = paths
         self.launcher = launcher
         self.tags = dict(tags)
-        self.dependencies = dependencies
-        self.tokens = tokens
+        # Tuples: most jobs have none, and the empty tuple costs nothing per job.
+        self.dependencies: tuple[Job, ...] = tuple(dependencies)
+        self.tokens: tuple[tuple[CounterToken, int], ...] = tuple(tokens)
         self.environ: dict[str, str] = {}
         self.state = JobState.WAITING
         self.failure: Failure | None = None
