@@ -80,9 +80,10 @@ class _ForkClient:
             if env != self.env:
                 request["env"] = self.env = env
             send(self.sock, request, [lock_fd])
-        # No timeout: loading a script's preamble before the first fork may take long,
-        # and the reader sets the event when the server's end closes.
-        event.wait()
+        # No timeout: loading a script's preamble before the first fork may take long;
+        # the reader sets the event when the server's end closes.
+        while not event.wait(1.0) and self.thread.is_alive():
+            pass
         if not answer:
             raise OSError("the fork server did not answer")
         if "error" in answer[0]:
