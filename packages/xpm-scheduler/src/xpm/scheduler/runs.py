@@ -216,7 +216,7 @@ class RunWriter:
             "started": self.started,
             "ended": None if status == "running" else time.time(),
         }
-        write_chunks_atomic(self.folder / "status.json", _status_json(head, self.jobs.copy()))
+        write_chunks_atomic(self.folder / "status.json", _status_json(head, dict(self.jobs)))
 
     def close(self, status: str) -> None:
         """Close `jobs.jsonl` and write the final status."""
