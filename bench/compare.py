@@ -176,6 +176,38 @@ def scheduler_rows(runner: Runner, quick: bool) -> list[Row]:
     return [row for _, readings in cases for row, _ in readings]
 
 
+def plan_rows(runner: Runner, quick: bool) -> list[Row]:
+    """Large plans, no job run: a dry-run, and a re-run where every job is done.
+
+    experimaestro gets a tenth of xpm's jobs (it cannot do 100,000 in reasonable time):
+    compare the per-job rows; the totals are xpm's against the goals of issue 13.
+    """
+    counts = {"xpm": 10_000 if quick else 100_000, "experimaestro": 1_000 if quick else 10_000}
+    n, m = (f"{c:,}" for c in counts.values())
+    per_job = f"(xpm {n}, experimaestro {m} jobs)"
+    rows = {
+        "dry": Row(f"dry-run, CPU per job {per_job}", "us", False, "-"),
+        "dry_total": Row(f"dry-run of {n} jobs, xpm", "s", False, "<= 3 s"),
+        "done": Row(f"re-run all done, CPU per job {per_job}", "us", False, "-"),
+        "done_total": Row(f"re-run of {n} done jobs, xpm", "s", False, "<= 3 s"),
+        "rss": Row(f"peak RSS of the re-run {per_job}", "MiB", False, "<= 200 MiB"),
+    }
+    for lib, count in counts.items():
+        side = "xpm" if lib == "xpm" else "ref"
+        for scenario in ("dry", "done"):
+            result = runner.child(
+                lib, "sched_bench.py", scenario, "--count", str(count), "--runs", "3"
+            )
+            if result is None:
+                continue
+            setattr(rows[scenario], side, result["cpu_per_job_us"])
+            if lib == "xpm":
+                setattr(rows[f"{scenario}_total"], side, result["total_s"])
+            if scenario == "done":
+                setattr(rows["rss"], side, result["peak_rss_mb"])
+    return list(rows.values())
+
+
 def show(value: float | None) -> str:
     """Format a figure with three significant digits, or n/a."""
     if value is None:
@@ -188,7 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--xpm-python", default=sys.executable)
     parser.add_argument("--ref-python", default=os.environ.get("XPM_REF_PYTHON"))
-    parser.add_argument("--suite", choices=["core", "scheduler", "all"], default="core")
+    parser.add_argument("--suite", choices=["core", "scheduler", "plan", "all"], default="core")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller workloads")
     args = parser.parse_args()
@@ -202,6 +234,8 @@ def main() -> None:
             rows += core_rows(runner, args.runs, args.quick)
         if args.suite in ("scheduler", "all"):
             rows += scheduler_rows(runner, args.quick)
+        if args.suite in ("plan", "all"):
+            rows += plan_rows(runner, args.quick)
 
     header = ("benchmark", "xpm", "experimaestro", "x better", "goal")
     table = [header] + [

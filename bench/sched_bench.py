@@ -14,14 +14,21 @@ Scenarios (each run uses a new workspace under --root, removed afterwards):
              before); reports the total and the time per link.
     token    `count` tasks of --seconds each under a token of --capacity; reports
              the total and the overhead over the ideal count*seconds/capacity.
+    dry      a plan of `count` no-op tasks in dry-run mode (its printout thrown away).
+    done     a plan of `count` no-op tasks whose jobs are all done: another process
+             writes their folders (generate mode) and marks them done; the timed
+             experiment only finds them done.
 Every scenario also reports the experiment process's peak resident memory
-(`ru_maxrss`, job processes excluded). Figures are medians over --runs runs.
+(`ru_maxrss`, job processes excluded) and its CPU time (`cpu_s`, which moves less than
+wall time when other processes load the machine). Figures are medians over --runs runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -45,6 +52,25 @@ def run_trivial(workdir: Path, name: str, count: int) -> float:
         for i in range(count):
             Trivial.C(index=i).submit()
     return time.perf_counter() - start
+
+
+def run_plan(workdir: Path, count: int, mode: str) -> float:
+    """Return the seconds an experiment submitting `count` no-op tasks in `mode` takes."""
+    start = time.perf_counter()
+    with (
+        open(os.devnull, "w") as null,
+        contextlib.redirect_stdout(null),
+        open_experiment(workdir, "plan", mode),
+    ):
+        for i in range(count):
+            Trivial.C(index=i).submit()
+    return time.perf_counter() - start
+
+
+def mark_done(workdir: Path) -> None:
+    """Give every job folder of `workdir` the empty `trivial.done` both libraries read."""
+    for folder in (workdir / "jobs").glob("*/*"):
+        (folder / "trivial.done").touch()
 
 
 def run_chain(workdir: Path, count: int) -> float:
@@ -84,8 +110,14 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the scenario once in this process, in a fresh workspace; return its figures."""
     workdir = Path(tempfile.mkdtemp(prefix=f"xpmbench-{LIB}-", dir=args.root))
     out: dict[str, Any] = {}
+    done = args.count
     try:
-        if args.scenario == "trivial":
+        if args.scenario == "dry":
+            cpu = time.process_time()
+            out["total_s"] = run_plan(workdir, args.count, "dry-run")
+            out["cpu_s"] = time.process_time() - cpu
+            done = 0
+        elif args.scenario == "trivial":
             out["total_s"] = run_trivial(workdir, "trivial", args.count)
         elif args.scenario == "rerun":
             # The first pass runs in another process, so that this one starts with no
@@ -98,7 +130,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             out["total_s"] = run_chain(workdir, args.count)
         else:
             out["total_s"] = run_token(workdir, args.count, args.seconds, args.capacity)
-        check_done(workdir, args.count)
+        check_done(workdir, done)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -126,20 +158,37 @@ def main() -> None:
     memory, so a second run in the same process would not run them again.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["trivial", "rerun", "chain", "token"])
+    parser.add_argument("scenario", choices=["trivial", "rerun", "chain", "token", "dry", "done"])
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.2)
     parser.add_argument("--capacity", type=int, default=2)
     parser.add_argument("--root", type=Path, default=None)
     parser.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.workdir is not None:  # the first pass of a rerun: fill this workspace
-        total_s = run_trivial(args.workdir, "first", args.count)
-        print(json.dumps({"total_s": total_s, "peak_rss_mb": peak_rss_mb()}))
+    if args.workdir is not None:  # a pass in a workspace given by the parent process
+        cpu = time.process_time()
+        if args.generate:  # the set-up of `done`
+            total_s = run_plan(args.workdir, args.count, "generate")
+        elif args.scenario == "done":
+            total_s = run_plan(args.workdir, args.count, "normal")
+            check_done(args.workdir, args.count)
+        else:  # the first pass of a rerun: fill this workspace
+            total_s = run_trivial(args.workdir, "first", args.count)
+        cpu_s = time.process_time() - cpu
+        print(json.dumps({"total_s": total_s, "cpu_s": cpu_s, "peak_rss_mb": peak_rss_mb()}))
         return
-    if args.runs == 1:
+    if args.scenario == "done":  # one workspace of done jobs, timed in fresh processes
+        workdir = Path(tempfile.mkdtemp(prefix=f"xpmbench-{LIB}-", dir=args.root))
+        try:
+            child(args, "done", "--workdir", str(workdir), "--generate")
+            mark_done(workdir)
+            results = [child(args, "done", "--workdir", str(workdir)) for _ in range(args.runs)]
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    elif args.runs == 1:
         results = [one_run(args)]
     else:
         results = [child(args, args.scenario) for _ in range(args.runs)]
@@ -154,6 +203,10 @@ def main() -> None:
         "runs_s": [r["total_s"] for r in results],
         "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
     }
+    if all("cpu_s" in r for r in results):
+        out["cpu_s"] = statistics.median(r["cpu_s"] for r in results)
+        out["per_job_us"] = 1e6 * total / args.count
+        out["cpu_per_job_us"] = 1e6 * out["cpu_s"] / args.count
     if args.scenario == "rerun":
         out["first_s"] = statistics.median(r["first_s"] for r in results)
         out["first_peak_rss_mb"] = max(r["first_peak_rss_mb"] for r in results)

@@ -37,8 +37,11 @@ else:
 
 
 @contextlib.contextmanager
-def open_experiment(workdir: Path, name: str) -> Iterator[Any]:
+def open_experiment(workdir: Path, name: str, mode: str = "normal") -> Iterator[Any]:
     """Open an experiment in `workdir`; leaving the block waits for every job.
+
+    `mode` is xpm's run mode: "normal", "dry-run" (print the plan, write nothing) or
+    "generate" (write job folders, run nothing).
 
     Raises:
         SystemExit: the library has no scheduler yet (xpm before xpm.scheduler lands).
@@ -46,17 +49,19 @@ def open_experiment(workdir: Path, name: str) -> Iterator[Any]:
     if LIB == "experimaestro":
         import logging
 
-        from experimaestro import experiment
+        from experimaestro import RunMode, experiment
 
+        modes = {"normal": RunMode.NORMAL, "dry-run": RunMode.DRY_RUN}
+        modes["generate"] = RunMode.GENERATE_ONLY
         logging.getLogger("xpm").setLevel(logging.ERROR)
-        with experiment(workdir, name, no_environmental_impact=True) as xp:
+        with experiment(workdir, name, no_environmental_impact=True, run_mode=modes[mode]) as xp:
             yield xp
     else:
         try:
             from xpm.scheduler import experiment  # type: ignore[attr-defined]
         except ImportError as exc:
             raise SystemExit(f"xpm.scheduler has no experiment yet: {exc}") from exc
-        with experiment(workdir, name) as xp:
+        with experiment(workdir, name, run_mode=mode) as xp:
             yield xp
 
 

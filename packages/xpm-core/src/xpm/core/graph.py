@@ -33,12 +33,22 @@ def iter_configs(value: Any) -> Iterator[ConfigBase]:
             yield from iter_configs(item)
 
 
+_LEAVES = frozenset({int, float, str, bool, type(None)})
+"""Types of values that hold no configuration (skipped without a generator: hot path)."""
+
+
 def children(config: ConfigBase) -> Iterator[tuple[str, ConfigBase]]:
     """Yield `(parameter name, sub-config)` for the configs held by `config`'s parameters."""
     values = config.__dict__
     for name in prepare(type(config)).params:
         if name in values:
-            for child in iter_configs(values[name]):
+            value = values[name]
+            if type(value) in _LEAVES:
+                continue
+            if isinstance(value, ConfigBase):
+                yield name, value
+                continue
+            for child in iter_configs(value):
                 yield name, child
 
 

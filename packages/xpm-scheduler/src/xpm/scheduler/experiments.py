@@ -32,6 +32,7 @@ from xpm.core.plumbing import (
 
 from .atomic import write_text_atomic
 from .errors import ExperimentFailed, ExperimentFailedError
+from .heap import LongLived
 from .job import Job
 from .jobpaths import JobPaths
 from .jobprocess import stop_if_loading_main
@@ -104,6 +105,8 @@ class Experiment:
         )
         self._paths: dict[int, JobPaths] = {}
         self.provenance = Provenance()
+        self._type_folders: dict[str, JobPaths] = {}
+        self._heap = LongLived()
 
     @property
     def fail_fast(self) -> bool:
@@ -134,9 +137,20 @@ class Experiment:
 
     def job_folder(self, task: Task) -> Path:
         """Return `<workdir>/jobs/<type id>/<identifier>/` (the core asks before sealing)."""
-        paths = JobPaths.of(self.workdir, type_id(task), task.__identifier__().hex())
+        paths = self._paths_of(type_id(task), task.__identifier__().hex())
         self._paths[id(task)] = paths
         return paths.folder
+
+    def _paths_of(self, kind: str, identifier: str) -> JobPaths:
+        """`JobPaths.of`, with the checked `jobs/<type id>` folder kept per type id
+        (an experiment may submit 100,000 tasks of a few types)."""
+        known = self._type_folders.get(kind)
+        if known is None:
+            known = JobPaths.of(self.workdir, kind, "-")
+            known = self._type_folders[kind] = JobPaths(known.folder.parent, known.name)
+        if not identifier.isalnum():  # identifiers are hex; anything else gets the checks
+            return JobPaths.of(self.workdir, kind, identifier)
+        return JobPaths(known.folder / identifier, known.name)
 
     def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Job:
         """Queue the sealed `task` (called by `Task.submit()`); return its job.
@@ -146,16 +160,15 @@ class Experiment:
         folder is written and nothing is launched.
         """
         kind = type_id(task)
-        paths = self._paths.pop(id(task), None) or JobPaths.of(
-            self.workdir, kind, task.__identifier__().hex()
-        )
+        paths = self._paths.pop(id(task), None) or self._paths_of(kind, task.__identifier__().hex())
         existing = self.jobs.get(f"{kind}/{paths.folder.name}")
         if existing is not None:
             return existing
         job = self._new_job(task, kind, paths, launcher)
-        on_disk = read_job(paths, light=True).state
+        on_disk = _state_on_disk(paths)
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job.job_id] = job
+            self._heap.added()
             self.run.record(job)
             self.provenance.check(paths.params, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
@@ -163,8 +176,9 @@ class Experiment:
             return job
         for hook in submit_hooks(task):
             hook.process(job, job.launcher)
-        params = job_params(task, paths, kind, self.workdir)
+        params = job_params(task, paths, kind, self.workdir)  # its errors, even in dry-run
         self.jobs[job.job_id] = job
+        self._heap.added()
         if self.run_mode is RunMode.DRY_RUN:
             job.state = on_disk if on_disk is not JobState.UNSCHEDULED else JobState.WAITING
             self._print_dry(job, on_disk)
@@ -217,14 +231,13 @@ class Experiment:
         return Job(task, kind, identifier, paths, chosen, task.tags(), dependencies, tokens)
 
     def _print_dry(self, job: Job, on_disk: JobState) -> None:
-        tags = " ".join(f"{k}={v}" for k, v in sorted(job.tags.items()))
-        deps = ", ".join(d.job_id for d in job.dependencies)
-        print(f"[{on_disk.value}] {job.job_id}", file=sys.stdout)
-        print(f"    folder: {job.path}", file=sys.stdout)
-        if tags:
-            print(f"    tags: {tags}", file=sys.stdout)
-        if deps:
-            print(f"    depends on: {deps}", file=sys.stdout)
+        lines = [f"[{on_disk.value}] {job.job_id}\n    folder: {job.path}\n"]
+        if job.tags:
+            tags = " ".join(f"{k}={v}" for k, v in sorted(job.tags.items()))
+            lines.append(f"    tags: {tags}\n")
+        if job.dependencies:
+            lines.append(f"    depends on: {', '.join(d.job_id for d in job.dependencies)}\n")
+        sys.stdout.write("".join(lines))
 
     def wait(self) -> bool:
         """Wait until every submitted job has ended; return whether all succeeded.
@@ -239,6 +252,18 @@ class Experiment:
     def _close(self, status: str) -> None:
         self.scheduler.close()
         self.run.close(status)
+        self._heap.release()
+
+
+def _state_on_disk(paths: JobPaths) -> JobState:
+    """`read_job(paths, light=True).state`, in one or two system calls for the usual
+    cases of a large plan: a job done, or a folder not made yet."""
+    folder = os.fspath(paths.folder)
+    if os.access(f"{folder}/{paths.name}.done", os.F_OK):
+        return JobState.DONE
+    if not os.access(folder, os.F_OK):
+        return JobState.UNSCHEDULED
+    return read_job(paths, light=True).state
 
 
 def _call(callbacks: list[Callable[[], Any]]) -> None:

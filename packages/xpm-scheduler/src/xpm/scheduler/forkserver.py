@@ -8,11 +8,18 @@ the leader of a new session, points its output at the job's files, takes the job
 handed over by the experiment, and runs the job exactly as `python -m
 xpm.scheduler.run` would. The server reports each child's pid and exit status.
 
+Before forking a job, the server also loads what that job will import: the modules of
+its task's classes and, for classes defined in the experiment script, the script up to
+its first `experiment(...)` (see `warm`). Children then start with those loaded, so a
+short task costs about the same wherever its class is defined. The server loads them
+once, with its output silenced and in the first job's folder, as a job process would.
+
 Jobs outlive the server and the experiment: when the experiment's end of the socket
 closes, the server exits at once and its children, re-parented, go on.
 
 Protocol, over a Unix stream socket pair, one JSON object per message:
 request `{"id", "folder", "stdout", "stderr", "env"}` with the lock descriptor attached
+("env" only when it differs from the previous request's: it is the same for most jobs)
 (SCM_RIGHTS); replies `{"id", "pid", "start_time"}` or `{"id", "error"}`, and later
 `{"exit": pid, "status": code}` (minus the signal number when a signal killed it).
 """
@@ -20,12 +27,15 @@ request `{"id", "folder", "stdout", "stderr", "env"}` with the lock descriptor a
 from __future__ import annotations
 
 import contextlib
+import gc
+import importlib
 import json
 import os
 import select
 import signal
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +72,68 @@ class Reader:
         return [json.loads(line) for line in lines if line]
 
 
-def _child(request: dict[str, Any], lock_fd: int) -> None:
+class Warmer:
+    """Loads, in the server, the code the jobs it forks will import (once each)."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def warm(self, folder: str) -> dict[str, Any] | None:
+        """Read the job's `params.json` and import what it needs; return it (None if
+        unreadable: the child then reads it and reports the problem)."""
+        try:
+            with open(os.path.join(folder, "params.json"), encoding="utf-8") as file:
+                data: dict[str, Any] = json.load(file)
+            modules = {str(o["class"]).partition(":")[0] for o in data["objects"]}
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        wanted = [*modules, str(data.get("main")), *data.get("pythonpath", ())]
+        if all(name in self.seen for name in wanted):
+            return data
+        self.seen.update(wanted)
+        with _quiet(folder):
+            # Whatever fails here fails again in the job, which reports it.
+            with contextlib.suppress(BaseException):
+                from .jobprocess import import_task_code
+
+                import_task_code(data, Path(folder))
+            for module in sorted(modules - {"__main__"}):
+                with contextlib.suppress(BaseException):
+                    importlib.import_module(module)
+            with contextlib.suppress(BaseException):
+                from xpm.core.plumbing import from_dict
+
+                from_dict(data)  # builds the classes' specs here, not in every child
+        gc.freeze()  # children would copy every page a collection touches
+        return data
+
+
+@contextlib.contextmanager
+def _quiet(folder: str) -> Iterator[None]:
+    """Run code as a job process would (in `folder`), its output thrown away."""
+    saved = [os.dup(1), os.dup(2)]
+    argv, cwd = sys.argv, os.getcwd()
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        sys.argv = ["xpm.scheduler.run", folder]
+        os.chdir(folder)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(cwd)
+        sys.argv = argv
+        for target, fd in enumerate(saved, start=1):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.close(null)
+
+
+def _child(
+    request: dict[str, Any], env: dict[str, str], lock_fd: int, data: dict[str, Any] | None
+) -> None:
     """In the forked child: become the job's process, run the job, never return."""
     code = 1
     try:
@@ -86,7 +157,6 @@ def _child(request: dict[str, Any], lock_fd: int) -> None:
         )
         os.dup2(out, 1)
         os.dup2(err, 2)
-        env: dict[str, str] = request["env"]
         extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
         sys.path[1:1] = extra
         os.environ.clear()
@@ -97,7 +167,7 @@ def _child(request: dict[str, Any], lock_fd: int) -> None:
         folder = Path(request["folder"])
         os.chdir(folder)
         sys.argv = ["xpm.scheduler.run", str(folder)]
-        code = run_job(folder)
+        code = run_job(folder, data)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -129,6 +199,9 @@ def serve(fd: int) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reader = Reader(server)
+    warmer = Warmer()
+    env: dict[str, str] = dict(os.environ)
+    gc.freeze()
     while True:
         ready, _, _ = select.select([server.fileno(), wake_r], [], [])
         if wake_r in ready:
@@ -144,6 +217,8 @@ def serve(fd: int) -> None:
                 return
             for request in messages:
                 lock_fd = reader.fds.pop(0)
+                env = request.get("env", env)
+                data = warmer.warm(request["folder"])
                 try:
                     pid = os.fork()
                 except OSError as exc:
@@ -151,7 +226,7 @@ def serve(fd: int) -> None:
                     _reply(server, {"id": request["id"], "error": f"fork failed: {exc}"})
                     continue
                 if pid == 0:
-                    _child(request, lock_fd)
+                    _child(request, env, lock_fd, data)
                 os.close(lock_fd)
                 start = process_start_time(pid)  # an unreaped child always has one
                 _reply(server, {"id": request["id"], "pid": pid, "start_time": start})

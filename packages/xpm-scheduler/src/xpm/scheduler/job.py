@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from .tokens import CounterToken
 
 
+_EVENTS = threading.Lock()
+"""Guards the making and setting of jobs' `wait()` events."""
+
+
 class Job:
     """One job of an experiment; `task.job` returns it.
 
@@ -28,9 +32,31 @@ class Job:
         state: Where it stands (`JobState`); changes while the experiment runs.
         failure: Why it failed, once it has.
         tags: The tags of its configuration.
-        dependencies: The jobs it waits for.
+        dependencies: The jobs it waits for (a tuple).
         environ: Environment variables for its process (submit hooks add to it).
     """
+
+    # An experiment may hold 100,000 jobs: no __dict__, and no Event until wait().
+    __slots__ = (
+        "_callbacks",
+        "_ended",
+        "_finished",
+        "_listeners",
+        "_released",
+        "dependencies",
+        "environ",
+        "failure",
+        "held_tokens",
+        "identifier",
+        "launcher",
+        "paths",
+        "record",
+        "state",
+        "tags",
+        "task",
+        "tokens",
+        "type_id",
+    )
 
     def __init__(
         self,
@@ -49,17 +75,19 @@ class Job:
         self.paths = paths
         self.launcher = launcher
         self.tags = dict(tags)
-        self.dependencies = dependencies
-        self.tokens = tokens
+        # Tuples: most jobs have none, and the empty tuple costs nothing per job.
+        self.dependencies: tuple[Job, ...] = tuple(dependencies)
+        self.tokens: tuple[tuple[CounterToken, int], ...] = tuple(tokens)
         self.environ: dict[str, str] = {}
         self.state = JobState.WAITING
         self.failure: Failure | None = None
         self.record: Mapping[str, object] | None = None
         self.held_tokens = False
-        self._ended = threading.Event()
+        self._ended: threading.Event | None = None  # made by the first wait()
+        self._released = False
         self._finished = False
-        self._callbacks: list[Callable[[], Any]] = []
-        self._listeners: list[Callable[[Job], None]] = []
+        self._callbacks: list[Callable[[], Any]] | None = None
+        self._listeners: list[Callable[[Job], None]] | None = None
 
     def __repr__(self) -> str:
         return f"<Job {self.job_id} {self.state.value}>"
@@ -91,7 +119,13 @@ class Job:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job ends (or `timeout` s pass); return whether it succeeded."""
-        self._ended.wait(timeout)
+        with _EVENTS:
+            if self._released:
+                return self.state is JobState.DONE
+            if self._ended is None:
+                self._ended = threading.Event()
+            event = self._ended
+        event.wait(timeout)
         return self.state is JobState.DONE
 
     def on_completed(self, callback: Callable[[], Any]) -> None:
@@ -101,6 +135,8 @@ class Job:
         """
         if self.state is JobState.DONE:
             callback()
+        elif self._callbacks is None:
+            self._callbacks = [callback]
         else:
             self._callbacks.append(callback)
 
@@ -108,6 +144,8 @@ class Job:
         """Call `listener(self)` when the job ends (at once if it has); for schedulers."""
         if self.finished:
             listener(self)
+        elif self._listeners is None:
+            self._listeners = [listener]
         else:
             self._listeners.append(listener)
 
@@ -117,11 +155,19 @@ class Job:
         self.state = state
         self.failure = failure
         self._finished = True
-        listeners, self._listeners = self._listeners, []
+        listeners, self._listeners = self._listeners or [], None
         for listener in listeners:
             listener(self)
-        callbacks, self._callbacks = self._callbacks, []
-        return [*(callbacks if state is JobState.DONE else []), self._ended.set]
+        callbacks, self._callbacks = self._callbacks or [], None
+        return [*(callbacks if state is JobState.DONE else []), self._release]
+
+    def _release(self) -> None:
+        """Let `wait()`ers go (an Event exists only if someone waited)."""
+        with _EVENTS:
+            self._released = True
+            event = self._ended
+        if event is not None:
+            event.set()
 
     @property
     def finished(self) -> bool:

@@ -18,7 +18,7 @@ from .errors import JobPathError
 
 
 @final
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JobPaths:
     """Every path of one job folder; computing them touches no file.
 

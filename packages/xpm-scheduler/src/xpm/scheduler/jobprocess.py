@@ -61,20 +61,28 @@ def _read_params(path: Path) -> tuple[dict[str, Any], str | None]:
         return {}, f"cannot read {path}: {error.strerror or error}"
     except (ValueError, RecursionError) as error:
         return {}, f"cannot read {path}: not JSON ({error})"
+    problem = _params_problem(data)
+    if problem is not None:
+        return {}, f"cannot read {path}: {problem}"
+    return data, None
+
+
+def _params_problem(data: Any) -> str | None:
+    """What makes `data` (a `params.json`) unusable before the task is loaded, or None."""
     if not isinstance(data, dict):
-        return {}, f"cannot read {path}: not a JSON object"
+        return "not a JSON object"
     job = data.get("job", {})
     if not isinstance(job, dict):
-        return {}, f"cannot read {path}: 'job' is not an object"
+        return "'job' is not an object"
     for key in ("type_id", "name", "workspace"):
         if job.get(key) is not None and not isinstance(job[key], str):
-            return {}, f"cannot read {path}: 'job.{key}' is not a string"
+            return f"'job.{key}' is not a string"
     roots = data.get("pythonpath", [])
     if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
-        return {}, f"cannot read {path}: 'pythonpath' is not a list of folders"
+        return "'pythonpath' is not a list of folders"
     if data.get("main") is not None and not isinstance(data["main"], str):
-        return {}, f"cannot read {path}: 'main' is not a file name"
-    return data, None
+        return "'main' is not a file name"
+    return None
 
 
 class _MainScriptStopped(BaseException):
@@ -91,6 +99,32 @@ def _lock(paths: JobPaths) -> int | None:
         return None
     fd, lock.fd = lock.fd, -1
     return fd
+
+
+_LOADED_SCRIPTS: set[str] = set()
+"""Experiment scripts this process has loaded (a fork server loads its script once)."""
+
+
+def import_task_code(data: dict[str, Any], folder: Path) -> None:
+    """Make the classes of a job's `params.json` importable: its import roots on
+    `sys.path`, and its `__main__` script or saved code loaded (once per process).
+
+    The job process calls this before rebuilding the task; the fork server calls it
+    before forking, so that its children find the script loaded already.
+    """
+    for root in data.get("pythonpath", ()):
+        if root not in sys.path:
+            sys.path.append(root)
+    script = data.get("main")
+    code = data.get("main_code")
+    if isinstance(script, str) and script not in _LOADED_SCRIPTS:
+        _load_main_script(script)
+        _LOADED_SCRIPTS.add(script)
+    elif not isinstance(script, str) and isinstance(code, dict):
+        source = str(code.get("source", ""))
+        if source not in _LOADED_SCRIPTS:
+            _load_main_code(code, folder)
+            _LOADED_SCRIPTS.add(source)
 
 
 def _load_main_script(script: str) -> None:
@@ -178,11 +212,15 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Cancelled()
 
 
-def run_job(folder: Path) -> int:
-    """Run the job of `folder`; return the process exit code."""
+def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
+    """Run the job of `folder` (`data`: its `params.json`, if already read); return the
+    process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
-    data, unreadable = _read_params(folder / "params.json")
+    if data is None or _params_problem(data) is not None:
+        data, unreadable = _read_params(folder / "params.json")
+    else:
+        unreadable = None
     job = data.get("job") or {}
     type_id = str(job.get("type_id") or folder.parent.name)
     paths = JobPaths(folder, str(job.get("name") or JobPaths.name_of(type_id)))
@@ -220,13 +258,7 @@ def run_job(folder: Path) -> int:
     try:
         if unreadable is not None:
             raise _Unreadable(unreadable)
-        for root in data.get("pythonpath", ()):
-            if root not in sys.path:
-                sys.path.append(root)
-        if isinstance(data.get("main"), str):
-            _load_main_script(data["main"])
-        elif isinstance(data.get("main_code"), dict):
-            _load_main_code(data["main_code"], folder)
+        import_task_code(data, folder)
         task = from_dict(data, folder)
         enter_job(JobContext(folder, paths.name, workspace))
         partial_fds = _lock_partials(task, workspace)

@@ -55,6 +55,7 @@ class _ForkClient:
         self.alive = True
         self.guard = threading.Lock()
         self.next_id = 0
+        self.env: dict[str, str] | None = None
         self.pending: dict[int, tuple[threading.Event, list[Any], EndCallback]] = {}
         self.running: dict[int, tuple[int, EndCallback]] = {}
         self.thread = threading.Thread(target=self._read, name="xpm-forkserver", daemon=True)
@@ -69,15 +70,21 @@ class _ForkClient:
             self.next_id += 1
             ident = self.next_id
             self.pending[ident] = (event, answer, on_end)
-            request = {
+            request: dict[str, Any] = {
                 "id": ident,
                 "folder": str(launch.folder),
                 "stdout": str(launch.stdout),
                 "stderr": str(launch.stderr),
-                "env": {**os.environ, **launch.environ},
             }
+            env = {**os.environ, **launch.environ}
+            if env != self.env:
+                request["env"] = self.env = env
             send(self.sock, request, [lock_fd])
-        if not event.wait(30) or not answer:
+        # No timeout: loading a script's preamble before the first fork may take long;
+        # the reader sets the event when the server's end closes.
+        while not event.wait(1.0) and self.thread.is_alive():
+            pass
+        if not answer:
             raise OSError("the fork server did not answer")
         if "error" in answer[0]:
             raise OSError(answer[0]["error"])
@@ -120,7 +127,11 @@ class _ForkClient:
         self.sock.shutdown(socket.SHUT_RDWR)
         self.thread.join()
         self.sock.close()
-        self.process.wait()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # stuck loading a script: jobs it forked go on
+            self.process.kill()
+            self.process.wait()
 
 
 class LocalLauncher(Launcher):
