@@ -234,5 +234,5 @@ def test_a_grid_that_run_never_asks_for_is_reported(
     assert code == 0, err
     assert (
         "[xpm] warning: exp.yaml:4: grid_search is set, but run() never iterates"
-        " helper.grid(cfg): nothing was swept\n"
+        " helper.grid(cfg) (or generate_grid(cfg)): nothing was swept\n"
     ) in err

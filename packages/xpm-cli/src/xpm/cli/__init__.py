@@ -21,7 +21,8 @@ from .experiment_file import (
 from .experiment_helper import ExperimentHelper
 from .filters import JobFilter, parse_filter
 from .forward import ParameterPath, arguments, forwardoption
-from .grid_search import GridPoint
+from .grid_search import GridPoint, generate_grid
+from .grid_values import GenericParams, GridSearch
 from .located import Located
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
     "ExperimentHelper",
     "FilterSyntaxError",
     "ForwardOptionError",
+    "GenericParams",
     "GridPoint",
+    "GridSearch",
     "JobFilter",
     "Located",
     "ParameterPath",
@@ -44,6 +47,7 @@ __all__ = [
     "configuration",
     "experiment_configuration",
     "forwardoption",
+    "generate_grid",
     "is_configuration",
     "load_configuration",
     "load_experiment_file",

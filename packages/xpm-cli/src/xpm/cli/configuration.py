@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, Union, dataclass_transform
 
 from .errors import ConfigurationError, ConfigurationTypeError
+from .grid_values import GenericParams, grid_values, swept_type
 from .located import Located, Plain
 
 T = TypeVar("T")
@@ -29,8 +30,9 @@ def configuration(cls: type[T]) -> type[T]:
 
     Each field is a key; annotate it with int, float (an int is accepted), str, bool,
     Path, an Enum, Literal[...], Optional[...], list[T], dict[str, T] or another
-    `@configuration` class for a nested mapping. A field with a default may be left
-    out of the YAML. Example::
+    `@configuration` class for a nested mapping; `GridSearch[T]` for a field that may
+    take several values to sweep. A field with a default may be left out of the YAML.
+    Example::
 
         @configuration
         class Optimizer:
@@ -71,7 +73,8 @@ def convert_value(field: tuple[type, str], node: Located, path: str) -> object:
         ConfigurationTypeError: the field's annotation is not supported in configurations.
     """
     annotation = typing.get_type_hints(field[0], include_extras=True)[field[1]]
-    return _convert(annotation, node, path, field)
+    swept = swept_type(annotation)
+    return _convert(annotation if swept is None else swept, node, path, field)
 
 
 def as_plain(instance: object) -> Plain:
@@ -194,7 +197,12 @@ def _convert(annotation: Any, node: Located, path: str, owner: tuple[type, str])
     args = typing.get_args(annotation)
     value = node.value
     if origin is typing.Annotated:
-        return _convert(args[0], node, path, owner)
+        swept = swept_type(annotation)
+        if swept is not None and isinstance(value, list | dict):
+            return GenericParams(
+                tuple(grid_values(lambda n, p: _convert(swept, n, p, owner), node, path))
+            )
+        return _convert(args[0] if swept is None else swept, node, path, owner)
     if annotation is Any:
         return node.plain()
     if origin in (Union, types.UnionType):

@@ -23,7 +23,7 @@ from typing import Final, TypeVar
 
 from .configuration import as_plain, is_configuration, load_configuration
 from .errors import ConfigurationError, Source
-from .grid_search import GRID_KEY, read_grid, split_grid
+from .grid_search import GRID_KEY, attach_grid, read_grid, split_grid
 from .located import Located, Plain, compose, from_node, merge
 
 T = TypeVar("T")
@@ -257,6 +257,7 @@ def configuration_of(cls: type[T], tree: Located) -> T:
     own, grid = split_grid(tree)
     cfg = load_configuration(cls, own, reserved=(*RESERVED_KEYS, GRID_KEY))
     read_grid(cfg, grid)
+    attach_grid(cfg, grid)
     return cfg
 
 

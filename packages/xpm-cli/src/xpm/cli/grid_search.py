@@ -13,23 +13,27 @@ grid_search:
 Keys are dotted paths to fields of the experiment's `@configuration` class; values are
 a list, or a mapping with one of `value`, `values_list`, `range` (`values_range`) and
 `range_mult` (`values_mult`), as in experimaestro. The grid is every combination (the
-first key varies slowest, `config_dicts` rows fastest). Everything is checked when the
-file is loaded, each value against its field's type, and errors name the YAML line.
+first key varies slowest, `config_dicts` rows fastest). Fields annotated `GridSearch[T]`
+that the file gives several values join the grid too, in field order. Everything is
+checked when the file is loaded, each value against its field's type, and errors name
+the YAML line. `helper.grid(cfg)` and `generate_grid(cfg)` expand it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import itertools
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
 from .configuration import as_plain, convert_value, describe, is_configuration
 from .errors import ConfigurationError
+from .grid_values import GenericParams, grid_values
 from .located import Located
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ T = TypeVar("T")
 
 GRID_KEY: Final = "grid_search"
 COUPLED_KEY: Final = "config_dicts"
-_FORMS: Final = ("range", "range_mult", "value", "values_list", "values_mult", "values_range")
+Tag = str | int | float | bool
 
 
 class GridPoint(NamedTuple, Generic[T]):
@@ -52,7 +56,7 @@ class GridPoint(NamedTuple, Generic[T]):
     """
 
     cfg: T
-    tags: dict[str, str | int | float | bool]
+    tags: dict[str, Tag]
 
 
 @dataclass(frozen=True)
@@ -89,15 +93,63 @@ class Grid:
         return points
 
 
-def unused_grid(helper: ExperimentHelper) -> str | None:
-    """Return a warning when the file sweeps keys that `run` never asked for, else None."""
-    grid = split_grid(helper.configuration)[1]
-    if helper.grid_used or grid is None or grid.value in (None, {}):
+def unused_grid(helper: ExperimentHelper, cfg: object) -> str | None:
+    """Return a warning when the file sweeps keys that `run` never expanded, else None."""
+    node = split_grid(helper.configuration)[1]
+    attached = getattr(cfg, _ATTACHED, None)
+    if helper.grid_used or (isinstance(attached, _FileGrid) and attached.used):
         return None
+    grid = read_grid(cfg, node)
+    if grid is None or (node is None and len(grid) == 1):
+        return None
+    where = node.where if node is not None else helper.experiment_file.path
+    what = "grid_search is set" if node is not None else "a GridSearch field takes several values"
     return (
-        f"[xpm] warning: {grid.where}: grid_search is set, but run() never iterates"
-        " helper.grid(cfg): nothing was swept"
+        f"[xpm] warning: {where}: {what}, but run() never iterates"
+        " helper.grid(cfg) (or generate_grid(cfg)): nothing was swept"
     )
+
+
+def generate_grid(cfg: T) -> tuple[list[T], list[dict[str, Tag]]]:
+    """Return every combination of the grid, and the tags of each, as experimaestro does.
+
+    The grid is the file's `grid_search` keys (when `cfg` was built by `xpm
+    run-experiment`) and the `GridSearch[T]` fields that hold several values, in field
+    order (a `grid_search` key replaces the field's values). The first key varies
+    slowest, `config_dicts` rows fastest. Tags hold the keys with several values::
+
+        configs, tags = generate_grid(cfg)
+        for point, point_tags in zip(configs, tags):
+            task = Learn.C(lr=point.lr)
+            for name, value in point_tags.items():
+                task.tag(name, value)
+            task.submit()
+
+    `helper.grid(cfg)` yields the same points and tags the tasks itself.
+    """
+    attached = getattr(cfg, _ATTACHED, None)
+    node = None
+    if isinstance(attached, _FileGrid):
+        attached.used = True
+        node = attached.node
+    grid = read_grid(cfg, node)
+    points = grid.points(cfg) if grid is not None else [GridPoint(cfg, {})]
+    return [point.cfg for point in points], [point.tags for point in points]
+
+
+def attach_grid(cfg: object, node: Located | None) -> None:
+    """Remember the file's `grid_search` on `cfg`, for `generate_grid(cfg)`."""
+    with contextlib.suppress(AttributeError):  # __slots__: generate_grid sees the fields
+        object.__setattr__(cfg, _ATTACHED, _FileGrid(node))
+
+
+_ATTACHED: Final = "_xpm_grid_search"
+
+
+@dataclass
+class _FileGrid:
+    node: Located | None
+    used: bool = False
 
 
 def split_grid(tree: Located) -> tuple[Located, Located | None]:
@@ -118,31 +170,54 @@ def read_grid(cfg: object, node: Located | None) -> Grid | None:
             range is empty or malformed, or `config_dicts` rows disagree; the message
             names the file, line and key (`grid_search.lr[1]`).
     """
-    if node is None or node.value is None or node.value == {}:
-        return None
-    if not isinstance(node.value, dict):
-        raise ConfigurationError(
-            "expected a mapping of dotted keys to the values they take",
-            source=node.source,
-            path=GRID_KEY,
-        )
-    axes: list[tuple[str, tuple[object, ...]]] = []
+    inline = dict(_inline_axes(cfg, ""))
+    explicit: dict[str, tuple[object, ...]] = {}
     rows: tuple[dict[str, object], ...] = ({},)
-    for key, values in node.value.items():
-        if key == COUPLED_KEY:
-            rows = _rows(cfg, values)
-        else:
+    if node is not None and node.value not in (None, {}):
+        if not isinstance(node.value, dict):
+            raise ConfigurationError(
+                "expected a mapping of dotted keys to the values they take",
+                source=node.source,
+                path=GRID_KEY,
+            )
+        for key, values in node.value.items():
+            if key == COUPLED_KEY:
+                rows = _rows(cfg, values)
+                continue
             field = _field(cfg, key, values)
-            axes.append((key, tuple(_values(field, values, f"{GRID_KEY}.{key}"))))
-    both = sorted(set(rows[0]) & {path for path, _ in axes})
-    if both:
-        where = node.value[COUPLED_KEY]
-        raise ConfigurationError(
-            f"{', '.join(both)} is swept both alone and in {COUPLED_KEY}: keep one",
-            source=where.where,
-            path=f"{GRID_KEY}.{COUPLED_KEY}",
-        )
-    return Grid(tuple(axes), rows)
+            explicit[key] = tuple(
+                grid_values(
+                    lambda n, p, f=field: convert_value(f, n, p),  # type: ignore[misc]
+                    values,
+                    f"{GRID_KEY}.{key}",
+                )
+            )
+        swept = set(explicit) | {key for key, values in inline.items() if len(values) > 1}
+        both = sorted(set(rows[0]) & swept)
+        if both:
+            raise ConfigurationError(
+                f"{', '.join(both)} is swept both alone and in {COUPLED_KEY}: keep one",
+                source=node.value[COUPLED_KEY].where,
+                path=f"{GRID_KEY}.{COUPLED_KEY}",
+            )
+    axes = {**inline, **explicit}
+    for key in rows[0]:
+        axes.pop(key, None)
+    if not axes and rows == ({},):
+        return None
+    return Grid(tuple(axes.items()), rows)
+
+
+def _inline_axes(cfg: object, prefix: str) -> Iterator[tuple[str, tuple[object, ...]]]:
+    """The `GridSearch[T]` fields of `cfg` (nested ones too) that hold `GenericParams`."""
+    if isinstance(cfg, type) or not is_configuration(cfg):
+        return
+    for fld in dataclasses.fields(cfg):  # type: ignore[arg-type]
+        value = getattr(cfg, fld.name)
+        if isinstance(value, GenericParams):
+            yield f"{prefix}{fld.name}", value.values
+        elif is_configuration(value):
+            yield from _inline_axes(value, f"{prefix}{fld.name}.")
 
 
 def _field(cfg: object, dotted: str, node: Located) -> tuple[type, str]:
@@ -190,103 +265,6 @@ def _unwrap(annotation: Any) -> Any:
     if origin in (typing.Union, types.UnionType) and len(options) == 1:
         return _unwrap(options[0])
     return annotation
-
-
-def _values(field: tuple[type, str], node: Located, path: str) -> list[object]:
-    """Return the values `node` gives the field `field`, converted to its type."""
-    if isinstance(node.value, list):
-        return _list(field, node, path)
-    if not isinstance(node.value, dict):
-        return [convert_value(field, node, path)]
-    forms = list(node.value)
-    unknown = [form for form in forms if form not in _FORMS]
-    if unknown or len(forms) != 1:
-        bad = node.value[unknown[0]] if unknown else node
-        problem = f"unknown form {unknown[0]!r}" if unknown else f"{len(forms)} forms given"
-        raise ConfigurationError(
-            f"{problem}: give a list of values, or a mapping with one of {', '.join(_FORMS)}",
-            source=bad.where,
-            path=path,
-            suggestions=difflib.get_close_matches(unknown[0], _FORMS, n=2) if unknown else (),
-        )
-    form, given = forms[0], node.value[forms[0]]
-    where = f"{path}.{form}"
-    if form == "value":
-        return [convert_value(field, given, where)]
-    if form == "values_list":
-        return _list(field, given, where)
-    numbers: Sequence[float | int] = (
-        _range(given, where) if form in ("range", "values_range") else _range_mult(given, where)
-    )
-    return [convert_value(field, Located(n, given.source), where) for n in numbers]
-
-
-def _list(field: tuple[type, str], node: Located, path: str) -> list[object]:
-    if not isinstance(node.value, list):
-        raise ConfigurationError("expected a list of values", source=node.source, path=path)
-    if not node.value:
-        raise ConfigurationError(
-            "an empty list sweeps nothing: give at least one value", source=node.source, path=path
-        )
-    return [convert_value(field, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-
-
-def _numbers(node: Located, path: str, shape: str, sizes: Sequence[int]) -> list[Located]:
-    if not isinstance(node.value, list) or len(node.value) not in sizes:
-        raise ConfigurationError(f"expected {shape}", source=node.source, path=path)
-    return node.value
-
-
-def _range(node: Located, path: str) -> list[int]:
-    """`[start, stop]` or `[start, stop, step]`: Python's range, stop excluded."""
-    shape = "[start, stop] or [start, stop, step], integers (stop is excluded)"
-    items = _numbers(node, path, shape, (2, 3))
-    for i, item in enumerate(items):
-        if not isinstance(item.value, int) or isinstance(item.value, bool):
-            raise ConfigurationError(
-                f"expected an integer, got {item.value!r}: {shape}",
-                source=item.source,
-                path=f"{path}[{i}]",
-            )
-    bounds = [int(typing.cast(int, item.value)) for item in items]
-    if len(bounds) == 3 and bounds[2] == 0:
-        raise ConfigurationError("the step cannot be 0", source=items[2].source, path=f"{path}[2]")
-    numbers = list(range(*bounds))
-    if not numbers:
-        raise ConfigurationError(
-            f"range {bounds} is empty (it counts from start up to stop, excluded):"
-            " give a stop beyond the start",
-            source=node.source,
-            path=path,
-        )
-    return numbers
-
-
-def _range_mult(node: Located, path: str) -> list[float | int]:
-    """`[start, count, factor]`: start, start * factor, ... (count values)."""
-    shape = "[start, count, factor]: count values from start, each factor times the last"
-    start, count, factor = _numbers(node, path, shape, (3,))
-    first, times = _number(start, f"{path}[0]"), _number(factor, f"{path}[2]")
-    if not isinstance(count.value, int) or isinstance(count.value, bool) or count.value < 1:
-        raise ConfigurationError(
-            f"expected a count of values of at least 1, got {count.value!r}: {shape}",
-            source=count.source,
-            path=f"{path}[1]",
-        )
-    return [first * times**i for i in range(count.value)]
-
-
-def _number(node: Located, path: str) -> float | int:
-    """A number; `1e-4` too, which YAML 1.1 (PyYAML) reads as a string."""
-    value = node.value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    raise ConfigurationError(f"expected a number, got {value!r}", source=node.source, path=path)
 
 
 def _rows(cfg: object, node: Located) -> tuple[dict[str, object], ...]:

@@ -90,6 +90,6 @@ def run_experiment(
         except Exception as error:
             traceback.print_exc()
             raise UserCodeError(f"run() of {where}", error) from None
-        unused = unused_grid(helper)
+        unused = unused_grid(helper, cfg)
         if unused is not None:
             click.echo(unused, err=True)
