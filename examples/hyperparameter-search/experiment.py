@@ -39,12 +39,13 @@ def run(helper: ExperimentHelper, cfg: Configuration) -> None:
     trainings = helper.xp.token("trainings", cfg.parallel_trainings)
     train, test = Digits.C(split="train"), Digits.C(split="test")
 
-    for hidden in cfg.hidden:
-        for lr in cfg.lr:
-            model = MLP.C(hidden=tag(hidden))
-            learn = Learn.C(model=model, data=train, lr=tag(lr), epochs=cfg.epochs)
-            learned = trainings(1, learn).submit(launcher=launcher)
-            Evaluate.C(model=learned, data=test).submit()
+    for point in helper.grid(cfg):  # once, unless the file has a grid_search key
+        for hidden in point.cfg.hidden:
+            for lr in point.cfg.lr:
+                model = MLP.C(hidden=tag(hidden))
+                learn = Learn.C(model=model, data=train, lr=tag(lr), epochs=point.cfg.epochs)
+                learned = trainings(1, learn).submit(launcher=launcher)
+                Evaluate.C(model=learned, data=test).submit()
 
     if helper.run_mode is RunMode.NORMAL:
         helper.xp.wait()

@@ -106,6 +106,11 @@ def _table(stdout: str) -> list[list[str]]:
     return rows
 
 
+def _rows(table: str) -> list[list[str]]:
+    """The cells of each row of an `xpm results` table, below its header and rule."""
+    return [line.split() for line in table.splitlines()[2:] if line.strip()]
+
+
 def _cells(svg: Path) -> int:
     tree = ET.parse(svg)
     return sum(1 for g in tree.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "cell")
@@ -118,7 +123,7 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
     workspace = tmp_path / "workspace"
     outputs = _run_shell_blocks(workspace)
     runs = [(out, err) for line, out, err in outputs if line.startswith("xpm run-experiment")]
-    dry, first, again, full = runs
+    dry, first, again, full, epochs = runs
     listed = next((out, err) for line, out, err in outputs if line.startswith("xpm jobs list"))
 
     assert dry[0].count("[unscheduled] digits_xp.learn.learn/") == 4
@@ -127,7 +132,7 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
     jobs = workspace / "jobs"
     trainings = {p.name for p in (jobs / "digits_xp.learn.learn").iterdir()}
     assert trainings >= DEBUG_TRAININGS
-    assert len(trainings) == 25
+    assert len(trainings) == 25 + 4  # full.yaml, then epochs.yaml at 10 epochs
     for name in DEBUG_TRAININGS:
         folder = jobs / "digits_xp.learn.learn" / name
         assert {"params.json", "weights.npz", "learn.done", "learn.out"} <= {
@@ -178,3 +183,10 @@ def test_shell_commands_run_the_debug_grid_then_the_full_one(tmp_path: Path) -> 
     assert full[1].count("[xpm] done digits_xp.learn.learn/") == 21
     assert _cells(workspace / "experiments" / "digits-full" / "results" / "accuracy.svg") == 25
     assert _cells(DOCS / "tutorial-heatmap.svg") == 25
+
+    assert epochs[1].count("[xpm] done digits_xp.learn.learn/") == 4
+    swept = next(out for line, out, _ in outputs if line.startswith("xpm results digits-epochs"))
+    assert swept.splitlines()[0].split() == ["hidden", "lr", "epochs", "accuracy", "job"]
+    documented = next(b for b in _blocks("text") if b.split()[:3] == ["hidden", "lr", "epochs"])
+    assert [r[:3] + r[4:] for r in _rows(swept)] == [r[:3] + r[4:] for r in _rows(documented)]
+    assert len(_rows(swept)) == 8
