@@ -26,7 +26,8 @@ class Configuration:
     """Folders of optbench/tasks to run."""
     optimizers: list[str]
     """Folders of optbench/optimizers to run on each task."""
-    seeds: list[int] = field(default_factory=lambda: [0])
+    seed: int = 0
+    """The training's seed; full.yaml sweeps it with `grid_search`."""
     task: dict[str, Any] = field(default_factory=dict)
     """Overrides every task's `task:` section (checked for each pair)."""
     optimizer: dict[str, Any] = field(default_factory=dict)
@@ -36,11 +37,15 @@ class Configuration:
 
 
 def run(helper: ExperimentHelper, cfg: Configuration) -> None:
-    """Submit one training per (task, optimizer, seed); report once every job is done."""
+    """Submit one training per (task, optimizer, seed); report once every job is done.
+
+    The seeds are the points of the file's `grid_search` (one, `seed`, without it).
+    """
     planned = pairs(helper.configuration, cfg.tasks, cfg.optimizers)
     for pair in planned:
         task = pair.settings.task
-        for seed in cfg.seeds:
+        for point in helper.grid(cfg):
+            seed = point.cfg.seed
             train = Train.C(
                 problem=pair.problem,
                 optimizer=pair.optimizer_config,

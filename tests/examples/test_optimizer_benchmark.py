@@ -116,6 +116,32 @@ def test_user_file_beats_optimizer_defaults_which_beat_task_defaults(tmp_path: P
     assert json.loads(params)["objects"][0]["values"]["max_epochs"] == 5
 
 
+def test_full_sweeps_the_seeds_with_grid_search(tmp_path: Path) -> None:
+    """full.yaml's `grid_search: {seed: {range: [0, 3]}}`: 27 jobs; -c sweeps others."""
+    full = xpm("--run-mode", "generate", str(BENCHMARK / "full.yaml"),
+               cwd=tmp_path, workdir=tmp_path / "full")  # fmt: skip
+    assert full.returncode == 0, full.stderr
+    seeds = [
+        json.loads(p.read_text())["objects"][0]["values"]["seed"]
+        for p in (tmp_path / "full").glob(f"jobs/{TRAIN}/*/params.json")
+    ]
+    assert sorted(seeds) == [0] * 9 + [1] * 9 + [2] * 9
+
+    other = xpm("--run-mode", "generate", "-c", "tasks=[moons]", "-c", "optimizers=[sgd]",
+                "-c", "grid_search.seed=[3, 4]", str(BENCHMARK / "full.yaml"),
+                cwd=tmp_path, workdir=tmp_path / "other")  # fmt: skip
+    assert other.returncode == 0, other.stderr
+    (run,) = (tmp_path / "other" / "experiments" / "optbench-full").glob("2*")
+    jobs = [json.loads(line) for line in (run / "jobs.jsonl").read_text().splitlines()]
+    assert [job["tags"]["seed"] for job in jobs] == [3, 4]
+
+    wrong = xpm("-c", "grid_search.seed=[0, one]", str(BENCHMARK / "full.yaml"),
+                cwd=tmp_path, workdir=tmp_path / "wrong")  # fmt: skip
+    assert wrong.returncode == 2
+    assert "grid_search.seed[1]: expected int, got 'one' (str)" in wrong.stderr
+    assert not (tmp_path / "wrong" / "jobs").exists()
+
+
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """A copy of the example, to break files in."""
