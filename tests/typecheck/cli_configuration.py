@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import assert_type
 
 import click
-from xpm.cli import arguments, configuration, forwardoption, parse_filter
+from xpm.cli import (
+    GenericParams,
+    GridSearch,
+    arguments,
+    configuration,
+    forwardoption,
+    generate_grid,
+    parse_filter,
+)
 from xpm.core import Config, Param
 
 
@@ -37,3 +45,15 @@ def train(epochs: int, n: int) -> None:
 
 assert_type(train, click.Command)
 assert_type(parse_filter("a = 1")({}, {}), bool)
+
+
+@configuration
+class Sweep:
+    lr: GridSearch[float] = 0.1
+
+
+sweep = Sweep(lr=GenericParams((0.1, 0.01)))
+assert_type(sweep.lr, float | GenericParams)
+configs, tags = generate_grid(sweep)
+assert_type(configs, list[Sweep])
+Sweep(lr="fast")  # type: ignore[arg-type]
