@@ -194,3 +194,13 @@ def test_a_swept_field_never_expanded_is_reported(runner: CliRunner, project: Pa
         "exp.yaml: a GridSearch field takes several values, but run() never iterates"
         " helper.grid(cfg) (or generate_grid(cfg)): nothing was swept\n"
     )
+
+
+def test_show_and_c_options_use_the_same_forms(runner: CliRunner, project: Path) -> None:  # noqa: F811
+    """--show prints a swept field as its list; -c gives a field values to sweep."""
+    write(project, "code.py", CODE)
+    write(project, "exp.yaml", "id: grid\nfile: code\nlr: {range_mult: [0.01, 2, 10]}\n")
+    code, out, err = run_cli(runner, project / "ws", "--show", "exp.yaml")
+    assert (code, out) == (0, "lr:\n- 0.01\n- 0.1\n"), err
+    code, out, err = run_cli(runner, project / "ws", "--show", "-c", "lr=[1, 2]", "exp.yaml")
+    assert (code, out) == (0, "lr:\n- 1.0\n- 2.0\n"), err

@@ -78,7 +78,12 @@ def convert_value(field: tuple[type, str], node: Located, path: str) -> object:
 
 
 def as_plain(instance: object) -> Plain:
-    """Return a `@configuration` instance as plain data (enum values, paths as str)."""
+    """Return a `@configuration` instance as plain data (enum values, paths as str).
+
+    A `GenericParams` (a swept `GridSearch` field) is the list of its values.
+    """
+    if isinstance(instance, GenericParams):
+        return as_plain(list(instance.values))
     if dataclasses.is_dataclass(instance) and not isinstance(instance, type):
         return {f.name: as_plain(getattr(instance, f.name)) for f in dataclasses.fields(instance)}
     if isinstance(instance, enum.Enum):

@@ -60,8 +60,9 @@ class ExperimentHelper:
             for point in helper.grid(cfg):
                 Learn.C(lr=point.cfg.lr, epochs=point.cfg.epochs).submit()
 
-        Without `grid_search`, `cfg` comes back once, without tags. `point.tags` can
-        name results (`tagspath`) after the loop too.
+        Fields annotated `GridSearch[T]` that the file gives several values are swept
+        too (as `generate_grid(cfg)` does). Without a grid, `cfg` comes back once,
+        without tags. `point.tags` can name results (`tagspath`) after the loop too.
         """
         from xpm.core.plumbing import submitting_to
 
