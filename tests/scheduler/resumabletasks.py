@@ -1,16 +1,15 @@
-"""A resumable task for the scheduler tests (a module of its own: it needs xpm.core's
-ResumableTask, issue 15, which other task modules must not depend on yet)."""
+"""Resumable tasks for the scheduler tests (issue 15)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from xpm.core import GracefulTimeout, Meta, Param, ResumableTask, current_job  # type: ignore[attr-defined]
+from xpm.core import GracefulTimeout, Meta, Param, ResumableTask, current_job
 
 from .xpmtasks import record
 
 
-class Checkpointed(ResumableTask):  # type: ignore[misc]
+class Checkpointed(ResumableTask):
     """Stops gracefully on its first attempt, succeeds on the second."""
 
     x: Param[int]
@@ -19,7 +18,7 @@ class Checkpointed(ResumableTask):  # type: ignore[misc]
     def execute(self) -> None:
         job = current_job()
         assert job is not None
-        attempt = job.attempt  # type: ignore[attr-defined]
+        attempt = job.attempt
         record(self.log, attempt=attempt)
         print(f"attempt {attempt}")
         if attempt == 1:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .jobcontext import progress
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
+    from .resumable import GracefulTimeout, ResumableTask
+    from .retries import Retries
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
     from .spec import type_id
     from .tags import tag, tagspath
@@ -57,12 +59,15 @@ else:
         {
             "Constant": ".params",
             "DependentMarker": ".dependent",
+            "GracefulTimeout": ".resumable",
             "JobHandle": ".jobhandle",
             "LightweightTask": ".task",
             "Meta": ".params",
             "Param": ".params",
             "PathBasedSerializedConfig": ".serializedconfig",
             "PathGenerator": ".params",
+            "ResumableTask": ".resumable",
+            "Retries": ".retries",
             "SerializedConfig": ".serializedconfig",
             "SubmitHook": ".hooks",
             "Task": ".task",
@@ -105,6 +110,7 @@ __all__ = [
     "ConfigError",
     "Constant",
     "DependentMarker",
+    "GracefulTimeout",
     "InstanceConfig",
     "JobHandle",
     "LightweightTask",
@@ -112,6 +118,8 @@ __all__ = [
     "Param",
     "PathBasedSerializedConfig",
     "PathGenerator",
+    "ResumableTask",
+    "Retries",
     "SerializedConfig",
     "SubmitHook",
     "Task",

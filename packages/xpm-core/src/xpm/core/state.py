@@ -28,6 +28,7 @@ class State:
         "maintaskdir",
         "meta",
         "outputs",
+        "retries",
         "sealed",
         "tags",
         "task",
@@ -43,6 +44,7 @@ class State:
         self.digest: bytes | None = None
         self.job: Any = None
         self.outputs: Any = None
+        self.retries: Any = None
         self.dependencies: list[Any] = []
         self.taskdir: Path | None = None
         self.maintaskdir: Path | None = None

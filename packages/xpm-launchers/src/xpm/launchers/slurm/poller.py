@@ -203,7 +203,8 @@ class SlurmPoller:
         """Run one round: ask SLURM, call `on_end` of the jobs that ended.
 
         Returns whether any job changed state. Jobs that will never start (a
-        dependency failed) are cancelled with `scancel` and reported as ended.
+        dependency did not succeed) are reported with reason `"dependency"` and left
+        queued: the scheduler cancels them, or makes them wait for a new attempt.
 
         Raises:
             SlurmCommandError: SLURM did not answer; the jobs stay followed.
@@ -238,10 +239,6 @@ class SlurmPoller:
             self._interval = min(self._max, max(self._min, self._interval * growth))
             if is_changed:
                 self._interval = self._min
-        for followed, _ending in ended:
-            status = followed.status
-            if status is not None and not status.is_final:
-                self._cancel(status.job_id)
         for followed, ending in ended:
             self._notify(followed, ending)
         return is_changed
@@ -271,12 +268,6 @@ class SlurmPoller:
                 if self._is_closed:
                     return
                 self._lock.wait(self._interval)
-
-    def _cancel(self, job_id: str) -> None:
-        command = ["scancel", job_id]
-        result = self._runner(command)
-        if result.returncode != 0:
-            _log.warning("%s", _error(command, result))
 
     def _notify(self, followed: _Followed, ending: Ending) -> None:
         try:
