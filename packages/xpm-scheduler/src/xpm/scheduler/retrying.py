@@ -29,6 +29,7 @@ from .records import Failure
 VERDICTS = frozenset({"timeout", "memory", "preempted", "node_failure"})
 """Causes a launcher knows better than the job process."""
 
+_GUESSES = frozenset({"failed", "cancelled"})
 _SHARED = frozenset({"timeout", "preempted", "node_failure"})
 
 
@@ -37,10 +38,11 @@ def resolve_failure(recorded: Failure | None, ending: Ending) -> tuple[Failure, 
 
     The launcher's verdict (`ending.reason` in `VERDICTS`) replaces a `failed` or
     `cancelled` record written by the job process; the record's own words stay in the
-    message. A job's own `timeout` (`GracefulTimeout`, or an exit after the warning) is
-    kept.
+    message (so does one the process wrote on a signal). A job's own `timeout`
+    (`GracefulTimeout`, or an exit after the warning) is kept.
     """
-    if ending.reason in VERDICTS and (recorded is None or recorded.reason in ("failed", "cancelled")):
+    overridable = recorded is None or recorded.reason in _GUESSES or recorded.signal is not None
+    if ending.reason in VERDICTS and overridable:
         message = ending.message or ending.reason
         if recorded is not None:
             message += f" (the job process recorded: {recorded.describe()})"
