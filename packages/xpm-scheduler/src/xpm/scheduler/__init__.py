@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 from xpm.core.plumbing import lazy_exports
 
 if TYPE_CHECKING:
+    from .attempts import (
+        Attempt,
+        read_attempts,
+    )
     from .errors import (
         ExperimentFailed,
         ExperimentFailedError,
@@ -72,6 +76,7 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
+    "Attempt": ".attempts",
     "EndCallback": ".launcher",
     "Ending": ".launcher",
     "Experiment": ".experiments",
@@ -105,12 +110,14 @@ _WHERE = {
     "kill_process": ".kill",
     "list_experiments": ".runs",
     "list_runs": ".runs",
+    "read_attempts": ".attempts",
     "read_job": ".records",
     "scan_jobs": ".records",
     "scan_states": ".records",
 }
 
 __all__ = [
+    "Attempt",
     "EndCallback",
     "Ending",
     "Experiment",
@@ -144,6 +151,7 @@ __all__ = [
     "kill_process",
     "list_experiments",
     "list_runs",
+    "read_attempts",
     "read_job",
     "scan_jobs",
     "scan_states",

@@ -92,9 +92,19 @@ def _write(paths: JobPaths, attempts: list[Attempt]) -> None:
     write_json_atomic(attempts_path(paths), [attempt.to_json() for attempt in attempts])
 
 
-def begin_attempt(paths: JobPaths, host: str, batch_id: str | None) -> int:
-    """Record that a new attempt starts (called by the job process); return its number."""
+def begin_attempt(paths: JobPaths, host: str, batch_id: str | None, requeued: bool) -> int:
+    """Record that a new attempt starts (called by the job process); return its number.
+
+    An attempt still open ended without anyone hearing it: `requeued` by the cluster
+    (SLURM's `scontrol requeue`, or a preemption that requeues), or `interrupted`.
+    """
     attempts = read_attempts(paths)
+    if attempts and attempts[-1].ended is None:
+        last = attempts[-1]
+        reason = "requeued" if requeued else "interrupted"
+        attempts[-1] = Attempt(
+            last.number, last.started, last.host, last.batch_id, time.time(), reason
+        )
     number = len(attempts) + 1
     attempts.append(Attempt(number, time.time(), host, batch_id))
     _write(paths, attempts)

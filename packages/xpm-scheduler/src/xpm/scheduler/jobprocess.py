@@ -153,7 +153,8 @@ def run_job(folder: Path) -> int:
     if own:
         write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
     start = time.time()
-    attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"))
+    requeued = os.environ.get("SLURM_RESTART_COUNT", "0") not in ("", "0")
+    attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"), requeued)
     write_json_atomic(paths.started, {"time": start, "host": HOST, "attempt": attempt})
     signal.signal(signal.SIGTERM, _on_sigterm)
     holder: list[Any] = []

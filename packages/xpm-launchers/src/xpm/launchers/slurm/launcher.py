@@ -9,6 +9,7 @@ task N runs the N-th job's script. Jobs wait for their dependencies inside SLURM
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import socket
@@ -24,7 +25,14 @@ from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
 from .poller import SlurmPoller
-from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
+from .sbatch import (
+    ArraySpec,
+    SlurmOptions,
+    parse_sbatch_output,
+    render_sbatch_script,
+    slurm_megabytes,
+    slurm_seconds,
+)
 
 _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
@@ -35,6 +43,9 @@ _DEFAULT_MAX_ARRAY_SIZE = 1001
 _OVER_MEMORY = re.compile(r"slurmstepd.*: error: .*exceeded (job )?memory limit", re.IGNORECASE)
 _LOG_TAIL = 16384
 _DISPATCH = 'exec bash "${@:SLURM_ARRAY_TASK_ID+1:1}"'
+# Read by xpm.scheduler's job process: the seconds of the time limit (remaining_time()).
+_TIME_LIMIT_ENV = "XPM_TIME_LIMIT"
+_DEFAULT_WARNING = 120
 
 
 class SlurmOptionChanges(TypedDict, total=False):
@@ -79,6 +90,10 @@ class SlurmLauncher(Launcher):
         grace: Seconds a job may stay unknown to SLURM before it is taken as gone.
         max_array_size: Overrides the cluster's `MaxArraySize` (`scontrol show config`).
         background: Poll from a thread; with False, call `poll` yourself.
+        time_warning: Seconds before the time limit (`options.time`) when SLURM sends
+            the job SIGUSR1 (`--signal=B:USR1@N`), so that a `ResumableTask` writes a
+            checkpoint and stops: then it is submitted again. By default 120, at most
+            half the limit; 0: no warning. SLURM may send it up to a minute early.
     """
 
     native_dependencies = True
@@ -95,6 +110,7 @@ class SlurmLauncher(Launcher):
         grace: float = 60.0,
         max_array_size: int | None = None,
         background: bool = True,
+        time_warning: int | None = None,
     ) -> None:
         if array_throttle is not None and array_throttle < 1:
             raise ValidationError(
@@ -107,6 +123,7 @@ class SlurmLauncher(Launcher):
         self._runner = runner
         self._settings = (min_poll_interval, max_poll_interval, grace, background)
         self._max_array_size = max_array_size
+        self.time_warning = time_warning
         self._poller = SlurmPoller(
             runner,
             min_interval=min_poll_interval,
@@ -135,7 +152,7 @@ class SlurmLauncher(Launcher):
                 hint = f": {phrase}" if phrase else f"; options: {names}"
                 raise ValidationError(f"{name!r} is not a SLURM option{hint}", path=name)
         minimum, maximum, grace, background = self._settings
-        return SlurmLauncher(
+        launcher = SlurmLauncher(
             dataclasses.replace(self.options, **changes),
             array_throttle=self.array_throttle,
             runner=self._runner,
@@ -144,7 +161,42 @@ class SlurmLauncher(Launcher):
             grace=grace,
             max_array_size=self._max_array_size,
             background=background,
+            time_warning=self.time_warning,
         )
+        launcher.retries = self.retries
+        return launcher
+
+    def with_more_memory(self, factor: float, cap: str | None) -> SlurmLauncher | None:
+        """Return a copy asking for `factor` times `options.mem` (at most `cap`), for a
+        retry after running out of memory; None without `mem`, or already at the cap."""
+        current = slurm_megabytes(self.options.mem) if self.options.mem else None
+        if current is None:
+            return None
+        wanted = math.ceil(current * factor)
+        limit = slurm_megabytes(cap) if cap else None
+        if limit is not None:
+            wanted = min(wanted, limit)
+        if wanted <= current:
+            return None
+        return self.config(mem=f"{wanted}M")
+
+    def update_dependencies(
+        self, record: Mapping[str, object], after: Sequence[Mapping[str, object]]
+    ) -> bool:
+        """Make the queued job of `record` wait for the SLURM jobs of `after` instead
+        (`scontrol update JobId=... Dependency=afterok:...`).
+
+        Raises:
+            ValidationError: a record is not a SLURM job's.
+        """
+        job_id = _record_job_id(record)
+        if job_id is None:
+            return False
+        launch = JobLaunch(Path("."), "", job_id, ())
+        ids = [_job_id_of(other, launch) for other in after]
+        dependency = "afterok:" + ":".join(ids) if ids else ""
+        command = ["scontrol", "update", f"JobId={job_id}", f"Dependency={dependency}"]
+        return self._runner(command).returncode == 0
 
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
         """Submit `launch` with `sbatch`; return its pid record `{"type": "slurm", ...}`.
@@ -269,9 +321,29 @@ class SlurmLauncher(Launcher):
                 "(launcher.config() makes a copy)"
             )
 
+    def _job_options(self) -> SlurmOptions:
+        """The options, plus `--signal` before the time limit (see `time_warning`)."""
+        limit = self._time_limit()
+        if limit is None or any(arg.startswith("--signal") for arg in self.options.extra):
+            return self.options
+        wanted = _DEFAULT_WARNING if self.time_warning is None else self.time_warning
+        warning = min(wanted, limit // 2)
+        if warning < 1:
+            return self.options
+        signal = f"--signal=B:USR1@{int(warning)}"
+        return dataclasses.replace(self.options, extra=(*self.options.extra, signal))
+
+    def _time_limit(self) -> int | None:
+        seconds = slurm_seconds(self.options.time) if self.options.time else None
+        return None if seconds is None else max(60, math.ceil(seconds / 60) * 60)
+
     def _write_script(self, launch: JobLaunch, dependencies: Sequence[str] = ()) -> Path:
+        limit = self._time_limit()
+        if limit is not None:
+            environ = {**launch.environ, _TIME_LIMIT_ENV: str(limit)}
+            launch = dataclasses.replace(launch, environ=environ)
         text = render_sbatch_script(
-            options=self.options,
+            options=self._job_options(),
             job_name=launch.job_id,
             job_folder=launch.folder,
             command=launch.command,
@@ -289,7 +361,7 @@ class SlurmLauncher(Launcher):
         scripts = [str(self._write_script(launch)) for launch in launches]
         first = launches[0]
         text = render_sbatch_script(
-            options=self.options,
+            options=self._job_options(),
             job_name=f"xpm array of {len(launches)} jobs",
             job_folder=first.folder,
             command=["bash", "-c", _DISPATCH, "xpm-array", *scripts],

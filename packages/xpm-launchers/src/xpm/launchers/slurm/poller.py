@@ -40,6 +40,9 @@ _REASONS: dict[str, Reason] = {
     "TIMEOUT": "timeout",
     "OUT_OF_MEMORY": "memory",
     "CANCELLED": "cancelled",
+    "PREEMPTED": "preempted",
+    "NODE_FAIL": "node_failure",
+    "BOOT_FAIL": "node_failure",
 }
 _BACKOFF = 1.5
 _EXIT_CODE = re.compile(r"(?:^|\s)ExitCode=([0-9]+):([0-9]+)")
@@ -50,9 +53,9 @@ def ending_of(status: SlurmJobStatus) -> Ending:
 
     COMPLETED gives its exit code (0); FAILED its exit code, or the signal that killed
     it. The reason is `"timeout"` for TIMEOUT, `"memory"` for OUT_OF_MEMORY,
-    `"cancelled"` for CANCELLED, `"dependency"` when SLURM cancelled the job (or would
-    keep it pending forever) because a dependency failed, and `"failed"` otherwise
-    (FAILED, NODE_FAIL, PREEMPTED, ...). The message reads `SLURM: TIMEOUT, reached its
+    `"cancelled"` for CANCELLED, `"preempted"` for PREEMPTED, `"node_failure"` for
+    NODE_FAIL and BOOT_FAIL, `"dependency"` when SLURM cancelled the job (or would
+    keep it pending forever) because a dependency failed, and `"failed"` otherwise. The message reads `SLURM: TIMEOUT, reached its
     time limit (job 42)`.
     """
     where = f"job {status.job_id}"

@@ -117,6 +117,42 @@ def slurm_time(seconds: int) -> str:
     return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+_SLURM_TIME = re.compile(
+    r"(?:(?P<days>[0-9]+)-(?P<dh>[0-9]+)(?::(?P<dm>[0-9]+)(?::(?P<ds>[0-9]+))?)?"
+    r"|(?P<a>[0-9]+)(?::(?P<b>[0-9]+)(?::(?P<c>[0-9]+))?)?)"
+)
+
+
+def slurm_seconds(text: str) -> int | None:
+    """Return the seconds of a SLURM time limit (`"90"` minutes, `"1:30:00"`, `"2-12"`,
+    `"1-00:00:00"`); None for `"INFINITE"`, `"UNLIMITED"` or a text SLURM would refuse."""
+    match = _SLURM_TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    if parts["days"] is not None:
+        days, hours = int(parts["days"]), int(parts["dh"])
+        minutes, seconds = int(parts["dm"] or 0), int(parts["ds"] or 0)
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    a, b, c = parts["a"], parts["b"], parts["c"]
+    if c is not None:  # HH:MM:SS
+        return (int(a) * 60 + int(b)) * 60 + int(c)
+    if b is not None:  # MM:SS
+        return int(a) * 60 + int(b)
+    return int(a) * 60  # minutes
+
+
+_SIZE_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+
+
+def slurm_megabytes(text: str) -> int | None:
+    """Return the megabytes of a SLURM memory size (`"100M"`, `"16G"`, `"512"` = MB)."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([KMGTkmgt]?)[Bb]?\s*", text)
+    if match is None:
+        return None
+    return max(1, round(int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "M").upper()]))
+
+
 def render_sbatch_script(
     *,
     options: SlurmOptions,
@@ -134,7 +170,8 @@ def render_sbatch_script(
     The job runs in `job_folder` and writes `slurm-<job id>.out` and `.err` there
     (`slurm-<array id>_<task>.out` for an array). It starts only after every job in
     `dependencies` (SLURM job ids) completed successfully (`afterok`); if one of them
-    fails, SLURM cancels it (`--kill-on-invalid-dep=yes`). The script ends with
+    fails, xpm cancels it (it does not ask SLURM to: a dependency submitted again makes
+    the job wait for the new attempt instead). The script ends with
     `exec command`, so signals from `scancel` reach the command itself.
 
     With `stdout` (and `stderr`, which defaults to `stdout`), SLURM and the command
@@ -173,7 +210,6 @@ def render_sbatch_script(
         directives.append(f"{name}={_quote(name, value)}" if equal else argument)
     if dependencies:
         directives.append("--dependency=afterok:" + ":".join(dependencies))
-        directives.append("--kill-on-invalid-dep=yes")
     if array is not None:
         directives.append(f"--array={array}")
     body = ["# Written by xpm: this job's folder holds its parameters and results."]
