@@ -32,6 +32,7 @@ class Trainer(ResumableTask):
 
     When the launcher warns that the time limit is near it exits with `exit_code`
     (checkpoint written), unless `ignore_warning`: then the limit's SIGTERM ends it.
+    With `finish_on_resume`, an attempt that finds a checkpoint ends at once.
     """
 
     steps: Param[int]
@@ -39,6 +40,7 @@ class Trainer(ResumableTask):
     log: Meta[Path]
     ignore_warning: Meta[bool] = False
     exit_code: Meta[int] = 3
+    finish_on_resume: Meta[bool] = False
 
     def execute(self) -> None:
         job = current_job()
@@ -47,6 +49,8 @@ class Trainer(ResumableTask):
         done = json.loads(state.read_text())["done"] if state.exists() else 0
         record(self.log, attempt=job.attempt, resumed_at=done, remaining=self.remaining_time())
         print(f"attempt {job.attempt} from step {done}", flush=True)
+        if done and self.finish_on_resume:
+            done = self.steps
         while done < self.steps:
             if self.stop_requested() and not self.ignore_warning:
                 record(self.log, attempt=job.attempt, stopped_at=done)
