@@ -87,7 +87,7 @@ def test_time_limit_warning_resumes_and_carries_the_dependent_and_the_verdict_wi
         trainer.submit()
         dependent = Flaky.C(failures=0, log=tmp_path / "dependent")
         dependent.add_dependencies(trainer).submit()  # type: ignore[attr-defined]
-        stuck = Flaky.C(failures=0, sleep=600, log=tmp_path / "stuck")
+        stuck = Flaky.C(failures=-1, sleep=600, log=tmp_path / "stuck")
         stuck.submit(launcher=plain, max_retries=5)
     assert trainer.job.state is JobState.DONE
     assert dependent.job.state is JobState.DONE
