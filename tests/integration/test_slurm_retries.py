@@ -86,7 +86,7 @@ def test_time_limit_warning_resumes_and_carries_the_dependent_and_the_verdict_wi
         trainer = Trainer.C(steps=100000, step=0.1, log=log, finish_on_resume=True)
         trainer.submit()
         dependent = Flaky.C(failures=0, log=tmp_path / "dependent")
-        dependent.add_dependencies(trainer).submit()  # type: ignore[attr-defined]
+        dependent.add_dependencies(trainer).submit()
         stuck = Flaky.C(failures=-1, sleep=600, log=tmp_path / "stuck")
         stuck.submit(launcher=plain, max_retries=5)
     assert trainer.job.state is JobState.DONE

@@ -14,7 +14,7 @@ from .jobcontext import current_job, time_warning_received
 from .task import Task
 
 
-class GracefulTimeout(Exception):  # noqa: N818 (experimaestro's name)
+class GracefulTimeout(Exception):
     """Raise it in a `ResumableTask` to end this attempt on purpose, checkpoint written.
 
     The job records a `timeout` failure and the scheduler submits it again (up to its

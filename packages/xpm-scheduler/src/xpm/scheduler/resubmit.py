@@ -68,13 +68,13 @@ class Resubmitter:
         if should_retry(failure, attempts, retries, resumable):
             launcher: Launcher | None = job.launcher
             if failure.reason == "memory":
-                launcher = job.launcher.with_more_memory(
-                    retries.memory_factor, retries.memory_cap
-                )
+                launcher = job.launcher.with_more_memory(retries.memory_factor, retries.memory_cap)
             if launcher is not None:
                 return self._retry(job, failure, launcher, len(attempts))
         if len(attempts) > 1:
-            failure = replace(failure, message=f"{failure.message} (after {len(attempts)} attempts)")
+            failure = replace(
+                failure, message=f"{failure.message} (after {len(attempts)} attempts)"
+            )
         data = failure.to_json()
         data["attempts"] = [attempt.to_json() for attempt in attempts]
         with suppress(OSError):

@@ -55,8 +55,8 @@ def ending_of(status: SlurmJobStatus) -> Ending:
     it. The reason is `"timeout"` for TIMEOUT, `"memory"` for OUT_OF_MEMORY,
     `"cancelled"` for CANCELLED, `"preempted"` for PREEMPTED, `"node_failure"` for
     NODE_FAIL and BOOT_FAIL, `"dependency"` when SLURM cancelled the job (or would
-    keep it pending forever) because a dependency failed, and `"failed"` otherwise. The message reads `SLURM: TIMEOUT, reached its
-    time limit (job 42)`.
+    keep it pending forever) because a dependency failed, and `"failed"` otherwise.
+    The message reads `SLURM: TIMEOUT, reached its time limit (job 42)`.
     """
     where = f"job {status.job_id}"
     if status.progress is SlurmProgress.DONE:
