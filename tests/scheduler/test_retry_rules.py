@@ -45,7 +45,7 @@ def _attempts(*reasons: str) -> list[Attempt]:
         ("timeout", ("timeout",) * 3, Retries(), True, True),
         ("timeout", ("timeout",) * 4, Retries(), True, False),
         ("preempted", ("preempted",), Retries(), False, True),
-        ("node_failure", ("timeout", "preempted", "node_failure"), Retries(max_retries=2), True, False),
+        ("node_failure", ("timeout", "preempted", "node_failure"), Retries(2), True, False),
         ("failed", ("failed",), Retries(), True, False),
         ("failed", ("failed",), Retries(failed=1), False, True),
         ("failed", ("timeout", "failed"), Retries(failed=1), True, True),
