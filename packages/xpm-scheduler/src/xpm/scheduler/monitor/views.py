@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..attempts import read_attempts
 from ..jobpaths import JobPaths
 from ..records import read_job
 from .access import AccessDenied, job_file
@@ -26,8 +27,10 @@ RESULT_LIMIT = 1024 * 1024
 
 
 def job_detail(paths: JobPaths) -> dict[str, Any]:
-    """Return a job's summary, folder, process record and parameters (`params.json`)."""
+    """Return a job's summary, folder, process record, parameters (`params.json`) and,
+    for a job submitted more than once, its attempts in words."""
     record = read_job(paths)
+    attempts = read_attempts(paths)
     try:
         params: Any = json.loads(paths.params.read_bytes())
     except (OSError, ValueError):
@@ -37,6 +40,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
         "folder": str(paths.folder),
         "process": None if record.process is None else dict(record.process),
         "params": params,
+        "attempts": [a.describe() for a in attempts] if len(attempts) > 1 else [],
     }
 
 
