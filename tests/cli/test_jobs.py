@@ -172,6 +172,7 @@ def test_show_lists_the_attempts_of_a_job_submitted_again(
          "reason": "timeout", "message": "SLURM: TIMEOUT, reached its time limit (job 41)"},
         {"attempt": 2, "started": 61, "host": "n2", "batch_id": "42", "ended": 62,
          "reason": "failed", "message": "ValueError: boom"},
+        {"attempt": 3, "started": 63, "host": "n2", "batch_id": "43"},
     ]  # fmt: skip
     (folder / "learn.attempts.json").write_text(json.dumps(attempts))
     code, out, _ = invoke(runner, synthetic, "jobs", "show", prefix)
@@ -182,6 +183,7 @@ def test_show_lists_the_attempts_of_a_job_submitted_again(
         f"(n1, SLURM job 41, started {started})\n"
     ) in out
     assert "attempt 2:   failed: ValueError: boom (n2, SLURM job 42, started " in out
+    assert "attempt 3:   failed (n2, SLURM job 43, started " in out  # the job's state
 
 
 def test_show_accepts_an_identifier_prefix(

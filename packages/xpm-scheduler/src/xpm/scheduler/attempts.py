@@ -69,9 +69,13 @@ class Attempt:
             message=str(data.get("message") or ""),
         )
 
-    def describe(self) -> str:
-        """`attempt 2: timeout: SLURM: TIMEOUT, reached its time limit (job 42)`."""
-        text = f"attempt {self.number}: {self.reason or 'running'}"
+    def describe(self, unfinished: str = "running") -> str:
+        """`attempt 2: timeout: SLURM: TIMEOUT, reached its time limit (job 42)`.
+
+        An attempt whose end is not recorded is described as `unfinished` (give the
+        job's state: a job done ends its last attempt without a record).
+        """
+        text = f"attempt {self.number}: {self.reason or unfinished}"
         return f"{text}: {self.message}" if self.message else text
 
 

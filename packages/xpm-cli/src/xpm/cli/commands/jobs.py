@@ -127,7 +127,7 @@ def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> No
     if record.progress is not None:
         desc = f" {record.progress.desc}" if record.progress.desc else ""
         rows.append(("progress", f"{record.progress.fraction:.0%}{desc}"))
-    rows.extend(_attempt_rows(record.paths))
+    rows.extend(_attempt_rows(record.paths, record.state.value))
     if found.submission.tags:
         rows.append(("tags", format_tags(found.submission.tags)))
     if found.submission.experiments:
@@ -139,7 +139,7 @@ def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> No
     click.echo("\n".join(f"{key + ':':<12} {value}" for key, value in rows))
 
 
-def _attempt_rows(paths: JobPaths) -> list[tuple[str, str]]:
+def _attempt_rows(paths: JobPaths, state: str) -> list[tuple[str, str]]:
     """One row per attempt, when the job was submitted more than once (issue 15)."""
     from xpm.scheduler import read_attempts
 
@@ -153,7 +153,7 @@ def _attempt_rows(paths: JobPaths) -> list[tuple[str, str]]:
             where.append(f"SLURM job {attempt.batch_id}")
         if attempt.started is not None:
             where.append(f"started {_time_text(attempt.started)}")
-        text = attempt.describe().partition(": ")[2]
+        text = attempt.describe(state).partition(": ")[2]
         detail = ", ".join(w for w in where if w)
         rows.append((f"attempt {attempt.number}", f"{text} ({detail})" if detail else text))
     return rows

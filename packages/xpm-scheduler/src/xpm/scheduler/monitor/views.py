@@ -40,7 +40,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
         "folder": str(paths.folder),
         "process": None if record.process is None else dict(record.process),
         "params": params,
-        "attempts": [a.describe() for a in attempts] if len(attempts) > 1 else [],
+        "attempts": [a.describe(record.state.value) for a in attempts] if len(attempts) > 1 else [],
     }
 
 
