@@ -85,6 +85,7 @@ class Resubmitter:
         with suppress(OSError):
             rotate_logs(job.paths)
         job.paths.failed.unlink(missing_ok=True)
+        job.paths.pid.unlink(missing_ok=True)  # that attempt is over: nothing to re-attach
         if launcher is not job.launcher:
             self._use(launcher)
             job.launcher = launcher
