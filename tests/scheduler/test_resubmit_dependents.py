@@ -156,4 +156,5 @@ def test_the_dependents_of_a_job_that_fails_for_good_are_cancelled(tmp_path: Pat
     assert len(batch.started) == 2 and batch.updates == []
     assert batch.killed == [2]
     failed = json.loads((dependent.jobpath / "flaky.failed").read_text())
-    assert (failed["reason"], failed["message"]) == ("dependency", f"{failing.job.job_id} failed")
+    job_id = "/".join(failing.jobpath.parts[-2:])
+    assert (failed["reason"], failed["message"]) == ("dependency", f"{job_id} failed")
