@@ -45,9 +45,11 @@ def test_a_time_limit_asks_for_a_warning_signal_and_tells_the_job(
 ) -> None:
     text = _script(FakeSlurm(), tmp_path, options=SlurmOptions(time=time), time_warning=warning)
     if signal is None:
-        assert "--signal" not in text
+        assert "--signal" not in text and "trap" not in text
     else:
         assert f"#SBATCH {signal}\n" in text
+        # Ignored until the job process handles it: an early signal must not kill it.
+        assert "\ntrap '' USR1\nexec " in text
     assert f"export XPM_TIME_LIMIT={limit}\n" in text
 
 
@@ -56,6 +58,7 @@ def test_no_time_limit_no_signal_and_the_users_own_signal_is_kept(tmp_path: Path
     own = SlurmOptions(time="1:00:00", extra=("--signal=B:USR2@300",))
     text = _script(FakeSlurm(), tmp_path, options=own)
     assert text.count("--signal") == 1 and "#SBATCH --signal=B:USR2@300\n" in text
+    assert "trap" not in text
 
 
 def test_more_memory_multiplies_and_stops_at_the_cap() -> None:

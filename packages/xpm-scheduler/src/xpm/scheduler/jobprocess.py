@@ -133,6 +133,8 @@ def run_job(folder: Path) -> int:
     """Run the job of `folder`; return the process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
+    holder: list[Any] = []  # the task, once loaded, for its on_time_warning()
+    signal.signal(WARNING_SIGNAL, _on_warning(holder))
     data: dict[str, Any] = json.loads((folder / "params.json").read_text(encoding="utf-8"))
     job = data.get("job", {})
     type_id = str(job.get("type_id") or folder.parent.name)
@@ -157,8 +159,6 @@ def run_job(folder: Path) -> int:
     attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"), requeued)
     write_json_atomic(paths.started, {"time": start, "host": HOST, "attempt": attempt})
     signal.signal(signal.SIGTERM, _on_sigterm)
-    holder: list[Any] = []
-    signal.signal(WARNING_SIGNAL, _on_warning(holder))
     failure: Failure | None = None
     try:
         for root in data.get("pythonpath", ()):

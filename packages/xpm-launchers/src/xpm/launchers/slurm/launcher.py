@@ -333,6 +333,11 @@ class SlurmLauncher(Launcher):
         signal = f"--signal=B:USR1@{int(warning)}"
         return dataclasses.replace(self.options, extra=(*self.options.extra, signal))
 
+    def _ignored(self) -> tuple[str, ...]:
+        """The warning signal, when this launcher asks for it (see `_job_options`)."""
+        asked = self._job_options() is not self.options
+        return ("USR1",) if asked else ()
+
     def _time_limit(self) -> int | None:
         seconds = slurm_seconds(self.options.time) if self.options.time else None
         return None if seconds is None else max(60, math.ceil(seconds / 60) * 60)
@@ -351,6 +356,7 @@ class SlurmLauncher(Launcher):
             stdout=launch.stdout,
             stderr=launch.stderr,
             environ=launch.environ,
+            ignored_signals=self._ignored(),
         )
         script = launch.folder / f"{launch.name}.sbatch"
         launch.folder.mkdir(parents=True, exist_ok=True)
@@ -366,6 +372,7 @@ class SlurmLauncher(Launcher):
             job_folder=first.folder,
             command=["bash", "-c", _DISPATCH, "xpm-array", *scripts],
             array=ArraySpec(tuple(range(len(launches))), self.array_throttle),
+            ignored_signals=self._ignored(),
         )
         script = first.folder / f"{first.name}.array.sbatch"
         script.write_text(text)

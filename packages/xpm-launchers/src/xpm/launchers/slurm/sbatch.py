@@ -164,6 +164,7 @@ def render_sbatch_script(
     stdout: PurePath | None = None,
     stderr: PurePath | None = None,
     environ: Mapping[str, str] | None = None,
+    ignored_signals: Sequence[str] = (),
 ) -> str:
     """Return the text of the sbatch script that runs `command` in `job_folder`.
 
@@ -178,6 +179,9 @@ def render_sbatch_script(
     append to these files instead, and the script itself changes to `job_folder` and
     redirects the command: running it with plain `bash` (as a job array task does)
     behaves the same. `environ` is exported before the command runs.
+    `ignored_signals` (`"USR1"`) are ignored until the command handles them itself
+    (`trap '' USR1`; the job process installs its handler first thing): a warning
+    signal that SLURM sends early must not kill a job that is still starting.
 
     Raises:
         ValidationError: a value holds a line break or a double quote, a dependency
@@ -223,6 +227,12 @@ def render_sbatch_script(
                 value=value,
             )
         body.append(f"export {name}={shlex.quote(value)}")
+    for name in ignored_signals:
+        if not re.fullmatch(r"[A-Z0-9]+", name):
+            raise ValidationError(
+                f"{name!r} is not a signal name (like USR1)", path="ignored_signals", value=name
+            )
+        body.append(f"trap '' {name}")
     run = "exec " + shlex.join(command)
     if stdout is not None:
         run += f" >>{shlex.quote(out)} 2>>{shlex.quote(err)}"
