@@ -163,7 +163,8 @@ class LocalLauncher(Launcher):
             may use.
         fork: Whether to fork jobs from a fork server.
         time_limit: Seconds each job may run (None: no limit). A job over it gets
-            SIGTERM, then SIGKILL, and fails as `timeout` (see `TimeLimit`).
+            SIGTERM, then SIGKILL, and fails as `timeout` (see `TimeLimit`). The clock
+            is this launcher's: a job a later experiment re-attaches to is not limited.
         time_warning: Seconds before the limit when the job gets SIGUSR1 (a
             `ResumableTask` then checkpoints and stops); by default 120, at most half
             the limit; 0: no warning.
