@@ -9,8 +9,6 @@ task N runs the N-th job's script. Jobs wait for their dependencies inside SLURM
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 import re
 import socket
 from collections.abc import Mapping, Sequence
@@ -19,33 +17,28 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from xpm.core import ValidationError
-from xpm.scheduler import EndCallback, Ending, JobLaunch, Launcher
+from xpm.scheduler import EndCallback, JobLaunch, Launcher
 
 from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
-from .poller import SlurmPoller
-from .sbatch import (
-    ArraySpec,
-    SlurmOptions,
-    parse_sbatch_output,
-    render_sbatch_script,
-    slurm_megabytes,
-    slurm_seconds,
+from .longjobs import (
+    TIME_LIMIT_ENV,
+    WARNING_SIGNAL,
+    dependency_update,
+    more_memory,
+    time_limit,
+    with_warning,
 )
+from .outofmemory import memory_aware as _memory_aware
+from .poller import SlurmPoller
+from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
 
 _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _DEFAULT_MAX_ARRAY_SIZE = 1001
 # Array task N runs the N-th script given after the command name ($0).
-# What slurmstepd writes when OverMemoryKill kills a job ("StepId=42.batch exceeded memory
-# limit (436338688 > 104857600), being killed"), in the last _LOG_TAIL bytes of its log.
-_OVER_MEMORY = re.compile(r"slurmstepd.*: error: .*exceeded (job )?memory limit", re.IGNORECASE)
-_LOG_TAIL = 16384
 _DISPATCH = 'exec bash "${@:SLURM_ARRAY_TASK_ID+1:1}"'
-# Read by xpm.scheduler's job process: the seconds of the time limit (remaining_time()).
-_TIME_LIMIT_ENV = "XPM_TIME_LIMIT"
-_DEFAULT_WARNING = 120
 
 
 class SlurmOptionChanges(TypedDict, total=False):
@@ -169,16 +162,8 @@ class SlurmLauncher(Launcher):
     def with_more_memory(self, factor: float, cap: str | None) -> SlurmLauncher | None:
         """Return a copy asking for `factor` times `options.mem` (at most `cap`), for a
         retry after running out of memory; None without `mem`, or already at the cap."""
-        current = slurm_megabytes(self.options.mem) if self.options.mem else None
-        if current is None:
-            return None
-        wanted = math.ceil(current * factor)
-        limit = slurm_megabytes(cap) if cap else None
-        if limit is not None:
-            wanted = min(wanted, limit)
-        if wanted <= current:
-            return None
-        return self.config(mem=f"{wanted}M")
+        mem = more_memory(self.options, factor, cap)
+        return None if mem is None else self.config(mem=mem)
 
     def update_dependencies(
         self, record: Mapping[str, object], after: Sequence[Mapping[str, object]]
@@ -193,9 +178,7 @@ class SlurmLauncher(Launcher):
         if job_id is None:
             return False
         launch = JobLaunch(Path("."), "", job_id, ())
-        ids = [_job_id_of(other, launch) for other in after]
-        dependency = "afterok:" + ":".join(ids) if ids else ""
-        command = ["scontrol", "update", f"JobId={job_id}", f"Dependency={dependency}"]
+        command = dependency_update(job_id, [_job_id_of(other, launch) for other in after])
         return self._runner(command).returncode == 0
 
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
@@ -321,34 +304,14 @@ class SlurmLauncher(Launcher):
                 "(launcher.config() makes a copy)"
             )
 
-    def _job_options(self) -> SlurmOptions:
-        """The options, plus `--signal` before the time limit (see `time_warning`)."""
-        limit = self._time_limit()
-        if limit is None or any(arg.startswith("--signal") for arg in self.options.extra):
-            return self.options
-        wanted = _DEFAULT_WARNING if self.time_warning is None else self.time_warning
-        warning = min(wanted, limit // 2)
-        if warning < 1:
-            return self.options
-        signal = f"--signal=B:USR1@{int(warning)}"
-        return dataclasses.replace(self.options, extra=(*self.options.extra, signal))
-
-    def _ignored(self) -> tuple[str, ...]:
-        """The warning signal, when this launcher asks for it (see `_job_options`)."""
-        asked = self._job_options() is not self.options
-        return ("USR1",) if asked else ()
-
-    def _time_limit(self) -> int | None:
-        seconds = slurm_seconds(self.options.time) if self.options.time else None
-        return None if seconds is None else max(60, math.ceil(seconds / 60) * 60)
-
     def _write_script(self, launch: JobLaunch, dependencies: Sequence[str] = ()) -> Path:
-        limit = self._time_limit()
+        limit = time_limit(self.options)
         if limit is not None:
-            environ = {**launch.environ, _TIME_LIMIT_ENV: str(limit)}
+            environ = {**launch.environ, TIME_LIMIT_ENV: str(limit)}
             launch = dataclasses.replace(launch, environ=environ)
+        options, warned = with_warning(self.options, self.time_warning)
         text = render_sbatch_script(
-            options=self._job_options(),
+            options=options,
             job_name=launch.job_id,
             job_folder=launch.folder,
             command=launch.command,
@@ -356,7 +319,7 @@ class SlurmLauncher(Launcher):
             stdout=launch.stdout,
             stderr=launch.stderr,
             environ=launch.environ,
-            ignored_signals=self._ignored(),
+            ignored_signals=(WARNING_SIGNAL,) if warned else (),
         )
         script = launch.folder / f"{launch.name}.sbatch"
         launch.folder.mkdir(parents=True, exist_ok=True)
@@ -366,13 +329,14 @@ class SlurmLauncher(Launcher):
     def _submit_array(self, launches: Sequence[JobLaunch]) -> list[str]:
         scripts = [str(self._write_script(launch)) for launch in launches]
         first = launches[0]
+        options, warned = with_warning(self.options, self.time_warning)
         text = render_sbatch_script(
-            options=self._job_options(),
+            options=options,
             job_name=f"xpm array of {len(launches)} jobs",
             job_folder=first.folder,
             command=["bash", "-c", _DISPATCH, "xpm-array", *scripts],
             array=ArraySpec(tuple(range(len(launches))), self.array_throttle),
-            ignored_signals=self._ignored(),
+            ignored_signals=(WARNING_SIGNAL,) if warned else (),
         )
         script = first.folder / f"{first.name}.array.sbatch"
         script.write_text(text)
@@ -391,37 +355,6 @@ class SlurmLauncher(Launcher):
 
     def _record(self, job_id: str) -> dict[str, object]:
         return {"type": "slurm", "jobid": job_id, "host": _HOST}
-
-
-def _memory_aware(on_end: EndCallback, logs: Sequence[Path]) -> EndCallback:
-    """Report reason `"memory"` for a job that slurmstepd killed over its memory limit.
-
-    Clusters that police memory by polling (`JobAcctGatherParams=OverMemoryKill`, no
-    cgroups) do not end such a job OUT_OF_MEMORY but FAILED with signal 9; only the
-    message slurmstepd writes to the job's error file tells why.
-    """
-
-    def call(ending: Ending) -> None:
-        if ending.reason == "failed" and ending.signal == 9 and any(map(_over_memory, logs)):
-            ending = dataclasses.replace(
-                ending,
-                reason="memory",
-                message=f"{ending.message}: exceeded its memory limit (killed by slurmstepd)",
-            )
-        on_end(ending)
-
-    return call
-
-
-def _over_memory(log: Path) -> bool:
-    try:
-        with open(log, "rb") as file:
-            file.seek(0, os.SEEK_END)
-            file.seek(max(0, file.tell() - _LOG_TAIL))
-            text = file.read().decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return _OVER_MEMORY.search(text) is not None
 
 
 def _since() -> datetime:
