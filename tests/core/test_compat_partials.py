@@ -117,7 +117,6 @@ def test_include_groups_and_exclude_no_group() -> None:
     assert grouped == VECTORS["partial_exclude_no_group"]["partial_identifier"]
 
 
-@ISSUE_15
 def test_resumable_task_api() -> None:
     """Outside a job with a time limit, remaining_time() is None."""
     core: Any = xpm.core

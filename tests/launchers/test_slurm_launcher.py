@@ -128,7 +128,7 @@ def test_dependencies_become_afterok(
     job = launch(tmp_path, "b", after=(record("7"), record("8_2")))
     launcher.start(job, lambda ending: None)
     text = (job.folder / "learn.sbatch").read_text()
-    assert "#SBATCH --dependency=afterok:7:8_2\n#SBATCH --kill-on-invalid-dep=yes\n" in text
+    assert "#SBATCH --dependency=afterok:7:8_2\n" in text
 
 
 def test_a_dependency_not_on_slurm_is_refused(launcher: SlurmLauncher, tmp_path: Path) -> None:

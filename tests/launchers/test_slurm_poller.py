@@ -81,9 +81,16 @@ class Clock:
         ),
         (
             "1|NODE_FAIL|0:0|None",
-            Ending(None, message="SLURM: NODE_FAIL, stopped because its node failed (job 1)"),
+            Ending(
+                None,
+                reason="node_failure",
+                message="SLURM: NODE_FAIL, stopped because its node failed (job 1)",
+            ),
         ),
-        ("1|PREEMPTED|0:0|None", Ending(None, message="SLURM: PREEMPTED, was preempted (job 1)")),
+        (
+            "1|PREEMPTED|0:0|None",
+            Ending(None, reason="preempted", message="SLURM: PREEMPTED, was preempted (job 1)"),
+        ),
     ],
 )
 def test_endings_of_slurm_states(line: str, ending: Ending) -> None:
@@ -91,8 +98,9 @@ def test_endings_of_slurm_states(line: str, ending: Ending) -> None:
     assert ending_of(parse_sacct(line)["1"]) == ending
 
 
-def test_a_job_that_will_never_start_is_cancelled_and_ends() -> None:
-    """Pending with DependencyNeverSatisfied: scancel it, report reason dependency."""
+def test_a_job_that_will_never_start_ends_and_stays_queued() -> None:
+    """Pending with DependencyNeverSatisfied: report reason dependency, and leave the
+    job queued: the scheduler cancels it, or makes it wait for a retried dependency."""
     fake = FakeSlurm()
     poller = SlurmPoller(fake, background=False)
     endings: list[Ending] = []
@@ -100,7 +108,7 @@ def test_a_job_that_will_never_start_is_cancelled_and_ends() -> None:
     fake.answer("sacct", "8|PENDING|0:0|DependencyNeverSatisfied\n")
     poller.poll_once()
     assert [e.reason for e in endings] == ["dependency"]
-    assert fake.called("scancel") == [["scancel", "8"]]
+    assert fake.called("scancel") == []
     assert ending_of(parse_squeue("8|PENDING|DependencyNeverSatisfied")["8"]).reason == "dependency"
 
 

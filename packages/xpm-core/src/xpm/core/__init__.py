@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .jobcontext import progress
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
+    from .resumable import GracefulTimeout, ResumableTask
+    from .retries import Retries
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
     from .spec import type_id
     from .tags import tag, tagspath
@@ -58,16 +60,19 @@ else:
         {
             "Constant": ".params",
             "DependentMarker": ".dependent",
-            "deprecate": ".deprecation",
+            "GracefulTimeout": ".resumable",
             "JobHandle": ".jobhandle",
             "LightweightTask": ".task",
             "Meta": ".params",
             "Param": ".params",
             "PathBasedSerializedConfig": ".serializedconfig",
             "PathGenerator": ".params",
+            "ResumableTask": ".resumable",
+            "Retries": ".retries",
             "SerializedConfig": ".serializedconfig",
             "SubmitHook": ".hooks",
             "Task": ".task",
+            "deprecate": ".deprecation",
             "progress": ".jobcontext",
             "tag": ".tags",
             "tagspath": ".tags",
@@ -107,6 +112,7 @@ __all__ = [
     "ConfigError",
     "Constant",
     "DependentMarker",
+    "GracefulTimeout",
     "InstanceConfig",
     "JobHandle",
     "LightweightTask",
@@ -114,6 +120,8 @@ __all__ = [
     "Param",
     "PathBasedSerializedConfig",
     "PathGenerator",
+    "ResumableTask",
+    "Retries",
     "SerializedConfig",
     "SubmitHook",
     "Task",

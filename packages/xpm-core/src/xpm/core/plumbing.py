@@ -27,9 +27,16 @@ if TYPE_CHECKING:
     )
     from .hooks import submit_hooks
     from .identifier import Identifier
-    from .jobcontext import JobContext, current_job, enter_job
+    from .jobcontext import (
+        JobContext,
+        current_job,
+        enter_job,
+        note_time_warning,
+        time_warning_received,
+    )
     from .jobhandle import JobHandle
     from .params import MISSING
+    from .retries import retries_of
     from .serialization import dumps, from_dict, loads, to_dict
     from .spec import Parameter, type_id
     from .submitters import Submitter, current_submitter, current_workspace, submitting_to
@@ -54,10 +61,13 @@ else:
             "from_dict": ".serialization",
             "is_submitted": ".graph",
             "loads": ".serialization",
+            "note_time_warning": ".jobcontext",
+            "retries_of": ".retries",
             "submit_hooks": ".hooks",
             "submitted_job": ".graph",
             "submitting_to": ".submitters",
             "task_dependencies": ".graph",
+            "time_warning_received": ".jobcontext",
             "to_dict": ".serialization",
             "type_id": ".spec",
             "validate": ".graph",
@@ -85,10 +95,13 @@ __all__ = [
     "is_submitted",
     "lazy_exports",
     "loads",
+    "note_time_warning",
+    "retries_of",
     "submit_hooks",
     "submitted_job",
     "submitting_to",
     "task_dependencies",
+    "time_warning_received",
     "to_dict",
     "type_id",
     "validate",

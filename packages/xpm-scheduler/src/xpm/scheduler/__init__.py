@@ -13,6 +13,10 @@ from xpm.core.plumbing import lazy_exports
 
 if TYPE_CHECKING:
     from .atomic import write_json_atomic
+    from .attempts import (
+        Attempt,
+        read_attempts,
+    )
     from .errors import (
         ExperimentFailed,
         ExperimentFailedError,
@@ -87,6 +91,7 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
+    "Attempt": ".attempts",
     "EndCallback": ".launcher",
     "Ending": ".launcher",
     "Experiment": ".experiments",
@@ -132,6 +137,7 @@ _WHERE = {
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "move_renamed_jobs": ".renames",
+    "read_attempts": ".attempts",
     "read_job": ".records",
     "remove_job_folder": ".jobfolders",
     "remove_run": ".housekeeping",
@@ -142,6 +148,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "Attempt",
     "EndCallback",
     "Ending",
     "Experiment",
@@ -187,6 +194,7 @@ __all__ = [
     "list_experiments",
     "list_runs",
     "move_renamed_jobs",
+    "read_attempts",
     "read_job",
     "remove_job_folder",
     "remove_run",

@@ -438,6 +438,7 @@ async function refreshJobView() {
     ["End", fmtTime(detail.ended)],
     ["Duration", fmtDuration(duration(detail))],
     ["Failure", detail.failure ? `<span class="fail">${esc(detail.failure)}</span>` : ""],
+    ["Attempts", (detail.attempts || []).map(esc).join("<br>")],
     ["Process", detail.process ? `<code>${esc(JSON.stringify(detail.process))}</code>` : ""],
   ];
   $("jv-summary").innerHTML = items.filter(([, v]) => v).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
