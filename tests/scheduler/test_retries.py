@@ -161,3 +161,35 @@ def test_a_resumable_task_killed_with_its_experiment_resumes_on_a_rerun(tmp_path
     assert starts[1]["resumed_at"] >= checkpoint
     reasons = [a["reason"] for a in _attempts(folder, "trainer")]
     assert reasons == ["interrupted", None]
+
+
+def test_a_requeued_attempt_records_the_stopped_one_and_removes_its_stale_failed(
+    tmp_path: Path,
+) -> None:
+    """SLURM requeues a preempted job: its attempt wrote `.failed` on SIGTERM and nobody
+    heard it end. The next attempt (SLURM_RESTART_COUNT=1) closes it as `requeued`, with
+    what it recorded, removes that `.failed`, and ends with `.done`."""
+    log = tmp_path / "log"
+    with experiment(tmp_path / "ws", "requeued"):
+        task = Flaky.C(failures=0, log=log)
+        task.submit()
+    folder = task.job.path
+    (folder / "flaky.done").unlink()
+    attempts = _attempts(folder, "flaky")
+    attempts[-1].update(ended=None, reason=None)
+    (folder / "flaky.attempts.json").write_text(json.dumps(attempts))
+    stale = {"reason": "cancelled", "code": 143, "message": "cancelled (SIGTERM)"}
+    (folder / "flaky.failed").write_text(json.dumps(stale))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SLURM_RESTART_COUNT": "1"}
+    env["SLURM_JOB_ID"] = "42"
+    run = [sys.executable, "-m", "xpm.scheduler.run", str(folder)]
+    assert subprocess.run(run, env=env, timeout=60, check=False).returncode == 0
+    assert (folder / "flaky.done").exists()
+    assert not (folder / "flaky.failed").exists()
+    recorded = [(a["attempt"], a["reason"], a["message"]) for a in _attempts(folder, "flaky")]
+    assert recorded == [
+        (1, "requeued", "it had recorded: cancelled (SIGTERM)"),
+        (2, None, ""),
+    ]
+    assert _attempts(folder, "flaky")[1]["batch_id"] == "42"
+    assert [e["attempt"] for e in runs(log)] == [1, 2]

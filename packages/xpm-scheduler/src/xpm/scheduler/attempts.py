@@ -100,14 +100,19 @@ def begin_attempt(paths: JobPaths, host: str, batch_id: str | None, requeued: bo
     """Record that a new attempt starts (called by the job process); return its number.
 
     An attempt still open ended without anyone hearing it: `requeued` by the cluster
-    (SLURM's `scontrol requeue`, or a preemption that requeues), or `interrupted`.
+    (SLURM's `scontrol requeue`, or a preemption that requeues), or `interrupted`. The
+    `<name>.failed` that attempt wrote when it was stopped, if any, gives its message;
+    the job process removes that stale marker right after.
     """
     attempts = read_attempts(paths)
     if attempts and attempts[-1].ended is None:
         last = attempts[-1]
         reason = "requeued" if requeued else "interrupted"
+        stale = read_json(paths.failed)
+        recorded = stale.get("message") if isinstance(stale, dict) else None
+        message = f"it had recorded: {recorded}" if isinstance(recorded, str) else ""
         attempts[-1] = Attempt(
-            last.number, last.started, last.host, last.batch_id, time.time(), reason
+            last.number, last.started, last.host, last.batch_id, time.time(), reason, message
         )
     number = len(attempts) + 1
     attempts.append(Attempt(number, time.time(), host, batch_id))

@@ -209,6 +209,9 @@ def run_job(folder: Path) -> int:
         return 0
     start = time.time()
     try:
+        # A requeued job's stopped attempt left its .failed: recorded, then removed.
+        requeued = os.environ.get("SLURM_RESTART_COUNT", "0") not in ("", "0")
+        attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"), requeued)
         for stale in (paths.failed, paths.progress):
             stale.unlink(missing_ok=True)
         os.chdir(folder)
@@ -216,8 +219,6 @@ def run_job(folder: Path) -> int:
         own = not isinstance(record, dict) or record.get("type") == "local"
         if own:
             write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
-        requeued = os.environ.get("SLURM_RESTART_COUNT", "0") not in ("", "0")
-        attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"), requeued)
         write_json_atomic(paths.started, {"time": start, "host": HOST, "attempt": attempt})
     except OSError as error:  # a folder or a link where a marker goes
         message = f"cannot prepare the job folder: {_why(error)}"
