@@ -161,6 +161,32 @@ def test_show_describes_a_failed_job(
     assert "experiments: bm25\n" in out
 
 
+def test_show_lists_the_attempts_of_a_job_submitted_again(
+    runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
+) -> None:
+    """A job retried after a time-out shows one line per attempt, with why it ended."""
+    prefix = "mymod.learn/" + identifier("b")[:6]
+    _, out, _ = invoke(runner, synthetic, "jobs", "show", prefix)
+    folder = Path(next(line for line in out.splitlines() if line.startswith("folder:")).split()[1])
+    attempts = [
+        {"attempt": 1, "started": 0, "host": "n1", "batch_id": "41", "ended": 60,
+         "reason": "timeout", "message": "SLURM: TIMEOUT, reached its time limit (job 41)"},
+        {"attempt": 2, "started": 61, "host": "n2", "batch_id": "42", "ended": 62,
+         "reason": "failed", "message": "ValueError: boom"},
+        {"attempt": 3, "started": 63, "host": "n2", "batch_id": "43"},
+    ]  # fmt: skip
+    (folder / "learn.attempts.json").write_text(json.dumps(attempts))
+    code, out, _ = invoke(runner, synthetic, "jobs", "show", prefix)
+    assert code == 0
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(0))
+    assert (
+        "attempt 1:   timeout: SLURM: TIMEOUT, reached its time limit (job 41) "
+        f"(n1, SLURM job 41, started {started})\n"
+    ) in out
+    assert "attempt 2:   failed: ValueError: boom (n2, SLURM job 42, started " in out
+    assert "attempt 3:   failed (n2, SLURM job 43, started " in out  # the job's state
+
+
 def test_show_accepts_an_identifier_prefix(
     runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
 ) -> None:

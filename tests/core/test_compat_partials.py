@@ -14,8 +14,6 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import xpm.core
 from xpm.core import Config, Meta, Param, Task, field, submitting_to
 
@@ -137,7 +135,6 @@ def test_groups_stay_with_a_default_and_with_an_optional_parameter() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 (resumable tasks)")
 def test_resumable_task_api() -> None:
     """Outside a job with a time limit, remaining_time() is None."""
     core: Any = xpm.core

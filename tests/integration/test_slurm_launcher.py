@@ -123,13 +123,15 @@ def test_dependencies_are_queued_at_once(launcher: SlurmLauncher, tmp_path: Path
     failing = job(tmp_path, "failing", "raise SystemExit(1)")
     failing_ended, orphan_ended = Ended(), Ended()
     orphan = job(tmp_path, "orphan", "pass", (launcher.start(failing, failing_ended),))
-    launcher.start(orphan, orphan_ended)
+    orphan_record = launcher.start(orphan, orphan_ended)
     assert child_ended.wait().code == 0
     assert parent_ended.endings[0].code == 0
     assert child.stdout.read_text() == "42\n"
     ending = orphan_ended.wait()
     assert (ending.reason, ending.code) == ("dependency", None)
     assert not orphan.stdout.exists()
+    # Left queued (DependencyNeverSatisfied): the scheduler cancels it, or re-points it.
+    assert launcher.kill(orphan_record)
 
 
 def test_independent_jobs_run_as_one_array(launcher: SlurmLauncher, tmp_path: Path) -> None:

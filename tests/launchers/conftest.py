@@ -19,9 +19,15 @@ GiB = 1024**3
 class FakeLauncher(Launcher):
     """Stands for LocalLauncher and SlurmLauncher: records how it was built."""
 
-    def __init__(self, max_jobs: int | None = None, options: SlurmOptions | None = None) -> None:
+    def __init__(
+        self,
+        max_jobs: int | None = None,
+        options: SlurmOptions | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         self.max_jobs = max_jobs
         self.options = options
+        self.time_limit = time_limit
 
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
         raise NotImplementedError

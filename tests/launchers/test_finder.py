@@ -95,6 +95,16 @@ def test_find_launcher_builds_the_real_local_launcher(config_dir: Path) -> None:
     assert launcher.max_running == 3
 
 
+def test_a_local_launcher_enforces_the_requirement_duration(config_dir: Path) -> None:
+    """A duration becomes the local launcher's time limit (issue 15); none, no limit."""
+    limited = find_launcher("duration=2h & cpu()")
+    assert isinstance(limited, LocalLauncher)
+    assert limited.time_limit is not None and limited.time_limit.seconds == 7200
+    assert "time_limit=7200" in repr(limited)
+    unlimited = find_launcher("cpu()")
+    assert isinstance(unlimited, LocalLauncher) and unlimited.time_limit is None
+
+
 def test_config_dir_defaults_to_dot_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """XPM_CONFIG_DIR wins; without it the folder is ~/.config/xpm."""
     monkeypatch.setenv("XPM_CONFIG_DIR", "~/elsewhere")

@@ -85,7 +85,6 @@ def test_every_option_dependencies_and_array() -> None:
         "#SBATCH --signal=B:USR1@60\n"
         "#SBATCH --requeue\n"
         "#SBATCH --dependency=afterok:12:13_4\n"
-        "#SBATCH --kill-on-invalid-dep=yes\n"
         "#SBATCH --array=0-3,7,9-10%2\n"
         "\n"
         "# Written by xpm: this job's folder holds its parameters and results.\n"

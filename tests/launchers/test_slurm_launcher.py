@@ -70,14 +70,18 @@ def test_a_job_submitted_just_before_the_experiment_died_is_not_submitted_again(
     assert fake.called("sbatch") and len(fake.called("sbatch")) == 2
     fake.calls.clear()
     rerun = SlurmLauncher(runner=fake, background=False)
-    listing = f"7|\n101|xpm-submission:{single}\n102|xpm-submission:{array}\n"
+    listing = (
+        f"7|N/A|RUNNING|\n101|N/A|PENDING|xpm-submission:{single}\n"
+        f"102|0|RUNNING|xpm-submission:{array}\n102|1|PENDING|xpm-submission:{array}\n"
+    )
     fake.answer("squeue", stdout=listing)
     assert rerun.start(job, lambda e: None)["jobid"] == "101"
     fake.answer("squeue", stdout=listing)
     records = rerun.start_many([(j, lambda e: None) for j in pair])
     assert [r["jobid"] for r in records] == ["102_0", "102_1"]
     assert fake.called("sbatch") == []
-    assert fake.called("squeue") == [["squeue", "-h", "-u", getpass.getuser(), "-o", "%F|%k"]] * 2
+    squeue = ["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%F|%K|%T|%k"]
+    assert fake.called("squeue") == [squeue] * 2
 
 
 def test_an_intent_slurm_no_longer_knows_is_submitted_anew(
@@ -86,9 +90,33 @@ def test_an_intent_slurm_no_longer_knows_is_submitted_anew(
     job = launch(tmp_path, "a")
     job.folder.mkdir()
     (job.folder / "learn.slurm-intent").write_text('{"token": "old", "index": null}')
-    fake.answer("squeue", stdout="55|xpm-submission:other\n")
+    fake.answer("squeue", stdout="55|N/A|RUNNING|xpm-submission:other\n")
     assert launcher.start(job, lambda e: None)["jobid"] == "101"
     assert _intent(job)["token"] != "old"
+
+
+def test_a_retry_is_submitted_anew_while_its_ended_attempt_is_still_listed(
+    fake: FakeSlurm, tmp_path: Path
+) -> None:
+    """A job that timed out is retried in its folder: its intent still names the ended
+    submission, which squeue lists while it finishes (COMPLETING), or whose array has
+    other tasks running. The retry is a new sbatch, not the old job followed again."""
+    first = SlurmLauncher(runner=fake, background=False)
+    job, pair = launch(tmp_path, "a"), [launch(tmp_path, "b"), launch(tmp_path, "c")]
+    first.start(job, lambda e: None)
+    first.start_many([(j, lambda e: None) for j in pair])
+    single, array = _intent(job)["token"], _intent(pair[0])["token"]
+    listing = (
+        f"101|N/A|COMPLETING|xpm-submission:{single}\n"
+        f"102|0|TIMEOUT|xpm-submission:{array}\n102|1|RUNNING|xpm-submission:{array}\n"
+    )
+    fake.calls.clear()
+    retry = SlurmLauncher(runner=fake, background=False)
+    fake.answer("squeue", stdout=listing)
+    assert retry.start(job, lambda e: None)["jobid"] == "103"
+    fake.answer("squeue", stdout=listing)
+    assert retry.start(pair[0], lambda e: None)["jobid"] == "104"
+    assert len(fake.called("sbatch")) == 2
 
 
 def test_is_a_launcher_with_native_dependencies(launcher: SlurmLauncher) -> None:
@@ -128,7 +156,7 @@ def test_dependencies_become_afterok(
     job = launch(tmp_path, "b", after=(record("7"), record("8_2")))
     launcher.start(job, lambda ending: None)
     text = (job.folder / "learn.sbatch").read_text()
-    assert "#SBATCH --dependency=afterok:7:8_2\n#SBATCH --kill-on-invalid-dep=yes\n" in text
+    assert "#SBATCH --dependency=afterok:7:8_2\n" in text
 
 
 def test_a_dependency_not_on_slurm_is_refused(launcher: SlurmLauncher, tmp_path: Path) -> None:

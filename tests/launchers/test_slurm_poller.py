@@ -81,9 +81,16 @@ class Clock:
         ),
         (
             "1|NODE_FAIL|0:0|None",
-            Ending(None, message="SLURM: NODE_FAIL, stopped because its node failed (job 1)"),
+            Ending(
+                None,
+                reason="node_failure",
+                message="SLURM: NODE_FAIL, stopped because its node failed (job 1)",
+            ),
         ),
-        ("1|PREEMPTED|0:0|None", Ending(None, message="SLURM: PREEMPTED, was preempted (job 1)")),
+        (
+            "1|PREEMPTED|0:0|None",
+            Ending(None, reason="preempted", message="SLURM: PREEMPTED, was preempted (job 1)"),
+        ),
     ],
 )
 def test_endings_of_slurm_states(line: str, ending: Ending) -> None:
@@ -91,8 +98,9 @@ def test_endings_of_slurm_states(line: str, ending: Ending) -> None:
     assert ending_of(parse_sacct(line)["1"]) == ending
 
 
-def test_a_job_that_will_never_start_is_cancelled_and_ends() -> None:
-    """Pending with DependencyNeverSatisfied: scancel it, report reason dependency."""
+def test_a_job_that_will_never_start_ends_and_stays_queued() -> None:
+    """Pending with DependencyNeverSatisfied: report reason dependency, and leave the
+    job queued: the scheduler cancels it, or makes it wait for a retried dependency."""
     fake = FakeSlurm()
     poller = SlurmPoller(fake, background=False)
     endings: list[Ending] = []
@@ -100,7 +108,7 @@ def test_a_job_that_will_never_start_is_cancelled_and_ends() -> None:
     fake.answer("sacct", "8|PENDING|0:0|DependencyNeverSatisfied\n")
     poller.poll_once()
     assert [e.reason for e in endings] == ["dependency"]
-    assert fake.called("scancel") == [["scancel", "8"]]
+    assert fake.called("scancel") == []
     assert ending_of(parse_squeue("8|PENDING|DependencyNeverSatisfied")["8"]).reason == "dependency"
 
 
@@ -211,6 +219,8 @@ class Cluster:
 
     def __init__(self, states: dict[str, str]) -> None:
         self.states = states
+        self.controller: dict[str, str] = {}
+        """What squeue says when it differs from accounting (a requeued job)."""
         self.calls: list[tuple[float, list[str]]] = []
         self.clock = Clock()
 
@@ -220,7 +230,8 @@ class Cluster:
         if command[0] == "sacct":
             rows = [f"{i}|{self.states[i]}|{_code(self.states[i])}|None" for i in ids]
         elif command[0] == "squeue":
-            rows = [f"{i}|{self.states[i].split(':')[0]}|None" for i in ids]
+            states = {**self.states, **self.controller}
+            rows = [f"{i}|{states[i].split(':')[0]}|None" for i in ids]
         else:
             return CommandResult(0, "")
         return CommandResult(0, "".join(f"{row}\n" for row in rows))
@@ -429,3 +440,60 @@ def test_launchers_made_by_config_share_one_round(tmp_path: Path) -> None:
 
 def _poller_threads() -> int:
     return sum(1 for thread in threading.enumerate() if thread.name == "xpm-slurm-poller")
+
+
+def test_a_job_slurm_requeues_after_it_wrote_failed_is_not_over(tmp_path: Path) -> None:
+    """Preempted with requeue: the job process writes `.failed` on SIGTERM, accounting
+    shows the stopped attempt (PREEMPTED) while the controller holds the job PENDING for
+    about 120 s. It is not over; that `.failed` is ignored (no question every 0.5 s),
+    and only the next attempt's own end counts."""
+    cluster = Cluster({"7": "RUNNING"})
+    poller = SlurmPoller(cluster, grace=60, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    paths = _paths(tmp_path, "job")
+    poller.follow("7", endings.append, paths=paths)
+    _run_for(poller, cluster.clock, 10)
+    cluster.states["7"] = "PREEMPTED"
+    cluster.controller["7"] = "PENDING"
+    paths.failed.write_text('{"reason": "cancelled", "code": 143}')
+    before = len(cluster.status_calls())
+    _run_for(poller, cluster.clock, 150)
+    assert endings == []
+    assert poller.followed() == ["7"]
+    # Confirmed once (sacct, then squeue), then only the rounds 30-45 s apart.
+    assert len(cluster.status_calls()) - before <= 2 + 2 * 5
+    # The next attempt starts (the job process removes the stale .failed), then fails.
+    cluster.states["7"] = "RUNNING"
+    del cluster.controller["7"]
+    paths.failed.unlink()
+    _run_for(poller, cluster.clock, 40)
+    assert endings == []
+    time.sleep(0.01)
+    paths.failed.write_text('{"reason": "failed", "code": 1}')
+    cluster.states["7"] = "FAILED"
+    poller.run_due()
+    assert [(e.reason, e.message) for e in endings] == [
+        ("failed", "SLURM: FAILED, killed by signal 9 (job 7)")
+    ]
+
+
+def test_a_requeued_job_whose_stale_failed_stays_until_it_runs_again_is_followed(
+    tmp_path: Path,
+) -> None:
+    """Requeued while the poller confirms `.failed`: RUNNING again (the new attempt has
+    not removed the old `.failed` yet) does not end it after the grace; `.done` does."""
+    cluster = Cluster({"7": "RUNNING"})
+    poller = SlurmPoller(cluster, grace=30, background=False, clock=cluster.clock)
+    endings: list[Ending] = []
+    paths = _paths(tmp_path, "job")
+    poller.follow("7", endings.append, paths=paths)
+    paths.failed.write_text('{"reason": "cancelled"}')
+    cluster.states["7"] = "REQUEUED"
+    poller.run_due()
+    cluster.states["7"] = "RUNNING"
+    _run_for(poller, cluster.clock, 90)
+    assert endings == []
+    paths.failed.unlink()
+    paths.done.touch()
+    poller.run_due()
+    assert endings == [Ending(0, message="job.done written (SLURM job 7)")]

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from .xpmtasks import runs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15")
 def test_a_graceful_timeout_is_retried_with_rotated_logs(tmp_path: Path) -> None:
     from xpm.scheduler import experiment
 

@@ -106,6 +106,8 @@ def test_launchers_and_cli_find_what_they_use_at_the_top_level() -> None:
         "timeout",
         "cancelled",
         "dependency",
+        "preempted",
+        "node_failure",
     )
 
 

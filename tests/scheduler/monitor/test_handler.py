@@ -102,6 +102,25 @@ def test_job_detail_has_params_folder_and_failure(server: MonitorServer) -> None
     assert detail["failure"] and detail["reason"]
     assert detail["params"]["format"] == "xpm-config"
     assert detail["folder"].endswith(failed["id"])
+    assert detail["attempts"] == []
+
+
+def test_job_detail_lists_the_attempts_of_a_job_submitted_again(
+    server: MonitorServer, workspace: Path
+) -> None:
+    state = request(server, "/api/state").json()
+    failed = next(j for j in state["jobs"] if j["state"] == "failed")
+    name = failed["id"].split("/")[0].split(".")[-1]
+    attempts = [
+        {"attempt": 1, "reason": "preempted", "message": "SLURM: PREEMPTED, was preempted"},
+        {"attempt": 2, "reason": "failed", "message": "ValueError: boom"},
+    ]
+    (workspace / "jobs" / failed["id"] / f"{name}.attempts.json").write_text(json.dumps(attempts))
+    detail = request(server, f"/api/job?id={failed['id']}").json()
+    assert detail["attempts"] == [
+        "attempt 1: preempted: SLURM: PREEMPTED, was preempted",
+        "attempt 2: failed: ValueError: boom",
+    ]
 
 
 def test_log_follows_by_offsets(server: MonitorServer, workspace: Path) -> None:

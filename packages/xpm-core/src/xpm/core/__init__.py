@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .jobhandle import JobHandle
     from .params import Constant, Meta, Param, PathGenerator
     from .partials import param_group, partial
+    from .resumable import GracefulTimeout, ResumableTask
+    from .retries import Retries
     from .serializedconfig import PathBasedSerializedConfig, SerializedConfig
     from .sets import sealed_set
     from .spec import type_id
@@ -60,18 +62,21 @@ else:
         {
             "Constant": ".params",
             "DependentMarker": ".dependent",
-            "deprecate": ".deprecation",
+            "GracefulTimeout": ".resumable",
             "JobHandle": ".jobhandle",
             "LightweightTask": ".task",
             "Meta": ".params",
             "Param": ".params",
             "PathBasedSerializedConfig": ".serializedconfig",
             "PathGenerator": ".params",
+            "ResumableTask": ".resumable",
+            "Retries": ".retries",
             "SerializedConfig": ".serializedconfig",
             "SubmitHook": ".hooks",
             "Task": ".task",
             "param_group": ".partials",
             "partial": ".partials",
+            "deprecate": ".deprecation",
             "progress": ".jobcontext",
             "sealed_set": ".sets",
             "tag": ".tags",
@@ -112,6 +117,7 @@ __all__ = [
     "ConfigError",
     "Constant",
     "DependentMarker",
+    "GracefulTimeout",
     "InstanceConfig",
     "JobHandle",
     "LightweightTask",
@@ -119,6 +125,8 @@ __all__ = [
     "Param",
     "PathBasedSerializedConfig",
     "PathGenerator",
+    "ResumableTask",
+    "Retries",
     "SerializedConfig",
     "SubmitHook",
     "Task",

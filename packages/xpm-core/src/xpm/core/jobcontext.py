@@ -14,14 +14,22 @@ from typing import NamedTuple
 
 
 class JobContext(NamedTuple):
-    """The running job: its folder, file stem and workspace."""
+    """The running job: its folder, file stem and workspace.
+
+    `attempt` counts the runs of this job in its folder since it was last submitted
+    (1 on the first; a `ResumableTask` resubmitted after a time-out sees 2, ...);
+    `deadline` is when the launcher's time limit ends (Unix seconds), if it has one.
+    """
 
     folder: Path
     name: str
     workspace: Path
+    attempt: int = 1
+    deadline: float | None = None
 
 
 _CURRENT: list[JobContext] = []
+_WARNED: list[bool] = [False]
 _LAST_WRITE: list[float] = [0.0]
 _MIN_INTERVAL = 0.2
 
@@ -34,6 +42,16 @@ def enter_job(context: JobContext) -> None:
 def current_job() -> JobContext | None:
     """Return the job this process runs, or None outside a job process."""
     return _CURRENT[0] if _CURRENT else None
+
+
+def note_time_warning() -> None:
+    """Record that the launcher warned that the time limit is near (the job runner)."""
+    _WARNED[0] = True
+
+
+def time_warning_received() -> bool:
+    """Whether the launcher warned this job process that its time limit is near."""
+    return _WARNED[0]
 
 
 def progress(fraction: float, *, desc: str | None = None) -> None:

@@ -27,10 +27,17 @@ if TYPE_CHECKING:
     )
     from .hooks import submit_hooks
     from .identifier import Identifier
-    from .jobcontext import JobContext, current_job, enter_job
+    from .jobcontext import (
+        JobContext,
+        current_job,
+        enter_job,
+        note_time_warning,
+        time_warning_received,
+    )
     from .jobhandle import JobHandle
     from .params import MISSING
     from .partialid import partial_folders
+    from .retries import retries_of
     from .serialization import dumps, from_dict, loads, to_dict
     from .spec import Parameter, type_id
     from .submitters import Submitter, current_submitter, current_workspace, submitting_to
@@ -56,10 +63,13 @@ else:
             "is_submitted": ".graph",
             "loads": ".serialization",
             "partial_folders": ".partialid",
+            "note_time_warning": ".jobcontext",
+            "retries_of": ".retries",
             "submit_hooks": ".hooks",
             "submitted_job": ".graph",
             "submitting_to": ".submitters",
             "task_dependencies": ".graph",
+            "time_warning_received": ".jobcontext",
             "to_dict": ".serialization",
             "type_id": ".spec",
             "validate": ".graph",
@@ -87,11 +97,14 @@ __all__ = [
     "is_submitted",
     "lazy_exports",
     "loads",
+    "note_time_warning",
     "partial_folders",
+    "retries_of",
     "submit_hooks",
     "submitted_job",
     "submitting_to",
     "task_dependencies",
+    "time_warning_received",
     "to_dict",
     "type_id",
     "validate",

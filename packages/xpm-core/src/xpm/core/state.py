@@ -29,6 +29,7 @@ class State:
         "meta",
         "origin",
         "outputs",
+        "retries",
         "sealed",
         "tags",
         "task",
@@ -44,6 +45,7 @@ class State:
         self.digest: bytes | None = None
         self.job: Any = None
         self.outputs: Any = None
+        self.retries: Any = None
         self.dependencies: list[Any] = []
         self.taskdir: Path | None = None
         self.maintaskdir: Path | None = None

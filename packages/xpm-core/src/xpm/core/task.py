@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .identifier import Identifier
     from .jobhandle import JobHandle
     from .partials import Partial
+    from .retries import Retries
 
     C = TypeVar("C")
     Out = TypeVar("Out", covariant=True)
@@ -78,6 +79,8 @@ class Task(Config):
         *,
         launcher: object = None,
         init_tasks: Iterable[LightweightTask | Task] = (),
+        max_retries: int | None = None,
+        retries: Retries | None = None,
     ) -> Out:
         """Hand this task to the open experiment and return its outputs.
 
@@ -86,11 +89,18 @@ class Task(Config):
         `SealedError`. Submitting the same object twice returns the same outputs, typed
         as `task_outputs` returns them.
 
+        `retries` says when the job is submitted again after it ended badly (see
+        `Retries`); `max_retries=N` is short for `retries=Retries(max_retries=N)`.
+
         Raises:
             NoExperimentError: no experiment is open.
             ValidationError: a required parameter is unset (the message gives its path).
         """
         assert isinstance(self, Task)
+        if max_retries is not None or retries is not None:
+            from .retries import submitted_retries
+
+            submitted_retries(self, max_retries, retries)
         outputs: Out = _submit(self, launcher, init_tasks)
         return outputs
 

@@ -73,6 +73,8 @@ class LauncherChoice:
     def build(self) -> Launcher:
         """Return the launcher: `LocalLauncher(max_jobs)` or `SlurmLauncher(options)`.
 
+        A local launcher enforces the requirement's duration as a time limit.
+
         Raises:
             NoLauncherError: this installation lacks `SlurmLauncher` (an older
                 xpm-launchers); upgrade the xpm packages together.
@@ -81,7 +83,8 @@ class LauncherChoice:
             # Imported here: the local launcher's machinery loads only when it is used.
             from xpm.scheduler import LocalLauncher
 
-            return LocalLauncher(max_jobs=self.max_jobs)
+            duration = self.requirement.duration
+            return LocalLauncher(max_jobs=self.max_jobs, time_limit=duration or None)
         return _make(
             "xpm.launchers", "SlurmLauncher", str(self.requirement), options=self.slurm_options
         )

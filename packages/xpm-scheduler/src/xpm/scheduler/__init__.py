@@ -13,6 +13,10 @@ from xpm.core.plumbing import lazy_exports
 
 if TYPE_CHECKING:
     from .atomic import write_json_atomic
+    from .attempts import (
+        Attempt,
+        read_attempts,
+    )
     from .errors import (
         ExperimentFailed,
         ExperimentFailedError,
@@ -62,6 +66,7 @@ if TYPE_CHECKING:
     from .tokens import Token, TokenDependency
 
 _WHERE = {
+    "Attempt": ".attempts",
     "EndCallback": ".launcher",
     "Ending": ".launcher",
     "Experiment": ".experiments",
@@ -116,6 +121,7 @@ _WHERE = {
     "list_experiments": ".runs",
     "list_runs": ".runs",
     "move_renamed_jobs": ".renames",
+    "read_attempts": ".attempts",
     "read_job": ".records",
     "read_provenance": ".provenance",
     "read_results": ".results",
@@ -130,6 +136,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "Attempt",
     "EndCallback",
     "Ending",
     "Experiment",
@@ -184,6 +191,7 @@ __all__ = [
     "list_experiments",
     "list_runs",
     "move_renamed_jobs",
+    "read_attempts",
     "read_job",
     "read_provenance",
     "read_results",

@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from .atomic import read_json, write_json_atomic, write_text_atomic
+from .attempts import begin_attempt
 from .jobpaths import JobPaths
 from .locks import acquire_job_lock, wait_for_lock
 from .locks import is_job_locked as is_locked
@@ -35,6 +36,12 @@ EXIT_LOCKED = 75
 
 LOCK_FD_ENV = "XPM_JOB_LOCK_FD"
 """Set by the local launcher: the descriptor of the job lock it took and handed over."""
+
+TIME_LIMIT_ENV = "XPM_TIME_LIMIT"
+"""Set by launchers with a time limit: its seconds, from the job process's start."""
+
+WARNING_SIGNAL = signal.SIGUSR1
+"""What launchers send some time before the time limit (SLURM: `--signal=B:USR1@N`)."""
 
 
 PARTIAL_LOCK = ".xpm-partial.lock"
@@ -212,11 +219,35 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Cancelled()
 
 
+def _on_warning(task: list[Any]) -> Any:
+    """The handler of `WARNING_SIGNAL`: the time limit is near (see `ResumableTask`)."""
+    from xpm.core.plumbing import note_time_warning
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        note_time_warning()
+        print("xpm: the time limit is near (warning signal received)", file=sys.stderr)
+        hook = getattr(task[0], "on_time_warning", None) if task else None
+        if callable(hook):
+            hook()
+
+    return handler
+
+
+def _deadline(start: float) -> float | None:
+    limit = os.environ.get(TIME_LIMIT_ENV)
+    try:
+        return start + float(limit) if limit else None
+    except ValueError:
+        return None
+
+
 def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
     """Run the job of `folder` (`data`: its `params.json`, if already read); return the
     process exit code."""
     from xpm.core.plumbing import JobContext, enter_job, execute_task, from_dict
 
+    holder: list[Any] = []  # the task, once loaded, for its on_time_warning()
+    signal.signal(WARNING_SIGNAL, _on_warning(holder))
     if data is None or _params_problem(data) is not None:
         data, unreadable = _read_params(folder / "params.json")
     else:
@@ -236,7 +267,11 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         return EXIT_LOCKED
     if paths.done.exists():
         return 0
+    start = time.time()
     try:
+        # A requeued job's stopped attempt left its .failed: recorded, then removed.
+        requeued = os.environ.get("SLURM_RESTART_COUNT", "0") not in ("", "0")
+        attempt = begin_attempt(paths, HOST, os.environ.get("SLURM_JOB_ID"), requeued)
         for stale in (paths.failed, paths.progress):
             stale.unlink(missing_ok=True)
         os.chdir(folder)
@@ -244,7 +279,7 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         own = not isinstance(record, dict) or record.get("type") == "local"
         if own:
             write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
-        write_json_atomic(paths.started, {"time": time.time(), "host": HOST})
+        write_json_atomic(paths.started, {"time": start, "host": HOST, "attempt": attempt})
     except OSError as error:  # a folder or a link where a marker goes
         message = f"cannot prepare the job folder: {_why(error)}"
         print(f"xpm: {message}", file=sys.stderr)
@@ -260,7 +295,8 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
             raise _Unreadable(unreadable)
         import_task_code(data, folder)
         task = from_dict(data, folder)
-        enter_job(JobContext(folder, paths.name, workspace))
+        holder.append(task)
+        enter_job(JobContext(folder, paths.name, workspace, attempt, _deadline(start)))
         partial_fds = _lock_partials(task, workspace)
         execute_task(task, folder)  # type: ignore[arg-type]
     except _Cancelled:
@@ -277,11 +313,16 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 1
         message = f"{type(exc).__name__}: {exc}".rstrip(": ")
         exception = (type(exc).__name__, str(exc))
-        failure = Failure("failed", code or 1, message, exception=exception)
+        reason = "timeout" if _is_timeout(exc) else "failed"
+        failure = Failure(reason, code or 1, message, exception=exception)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sys.stdout.flush()
         sys.stderr.flush()
+    if failure is not None and failure.reason != "timeout" and _warned():
+        # The task stopped after the warning before the time limit: a time-out.
+        message = f"stopped after the time-limit warning ({failure.message})"
+        failure = Failure("timeout", failure.code, message, failure.signal, failure.exception)
     if failure is None:
         write_text_atomic(paths.done, "")
     else:
@@ -296,6 +337,18 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
 
 def _why(error: OSError) -> str:
     return f"{error.filename}: {error.strerror or error}" if error.filename else str(error)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    from xpm.core import GracefulTimeout
+
+    return isinstance(exc, GracefulTimeout)
+
+
+def _warned() -> bool:
+    from xpm.core.plumbing import time_warning_received
+
+    return time_warning_received()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

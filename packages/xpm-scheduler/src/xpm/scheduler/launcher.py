@@ -14,12 +14,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, final
+from typing import TYPE_CHECKING, Literal, final
 
 from .jobpaths import JobPaths
 
-Reason = Literal["failed", "memory", "timeout", "cancelled", "dependency"]
-"""Why a job failed, with experimaestro's words (they go into `<name>.failed`)."""
+if TYPE_CHECKING:
+    from xpm.core import Retries
+
+Reason = Literal[
+    "failed", "memory", "timeout", "cancelled", "dependency", "preempted", "node_failure"
+]
+"""Why a job failed, with experimaestro's words (they go into `<name>.failed`), plus
+`preempted` and `node_failure` (experimaestro reads them as `failed`)."""
 
 
 @final
@@ -100,11 +106,14 @@ class Launcher(ABC):
             dependencies end, making it wait for them itself (SLURM's `afterok`).
         batch_window: Seconds to wait after the latest submission before starting jobs,
             so that jobs submitted together reach `start_many` together (job arrays).
+        retries: When this launcher's jobs are submitted again (`xpm.core.Retries`);
+            a submission's or a task class's own retries win. None: the defaults.
     """
 
     max_running: int | None = None
     native_dependencies: bool = False
     batch_window: float = 0.0
+    retries: Retries | None = None
 
     @abstractmethod
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
@@ -134,6 +143,22 @@ class Launcher(ABC):
     @abstractmethod
     def kill(self, record: Mapping[str, object]) -> bool:
         """Stop the job of `record`; return False when it was not running."""
+
+    def with_more_memory(self, factor: float, cap: str | None) -> Launcher | None:
+        """Return a launcher like this one asking for `factor` times its memory (at most
+        `cap`), for a retry after running out of memory; None when it cannot (no memory
+        limit of its own, or already at the cap)."""
+        return None
+
+    def update_dependencies(
+        self, record: Mapping[str, object], after: Sequence[Mapping[str, object]]
+    ) -> bool:
+        """Make the queued job of `record` wait for the jobs of `after` instead of those
+        it waited for (a dependency was submitted again); False when it cannot.
+
+        Only launchers with `native_dependencies` have queued jobs that wait.
+        """
+        return False
 
     def close(self) -> None:
         """Stop following jobs (they keep running); called when the experiment ends."""

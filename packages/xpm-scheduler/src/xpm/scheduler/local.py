@@ -9,6 +9,7 @@ hands it over, so two experiments sharing a workspace never start the same job t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -19,11 +20,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .forkserver import Reader, send
-from .jobprocess import EXIT_LOCKED, LOCK_FD_ENV
+from .jobprocess import EXIT_LOCKED, LOCK_FD_ENV, TIME_LIMIT_ENV
 from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .locks import acquire_job_lock
 from .pids import ProcessIdentity
 from .process import ExitStatus, signal_process, spawn
+from .timelimit import TimeLimit
 from .watcher import ProcessWatcher
 
 
@@ -134,6 +136,32 @@ class _ForkClient:
             self.process.wait()
 
 
+class _Armed:
+    """An end callback whose job is watched against a time limit once it has a pid."""
+
+    def __init__(self, limit: TimeLimit, on_end: EndCallback) -> None:
+        self._limit = limit
+        self._on_end = on_end
+        self._call: EndCallback | None = None
+        self._early: list[Ending] = []
+        self._guard = threading.Lock()
+
+    def arm(self, process: ProcessIdentity) -> None:
+        with self._guard:
+            self._call = self._limit.arm(process, self._on_end)
+            early, self._early = self._early, []
+        for ending in early:
+            self._call(ending)
+
+    def __call__(self, ending: Ending) -> None:
+        with self._guard:
+            call = self._call
+            if call is None:  # it ended before its pid was known
+                self._early.append(ending)
+                return
+        call(ending)
+
+
 class LocalLauncher(Launcher):
     """Run jobs as processes of this machine, at most `max_jobs` at once.
 
@@ -145,13 +173,27 @@ class LocalLauncher(Launcher):
         max_jobs: The cap on running jobs; by default the number of CPUs this process
             may use.
         fork: Whether to fork jobs from a fork server.
+        time_limit: Seconds each job may run (None: no limit). A job over it gets
+            SIGTERM, then SIGKILL, and fails as `timeout` (see `TimeLimit`). The clock
+            is this launcher's: a job a later experiment re-attaches to is not limited.
+        time_warning: Seconds before the limit when the job gets SIGUSR1 (a
+            `ResumableTask` then checkpoints and stops); by default 120, at most half
+            the limit; 0: no warning.
     """
 
-    def __init__(self, max_jobs: int | None = None, *, fork: bool = True) -> None:
+    def __init__(
+        self,
+        max_jobs: int | None = None,
+        *,
+        fork: bool = True,
+        time_limit: float | None = None,
+        time_warning: float | None = None,
+    ) -> None:
         if max_jobs is not None and max_jobs < 1:
             raise ValueError(f"max_jobs must be at least 1, got {max_jobs}")
         self.max_running = max_jobs or len(os.sched_getaffinity(0))
         self.fork = fork
+        self.time_limit = TimeLimit(time_limit, time_warning) if time_limit else None
         self._forks: _ForkClient | None = None
         self._watcher: ProcessWatcher | None = None
         self._thread: threading.Thread | None = None
@@ -159,7 +201,8 @@ class LocalLauncher(Launcher):
         self._closing = False
 
     def __repr__(self) -> str:
-        return f"LocalLauncher(max_jobs={self.max_running})"
+        limit = f", time_limit={self.time_limit.seconds:g}" if self.time_limit else ""
+        return f"LocalLauncher(max_jobs={self.max_running}{limit})"
 
     def _watch(self) -> ProcessWatcher:
         with self._guard:
@@ -186,6 +229,11 @@ class LocalLauncher(Launcher):
         if lock is None:
             on_end(Ending(EXIT_LOCKED, message="another process runs this job"))
             return {"type": "local", "taken": True}
+        limit = self.time_limit
+        if limit is not None:
+            environ = {**launch.environ, TIME_LIMIT_ENV: f"{limit.seconds:g}"}
+            launch = dataclasses.replace(launch, environ=environ)
+            on_end = _Armed(limit, on_end)
         if self.fork and launch.command == job_command(launch.folder):
             try:
                 forks = self._fork_client()
@@ -194,7 +242,10 @@ class LocalLauncher(Launcher):
                 self.fork = False
             else:
                 lock.close()
-                return ProcessIdentity(pid, start_time).to_json()
+                identity = ProcessIdentity(pid, start_time)
+                if isinstance(on_end, _Armed):
+                    on_end.arm(identity)
+                return identity.to_json()
         env = {**os.environ, **launch.environ, LOCK_FD_ENV: str(lock.fd)}
         try:
             handle = spawn(
@@ -207,6 +258,8 @@ class LocalLauncher(Launcher):
             )
         finally:
             lock.close()
+        if isinstance(on_end, _Armed):
+            on_end.arm(handle.identity)
         watcher.add(handle, lambda status: on_end(_ending(status)))
         return handle.identity.to_json()
 

@@ -1,12 +1,9 @@
 """The scheduling engine: starts queued jobs when they may run, and hears them end.
 
-It sees only jobs (`Job`) and launchers (`Launcher`), never tasks or run folders. One
-thread (`xpm-scheduler`) files each queued job as ready or waiting on an unfinished
-dependency, starts ready jobs within each launcher's `max_running` and the tokens'
-totals (several at once through `start_many` after the launcher's `batch_window`),
-re-attaches to jobs another process already runs, and handles every end reported by a
-launcher by reading the job's markers (the folder is the truth). Callbacks of ended jobs
-(`on_completed`, `wait()`ers) run in that thread, outside the lock.
+It sees only jobs and launchers, never run folders. One thread (`xpm-scheduler`) files
+each queued job as ready or waiting, starts ready jobs within caps and tokens
+(`start_many` after a `batch_window`), re-attaches to jobs another process runs, and
+reads the markers at every end (retries: `resubmit`); callbacks run outside the lock.
 """
 
 from __future__ import annotations
@@ -20,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_json_atomic
+from .attempts import resume_attempts
 from .job import Job
 from .jobpaths import clear_for_start
 from .jobprocess import EXIT_LOCKED
+from .jobtokens import hand_over_tokens, release_tokens, take_tokens
 from .launcher import EndCallback, Ending, JobLaunch, Launcher, job_command
 from .local import LocalLauncher
 from .pids import ProcessIdentity
 from .records import Failure, JobState, process_alive, read_job
+from .resubmit import Resubmitter
 from .status import StatusLine
-from .tokens import acquire_all, release_all
 
 _LOCK_RETRY = 0.05
 
@@ -77,6 +76,9 @@ class Scheduler:
         self._hold = 0.0
         self._status_dirty = False
         self._failed_fast = False
+        self._retries = Resubmitter(
+            self._place, self._fail, self._follow_again, self.use, status.note
+        )
 
     def use(self, launcher: Launcher) -> None:
         """Remember `launcher`, so that it is closed with the others."""
@@ -229,13 +231,13 @@ class Scheduler:
             batch: list[tuple[Job, JobLaunch]] = []
             while queue and self._has_slot(launcher):
                 job = queue.popleft()
-                if not self._take_tokens(job, full):
+                if not take_tokens(job, self._identity, full):
                     self._token_blocked.append(job)
                     continue
                 try:
                     launch = self._prepare(job)
                 except OSError as exc:  # a marker xpm cannot remove: a folder, say
-                    self._release_tokens(job)
+                    release_tokens(job)
                     why = f"could not start: {exc.filename}: {exc.strerror or exc}"
                     callbacks.extend(self._fail(job, Failure(message=why), write=True))
                     continue
@@ -244,23 +246,12 @@ class Scheduler:
             if batch:
                 callbacks.extend(self._start(launcher, batch))
         self._token_wait = bool(self._token_blocked)
+        callbacks.extend(self._retries.service())
         return callbacks
 
     def _has_slot(self, launcher: Launcher) -> bool:
         cap = launcher.max_running
         return cap is None or self._running.get(id(launcher), 0) < cap
-
-    def _take_tokens(self, job: Job, full: set[Path]) -> bool:
-        if not job.tokens or job.held_tokens:
-            return True
-        me = self._identity
-        job.held_tokens = acquire_all(job.tokens, job.job_id, me.pid, me.start_time, full)
-        return job.held_tokens
-
-    def _release_tokens(self, job: Job) -> None:
-        if job.held_tokens:
-            release_all(job.tokens, job.job_id)
-            job.held_tokens = False
 
     def _prepare(self, job: Job) -> JobLaunch | None:
         """Count `job` as running; return its launch, or None if it was re-attached."""
@@ -288,6 +279,7 @@ class Scheduler:
             self._on_end(job)(Ending(0))
             return None
         try:
+            resume_attempts(paths)  # reads the .failed that clear_for_start removes
             clear_for_start(paths)
         except OSError:
             self._running[id(job.launcher)] -= 1
@@ -306,20 +298,19 @@ class Scheduler:
             callbacks: list[Any] = []
             for job, _ in batch:
                 self._running[id(launcher)] -= 1
-                self._release_tokens(job)
+                release_tokens(job)
                 message = f"could not start: {type(exc).__name__}: {exc}"
                 callbacks.extend(self._fail(job, Failure("failed", message=message), write=True))
             return callbacks
         for (job, _), record in zip(batch, records, strict=True):
             job.record = record
+            self._retries.started(job)
             if launcher.native_dependencies:
                 self._woken.append(job)
             if record.get("type") != "local":
                 write_json_atomic(job.paths.pid, dict(record))
-            elif job.tokens and isinstance(record.get("pid"), int):
-                pid, start_time = record["pid"], record["start_time"]
-                for counter, _ in job.tokens:
-                    counter.transfer(job.job_id, int(pid), int(start_time))  # type: ignore[call-overload]
+            else:
+                hand_over_tokens(job, record)
         return []
 
     def _reattach(self, job: Job, launch: JobLaunch, record: Mapping[str, Any]) -> bool:
@@ -334,10 +325,8 @@ class Scheduler:
         return False
 
     def _local(self) -> LocalLauncher:
-        for launcher in self._launchers.values():
-            if isinstance(launcher, LocalLauncher):
-                return launcher
-        local = LocalLauncher()
+        found = [x for x in self._launchers.values() if isinstance(x, LocalLauncher)]
+        local = found[0] if found else LocalLauncher()
         self._launchers[id(local)] = local
         return local
 
@@ -348,30 +337,33 @@ class Scheduler:
         self._status_dirty = True
         record = read_job(job.paths, light=True)
         if record.state is JobState.DONE:
-            self._release_tokens(job)
+            release_tokens(job)
             self.status.job_ended(job, JobState.DONE)
             return job._finish(JobState.DONE)
-        if record.state is JobState.FAILED:
-            self._release_tokens(job)
-            return self._fail(job, record.failure)
-        if ending.code == EXIT_LOCKED:
+        recorded = record.failure if record.state is JobState.FAILED else None
+        if recorded is None and ending.code == EXIT_LOCKED:
             # Another process runs the job: follow it through its pid record.
             self._running[id(job.launcher)] += 1
             threading.Timer(_LOCK_RETRY, self._follow, args=(job, 40)).start()
             return []
-        self._release_tokens(job)
-        failed = next((d for d in job.dependencies if d.state is JobState.FAILED), None)
-        if failed is not None:
-            # A batch system dropped the job because a dependency failed.
-            failure = Failure("dependency", message=f"{failed.job_id} failed")
-            return self._fail(job, failure, write=True)
-        failure = Failure(
-            ending.reason,
-            code=ending.code,
-            signal=ending.signal,
-            message=ending.message or "the job process ended without recording its result",
-        )
-        return self._fail(job, failure, write=True)
+        release_tokens(job)
+        if recorded is None and ending.reason == "dependency":
+            # A batch system will not start the job: a dependency did not succeed.
+            return self._retries.dependency_dropped(job)
+        return self._retries.ended(job, recorded, ending)
+
+    def _follow_again(self, job: Job) -> bool:
+        """Follow a queued job again (its dependencies were re-pointed)."""
+        if job.record is None:
+            return False
+        launch = JobLaunch(job.paths.folder, job.paths.name, job.job_id, ())
+        with suppress(Exception):
+            if not job.launcher.reattach(launch, job.record, self._on_end(job)):
+                return False
+            self._running[id(job.launcher)] = self._running.get(id(job.launcher), 0) + 1
+            job.state = JobState.RUNNING
+            return True
+        return False
 
     def _follow(self, job: Job, tries: int) -> None:
         record = read_job(job.paths, light=True)

@@ -17,6 +17,8 @@ import click
 from .options import workspace_of, workspace_options
 
 if TYPE_CHECKING:
+    from xpm.scheduler import JobPaths
+
     from ..catalog import ListedJob
 
 
@@ -126,6 +128,7 @@ def show_command(workdir: Path | None, workspace_id: str | None, job: str) -> No
     if record.progress is not None:
         desc = f" {record.progress.desc}" if record.progress.desc else ""
         rows.append(("progress", f"{record.progress.fraction:.0%}{desc}"))
+    rows.extend(_attempt_rows(record.paths, record.state.value))
     if found.submission.tags:
         rows.append(("tags", format_tags(found.submission.tags)))
     if found.submission.experiments:
@@ -162,6 +165,26 @@ def _environment_rows(folder: Path) -> list[tuple[str, str]]:
     packages = env.get("packages")
     if isinstance(packages, dict) and packages:
         rows.append(("packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items()))))
+    return rows
+
+
+def _attempt_rows(paths: JobPaths, state: str) -> list[tuple[str, str]]:
+    """One row per attempt, when the job was submitted more than once (issue 15)."""
+    from xpm.scheduler import read_attempts
+
+    attempts = read_attempts(paths)
+    if len(attempts) < 2:
+        return []
+    rows = []
+    for attempt in attempts:
+        where = [f"{attempt.host}" if attempt.host else ""]
+        if attempt.batch_id:
+            where.append(f"SLURM job {attempt.batch_id}")
+        if attempt.started is not None:
+            where.append(f"started {_time_text(attempt.started)}")
+        text = attempt.describe(state).partition(": ")[2]
+        detail = ", ".join(w for w in where if w)
+        rows.append((f"attempt {attempt.number}", f"{text} ({detail})" if detail else text))
     return rows
 
 

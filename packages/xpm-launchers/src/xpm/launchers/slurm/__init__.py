@@ -6,8 +6,9 @@ here, `xpm.launchers.slurm`.
 """
 
 from .commands import CommandResult, CommandRunner, run_slurm_command
+from .endings import ending_of
 from .launcher import SlurmLauncher, SlurmOptionChanges
-from .poller import SlurmPoller, ending_of
+from .poller import SlurmPoller
 from .sacct import (
     SACCT_FIELDS,
     SQUEUE_FORMAT,

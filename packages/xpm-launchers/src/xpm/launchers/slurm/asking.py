@@ -3,9 +3,11 @@
 `sacct` reads the accounting database and spares the controller, so it is asked first,
 about every job in one call. `squeue` (the controller) is asked only about the jobs that
 accounting does not list yet, lists as queued (it lags the controller by seconds, and
-keeps a pending array's `42_[5-199]` row while its tasks run), or lists as still running
-when the job wrote `.failed` (its end is being confirmed). `scontrol` gives the exit
-code of a job that `squeue` alone saw fail.
+keeps a pending array's `42_[5-199]` row while its tasks run), lists as still running
+when the job wrote `.failed` (its end is being confirmed), or lists in a final state
+SLURM requeues from (PREEMPTED, NODE_FAIL: accounting may show the stopped attempt's
+row while the controller has queued the job again). `scontrol` gives the exit code of
+a job that `squeue` alone saw fail.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .sacct import (
 
 _log = logging.getLogger(__name__)
 _EXIT_CODE = re.compile(r"(?:^|\s)ExitCode=([0-9]+):([0-9]+)")
+_REQUEUED_FROM = frozenset({"PREEMPTED", "NODE_FAIL", "BOOT_FAIL"})
 
 
 def ask_slurm(
@@ -65,6 +68,7 @@ def ask_slurm(
         if job_id not in listed
         or listed[job_id].progress is SlurmProgress.WAITING
         or (job_id in confirm and not listed[job_id].is_final)
+        or listed[job_id].slurm_state in _REQUEUED_FROM
     ]
     controller: dict[str, SlurmJobStatus] = {}
     if missing:

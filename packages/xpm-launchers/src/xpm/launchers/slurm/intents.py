@@ -6,7 +6,9 @@ that no file names, and a rerun would submit it a second time. So before `sbatch
 launcher writes `<name>.slurm-intent` in each job folder (atomically) with a random
 token, and submits with `--comment=xpm-submission:<token>`. A later `start` of the same
 job reads the intent and asks `squeue` for a job of this user carrying the token: if
-SLURM still has it, the launcher follows it instead of submitting again.
+SLURM still has it queued or running, the launcher follows it instead of submitting
+again. A job (or array task) that has ended, even one still finishing (COMPLETING), is
+not followed: the start is a retry of a job that timed out or was preempted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from .commands import CommandRunner
 
 COMMENT = "xpm-submission:"
 """Prefix of the `--comment` of every job xpm submits to SLURM."""
+
+_LIVE = frozenset(
+    {"PENDING", "RUNNING", "CONFIGURING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD"}
+    | {"REQUEUE_FED", "RESV_DEL_HOLD", "STOPPED", "RESIZING", "SIGNALING"}
+)
 
 
 def new_token() -> str:
@@ -51,22 +58,23 @@ def submitted_before(runner: CommandRunner, jobs: Sequence[tuple[Path, str]]) ->
     intents = [_read_intent(folder / f"{name}.slurm-intent") for folder, name in jobs]
     if not any(intents):
         return [None] * len(jobs)
-    command = ["squeue", "-h", "-u", getpass.getuser(), "-o", "%F|%k"]
+    # One line per array task (-r); the comment, which may hold "|", comes last.
+    command = ["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%F|%K|%T|%k"]
     result = runner(command)
-    queued: dict[str, str] = {}
+    queued: dict[tuple[str, int | None], str] = {}
     if result.returncode == 0:
         for line in result.stdout.splitlines():
-            array_id, _, comment = line.strip().partition("|")
-            if comment.startswith(COMMENT) and array_id.isdigit():
-                queued[comment.removeprefix(COMMENT)] = array_id
-    return [None if intent is None else _job_id(queued, *intent) for intent in intents]
-
-
-def _job_id(queued: dict[str, str], token: str, index: int | None) -> str | None:
-    array_id = queued.get(token)
-    if array_id is None or index is None:
-        return array_id
-    return f"{array_id}_{index}"
+            cells = line.strip().split("|", 3)
+            if len(cells) != 4 or not cells[3].startswith(COMMENT) or not cells[0].isdigit():
+                continue
+            array_id, index, state, comment = cells
+            if state in _LIVE:
+                token = comment.removeprefix(COMMENT)
+                if index.isdigit():
+                    queued[token, int(index)] = f"{array_id}_{index}"
+                else:
+                    queued[token, None] = array_id
+    return [None if intent is None else queued.get(intent) for intent in intents]
 
 
 def _read_intent(path: Path) -> tuple[str, int | None] | None:

@@ -9,7 +9,6 @@ task N runs the N-th job's script. Jobs wait for their dependencies inside SLURM
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import socket
 from collections.abc import Mapping, Sequence
@@ -18,12 +17,14 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from xpm.core import ValidationError
-from xpm.scheduler import EndCallback, Ending, JobLaunch, Launcher
+from xpm.scheduler import EndCallback, JobLaunch, Launcher
 
 from ..errors import SlurmCommandError
 from ..suggest import close_matches, did_you_mean
 from .commands import CommandRunner, run_slurm_command
 from .intents import COMMENT, new_token, submitted_before, write_intents
+from .longjobs import TIME_LIMIT_ENV, dependency_update, more_memory, time_limit, with_warning
+from .outofmemory import memory_aware as _memory_aware
 from .sbatch import ArraySpec, SlurmOptions, parse_sbatch_output, render_sbatch_script
 from .sharing import shared_poller
 
@@ -31,10 +32,6 @@ _HOST = socket.gethostname()
 _JOB_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _DEFAULT_MAX_ARRAY_SIZE = 1001
 # Array task N runs the N-th script given after the command name ($0).
-# What slurmstepd writes when OverMemoryKill kills a job ("StepId=42.batch exceeded memory
-# limit (436338688 > 104857600), being killed"), in the last _LOG_TAIL bytes of its log.
-_OVER_MEMORY = re.compile(r"slurmstepd.*: error: .*exceeded (job )?memory limit", re.IGNORECASE)
-_LOG_TAIL = 16384
 _DISPATCH = 'exec bash "${@:SLURM_ARRAY_TASK_ID+1:1}"'
 
 
@@ -83,6 +80,10 @@ class SlurmLauncher(Launcher):
         grace: Seconds a job may stay unknown to SLURM before it is taken as gone.
         max_array_size: Overrides the cluster's `MaxArraySize` (`scontrol show config`).
         background: Poll from a thread; with False, call `poll` yourself.
+        time_warning: Seconds before the time limit (`options.time`) when SLURM sends
+            the job SIGUSR1 (`--signal=B:USR1@N`), so that a `ResumableTask` writes a
+            checkpoint and stops: then it is submitted again. By default 120, at most
+            half the limit; 0: no warning. SLURM may send it up to a minute early.
     """
 
     native_dependencies = True
@@ -99,6 +100,7 @@ class SlurmLauncher(Launcher):
         grace: float = 60.0,
         max_array_size: int | None = None,
         background: bool = True,
+        time_warning: int | None = None,
     ) -> None:
         if array_throttle is not None and array_throttle < 1:
             raise ValidationError(
@@ -111,6 +113,7 @@ class SlurmLauncher(Launcher):
         self._runner = runner
         self._settings = (min_poll_interval, max_poll_interval, grace, background)
         self._max_array_size = max_array_size
+        self.time_warning = time_warning
         self._poller = shared_poller(
             runner,
             min_interval=min_poll_interval,
@@ -139,7 +142,7 @@ class SlurmLauncher(Launcher):
                 hint = f": {phrase}" if phrase else f"; options: {names}"
                 raise ValidationError(f"{name!r} is not a SLURM option{hint}", path=name)
         minimum, maximum, grace, background = self._settings
-        return SlurmLauncher(
+        launcher = SlurmLauncher(
             dataclasses.replace(self.options, **changes),
             array_throttle=self.array_throttle,
             runner=self._runner,
@@ -148,13 +151,39 @@ class SlurmLauncher(Launcher):
             grace=grace,
             max_array_size=self._max_array_size,
             background=background,
+            time_warning=self.time_warning,
         )
+        launcher.retries = self.retries
+        return launcher
+
+    def with_more_memory(self, factor: float, cap: str | None) -> SlurmLauncher | None:
+        """Return a copy asking for `factor` times `options.mem` (at most `cap`), for a
+        retry after running out of memory; None without `mem`, or already at the cap."""
+        mem = more_memory(self.options, factor, cap)
+        return None if mem is None else self.config(mem=mem)
+
+    def update_dependencies(
+        self, record: Mapping[str, object], after: Sequence[Mapping[str, object]]
+    ) -> bool:
+        """Make the queued job of `record` wait for the SLURM jobs of `after` instead
+        (`scontrol update JobId=... Dependency=afterok:...`).
+
+        Raises:
+            ValidationError: a record is not a SLURM job's.
+        """
+        job_id = _record_job_id(record)
+        if job_id is None:
+            return False
+        launch = JobLaunch(Path("."), "", job_id, ())
+        command = dependency_update(job_id, [_job_id_of(other, launch) for other in after])
+        return self._runner(command).returncode == 0
 
     def start(self, launch: JobLaunch, on_end: EndCallback) -> Mapping[str, object]:
         """Submit `launch` with `sbatch`; return its pid record `{"type": "slurm", ...}`.
 
-        The job waits in SLURM for the jobs of `launch.after` (`afterok`); SLURM
-        cancels it if one of them fails, and `on_end` then gets reason `"dependency"`.
+        The job waits in SLURM for the jobs of `launch.after` (`afterok`); if one of
+        them fails, `on_end` gets reason `"dependency"` (the job stays queued: the
+        scheduler cancels it, or makes it wait for the new attempt of the failed one).
 
         Raises:
             SlurmCommandError: sbatch refused the job; the message holds its stderr.
@@ -289,8 +318,13 @@ class SlurmLauncher(Launcher):
             )
 
     def _write_script(self, launch: JobLaunch, dependencies: Sequence[str] = ()) -> Path:
+        limit = time_limit(self.options)
+        if limit is not None:
+            environ = {**launch.environ, TIME_LIMIT_ENV: str(limit)}
+            launch = dataclasses.replace(launch, environ=environ)
+        options, ignored = with_warning(self.options, self.time_warning)
         text = render_sbatch_script(
-            options=self.options,
+            options=options,
             job_name=launch.job_id,
             job_folder=launch.folder,
             command=launch.command,
@@ -298,6 +332,7 @@ class SlurmLauncher(Launcher):
             stdout=launch.stdout,
             stderr=launch.stderr,
             environ=launch.environ,
+            ignored_signals=ignored,
         )
         script = launch.folder / f"{launch.name}.sbatch"
         launch.folder.mkdir(parents=True, exist_ok=True)
@@ -307,12 +342,14 @@ class SlurmLauncher(Launcher):
     def _submit_array(self, launches: Sequence[JobLaunch]) -> list[str]:
         scripts = [str(self._write_script(launch)) for launch in launches]
         first = launches[0]
+        options, ignored = with_warning(self.options, self.time_warning)
         text = render_sbatch_script(
-            options=self.options,
+            options=options,
             job_name=f"xpm array of {len(launches)} jobs",
             job_folder=first.folder,
             command=["bash", "-c", _DISPATCH, "xpm-array", *scripts],
             array=ArraySpec(tuple(range(len(launches))), self.array_throttle),
+            ignored_signals=ignored,
         )
         script = first.folder / f"{first.name}.array.sbatch"
         script.write_text(text)
@@ -333,37 +370,6 @@ class SlurmLauncher(Launcher):
 
     def _record(self, job_id: str) -> dict[str, object]:
         return {"type": "slurm", "jobid": job_id, "host": _HOST}
-
-
-def _memory_aware(on_end: EndCallback, logs: Sequence[Path]) -> EndCallback:
-    """Report reason `"memory"` for a job that slurmstepd killed over its memory limit.
-
-    Clusters that police memory by polling (`JobAcctGatherParams=OverMemoryKill`, no
-    cgroups) do not end such a job OUT_OF_MEMORY but FAILED with signal 9; only the
-    message slurmstepd writes to the job's error file tells why.
-    """
-
-    def call(ending: Ending) -> None:
-        if ending.reason == "failed" and ending.signal == 9 and any(map(_over_memory, logs)):
-            ending = dataclasses.replace(
-                ending,
-                reason="memory",
-                message=f"{ending.message}: exceeded its memory limit (killed by slurmstepd)",
-            )
-        on_end(ending)
-
-    return call
-
-
-def _over_memory(log: Path) -> bool:
-    try:
-        with open(log, "rb") as file:
-            file.seek(0, os.SEEK_END)
-            file.seek(max(0, file.tell() - _LOG_TAIL))
-            text = file.read().decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return _OVER_MEMORY.search(text) is not None
 
 
 def _since() -> datetime:

@@ -33,3 +33,21 @@ def marker_of(paths: JobPaths) -> Marker | None:
     if paths.failed.exists():
         return Marker.FAILED
     return None
+
+
+Stamp = tuple[int, int]
+"""What tells one `<name>.failed` from the next: its inode and modification time (the
+job process writes it by renaming a new file over it)."""
+
+
+def failed_stamp(paths: JobPaths) -> Stamp | None:
+    """Return the stamp of `paths`' `<name>.failed`, None when there is none.
+
+    A job SLURM requeues leaves the `.failed` of its stopped attempt until the next
+    attempt starts and removes it: the poller keeps its stamp to ignore that one file.
+    """
+    try:
+        stat = paths.failed.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns

@@ -9,7 +9,14 @@ SLURM is otherwise asked, in rounds, only to notice jobs that end without a mark
 (killed, out of memory, node failure, `scancel`): the first round comes `min_interval`
 (30 s) after a job is followed, and rounds get further apart while nothing changes, up
 to `max_interval` (45 s); any change brings them back to `min_interval`. A job's
-failure brings the next round to 5 s later: SLURM cancels the jobs that waited for it.
+failure brings the next round to 5 s later: the jobs queued after it (`afterok`) will
+never start, and the scheduler cancels them or makes them wait for a new attempt.
+
+A job SLURM requeues (preemption, node failure, `scontrol requeue`) writes `.failed`
+when it is stopped, then waits in the queue to run again: when SLURM answers that a job
+with `.failed` is queued (PENDING, REQUEUED), it is not over, and that `.failed` is
+ignored until the next attempt removes it. A final state that SLURM may requeue from
+(PREEMPTED, NODE_FAIL) is checked with `squeue` too (see `asking`).
 
 Each round asks `sacct` about every job at once; jobs that accounting does not show yet,
 or shows as queued (it lags the controller by seconds, or is disabled), are asked of
@@ -28,49 +35,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import final
 
-from xpm.scheduler import EndCallback, Ending, JobPaths, Reason
+from xpm.scheduler import EndCallback, Ending, JobPaths
 
 from ..errors import SlurmCommandError
-from .asking import ask_slurm, command_error
+from .asking import ask_slurm
 from .commands import CommandRunner
-from .markers import Marker, marker_of
-from .sacct import DEPENDENCY_FAILED, SlurmJobStatus, SlurmProgress
+from .endings import ending_of, unconfirmed_ending, unknown_ending
+from .markers import Marker, Stamp, failed_stamp, marker_of
+from .sacct import SlurmJobStatus, SlurmProgress
 
 _log = logging.getLogger(__name__)
-_REASONS: dict[str, Reason] = {
-    "TIMEOUT": "timeout",
-    "OUT_OF_MEMORY": "memory",
-    "CANCELLED": "cancelled",
-}
 _BACKOFF = 1.5
 _CONFIRM_FIRST = 0.5  # seconds between the questions about a job that wrote .failed
 _CONFIRM_MAX = 5.0
 _AFTER_FAILURE = 5.0  # seconds from a failure to the next round
-
-
-def ending_of(status: SlurmJobStatus) -> Ending:
-    """Return the `Ending` that a job in `status` reports to the scheduler.
-
-    COMPLETED gives its exit code (0); FAILED its exit code, or the signal that killed
-    it. The reason is `"timeout"` for TIMEOUT, `"memory"` for OUT_OF_MEMORY,
-    `"cancelled"` for CANCELLED, `"dependency"` when SLURM cancelled the job (or would
-    keep it pending forever) because a dependency failed, and `"failed"` otherwise
-    (FAILED, NODE_FAIL, PREEMPTED, ...). The message reads `SLURM: TIMEOUT, reached its
-    time limit (job 42)`.
-    """
-    where = f"job {status.job_id}"
-    if status.progress is SlurmProgress.DONE:
-        return Ending(status.exit_code or 0, message=f"SLURM: {status.slurm_state} ({where})")
-    reason = _REASONS.get(status.slurm_state, "failed")
-    if status.reason == DEPENDENCY_FAILED or not status.is_final:
-        reason = "dependency"
-    code = status.exit_code if status.slurm_state == "FAILED" and not status.signal else None
-    return Ending(
-        code,
-        signal=status.signal or None,
-        reason=reason,
-        message=f"SLURM: {status.slurm_state}, {status.reason} ({where})",
-    )
 
 
 @dataclass
@@ -82,6 +60,8 @@ class _Followed:
     status: SlurmJobStatus | None = None
     failed_at: float | None = None
     """When `<name>.failed` was seen: SLURM is then asked until it says the job is over."""
+    failed: Stamp | None = None
+    """That `.failed` while it is confirmed; after SLURM requeued the job, the stale one."""
     confirm_at: float = 0.0
     confirm_delay: float = _CONFIRM_FIRST
     owner: object = None
@@ -218,7 +198,8 @@ class SlurmPoller:
         """Run one full round now: read markers, ask SLURM about every other job.
 
         Returns whether any job changed state. Jobs that will never start (a
-        dependency failed) are cancelled with `scancel` and reported as ended.
+        dependency did not succeed) are reported with reason `"dependency"` and left
+        queued: the scheduler cancels them, or makes them wait for a new attempt.
 
         Raises:
             SlurmCommandError: SLURM did not answer; the jobs stay followed.
@@ -252,10 +233,16 @@ class SlurmPoller:
     def _read_markers(self, now: float) -> bool:
         with self._lock:
             watched = [(i, f, f.paths) for i, f in self._jobs.items() if f.watches_markers]
-        found = [(i, f, marker_of(paths)) for i, f, paths in watched if paths is not None]
+        found: list[tuple[str, _Followed, Marker | None, Stamp | None]] = []
+        for job_id, followed, paths in watched:
+            marker = marker_of(paths) if paths is not None else None
+            stamp = failed_stamp(paths) if paths is not None and marker is Marker.FAILED else None
+            if marker is Marker.FAILED and (stamp is None or stamp == followed.failed):
+                marker = None  # gone meanwhile, or the stopped attempt's of a requeued job
+            found.append((job_id, followed, marker, stamp))
         ended: list[tuple[_Followed, Ending]] = []
         with self._lock:
-            for job_id, followed, marker in found:
+            for job_id, followed, marker, stamp in found:
                 if marker is None or self._jobs.get(job_id) is not followed:
                     continue
                 if marker is Marker.DONE and followed.paths is not None:
@@ -264,11 +251,12 @@ class SlurmPoller:
                     ended.append((followed, Ending(0, message=message)))
                 else:
                     followed.failed_at = followed.confirm_at = now
+                    followed.failed, followed.confirm_delay = stamp, _CONFIRM_FIRST
             if not self._jobs:
                 self._next_round = None
         for followed, ending in ended:
             self._notify(followed, ending)
-        return any(marker is not None for _, _, marker in found)
+        return any(marker is not None for _, _, marker, _ in found)
 
     def _ask(self, targets: dict[str, _Followed], *, full: bool) -> bool:
         now = self._clock()
@@ -284,6 +272,7 @@ class SlurmPoller:
         confirm = [i for i, f in targets.items() if f.failed_at is not None]
         since = min(f.since for f in targets.values())
         statuses = self.statuses(targets, since, confirm)
+        stamps = {i: failed_stamp(f.paths) for i, f in targets.items() if i in confirm and f.paths}
         is_changed = False
         ended: list[tuple[_Followed, Ending]] = []
         with self._lock:
@@ -295,7 +284,7 @@ class SlurmPoller:
                     if now - followed.last_seen > self._grace:
                         del self._jobs[job_id]
                         is_changed = True
-                        ended.append((followed, _unknown(job_id, self._grace)))
+                        ended.append((followed, unknown_ending(job_id, self._grace)))
                     continue
                 followed.last_seen = now
                 if status != followed.status:
@@ -304,9 +293,21 @@ class SlurmPoller:
                 if status.is_final or status.progress is SlurmProgress.ERROR:
                     del self._jobs[job_id]
                     ended.append((followed, ending_of(status)))
-                elif followed.failed_at is not None and now - followed.failed_at > self._grace:
+                elif followed.failed_at is None:
+                    continue
+                elif (
+                    status.progress is SlurmProgress.WAITING
+                    or stamps.get(job_id) != followed.failed
+                ):
+                    # Requeued (its .failed is the stopped attempt's: ignored from now on),
+                    # or the .failed is gone or replaced: a new attempt started.
+                    followed.failed_at = None
+                    is_changed = True
+                elif now - followed.failed_at > self._grace:
                     del self._jobs[job_id]
-                    ended.append((followed, _unconfirmed(followed, status, self._grace)))
+                    ended.append(
+                        (followed, unconfirmed_ending(followed.paths, status, self._grace))
+                    )
             if full:
                 growth = 1.0 if is_changed else _BACKOFF
                 self._interval = min(self._max, max(self._min, self._interval * growth))
@@ -316,12 +317,8 @@ class SlurmPoller:
             elif not self._jobs:
                 self._next_round = None
             if self._next_round is not None and any(e.code != 0 for _, e in ended):
-                # SLURM cancels the jobs that waited for a failed one: see them soon.
+                # The jobs queued after a failed one will never start: see them soon.
                 self._next_round = min(self._next_round, now + _AFTER_FAILURE)
-        for followed, _ending in ended:
-            status = followed.status
-            if status is not None and not status.is_final:
-                self._cancel(status.job_id)
         for followed, ending in ended:
             self._notify(followed, ending)
         return is_changed
@@ -362,36 +359,9 @@ class SlurmPoller:
             wait = min(wait, self._marker_interval)
         return max(0.0, wait)
 
-    def _cancel(self, job_id: str) -> None:
-        command = ["scancel", job_id]
-        result = self._runner(command)
-        if result.returncode != 0:
-            _log.warning("%s", command_error(command, result))
-
     def _notify(self, followed: _Followed, ending: Ending) -> None:
         try:
             followed.on_end(ending)
         # The callback is the scheduler's: its failure must not stop following other jobs.
         except Exception:
             _log.exception("the end callback of a SLURM job raised")
-
-
-def _unknown(job_id: str, grace: float) -> Ending:
-    return Ending(
-        None,
-        message=(
-            f"SLURM: job {job_id} is unknown to SLURM (neither sacct nor squeue lists it "
-            f"after {grace:g} s)"
-        ),
-    )
-
-
-def _unconfirmed(followed: _Followed, status: SlurmJobStatus, grace: float) -> Ending:
-    name = followed.paths.failed.name if followed.paths is not None else "its failed marker"
-    return Ending(
-        None,
-        message=(
-            f"SLURM: job {status.job_id} wrote {name}, but SLURM still says "
-            f"{status.slurm_state} {grace:g} s later"
-        ),
-    )

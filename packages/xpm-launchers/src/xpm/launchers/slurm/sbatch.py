@@ -117,6 +117,42 @@ def slurm_time(seconds: int) -> str:
     return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+_SLURM_TIME = re.compile(
+    r"(?:(?P<days>[0-9]+)-(?P<dh>[0-9]+)(?::(?P<dm>[0-9]+)(?::(?P<ds>[0-9]+))?)?"
+    r"|(?P<a>[0-9]+)(?::(?P<b>[0-9]+)(?::(?P<c>[0-9]+))?)?)"
+)
+
+
+def slurm_seconds(text: str) -> int | None:
+    """Return the seconds of a SLURM time limit (`"90"` minutes, `"1:30:00"`, `"2-12"`,
+    `"1-00:00:00"`); None for `"INFINITE"`, `"UNLIMITED"` or a text SLURM would refuse."""
+    match = _SLURM_TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    if parts["days"] is not None:
+        days, hours = int(parts["days"]), int(parts["dh"])
+        minutes, seconds = int(parts["dm"] or 0), int(parts["ds"] or 0)
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    a, b, c = parts["a"], parts["b"], parts["c"]
+    if c is not None:  # HH:MM:SS
+        return (int(a) * 60 + int(b)) * 60 + int(c)
+    if b is not None:  # MM:SS
+        return int(a) * 60 + int(b)
+    return int(a) * 60  # minutes
+
+
+_SIZE_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+
+
+def slurm_megabytes(text: str) -> int | None:
+    """Return the megabytes of a SLURM memory size (`"100M"`, `"16G"`, `"512"` = MB)."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([KMGTkmgt]?)[Bb]?\s*", text)
+    if match is None:
+        return None
+    return max(1, round(int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "M").upper()]))
+
+
 def render_sbatch_script(
     *,
     options: SlurmOptions,
@@ -128,19 +164,24 @@ def render_sbatch_script(
     stdout: PurePath | None = None,
     stderr: PurePath | None = None,
     environ: Mapping[str, str] | None = None,
+    ignored_signals: Sequence[str] = (),
 ) -> str:
     """Return the text of the sbatch script that runs `command` in `job_folder`.
 
     The job runs in `job_folder` and writes `slurm-<job id>.out` and `.err` there
     (`slurm-<array id>_<task>.out` for an array). It starts only after every job in
     `dependencies` (SLURM job ids) completed successfully (`afterok`); if one of them
-    fails, SLURM cancels it (`--kill-on-invalid-dep=yes`). The script ends with
+    fails, xpm cancels it (it does not ask SLURM to: a dependency submitted again makes
+    the job wait for the new attempt instead). The script ends with
     `exec command`, so signals from `scancel` reach the command itself.
 
     With `stdout` (and `stderr`, which defaults to `stdout`), SLURM and the command
     append to these files instead, and the script itself changes to `job_folder` and
     redirects the command: running it with plain `bash` (as a job array task does)
     behaves the same. `environ` is exported before the command runs.
+    `ignored_signals` (`"USR1"`) are ignored until the command handles them itself
+    (`trap '' USR1`; the job process installs its handler first thing): a warning
+    signal that SLURM sends early must not kill a job that is still starting.
 
     Raises:
         ValidationError: a value holds a line break or a double quote, a dependency
@@ -173,7 +214,6 @@ def render_sbatch_script(
         directives.append(f"{name}={_quote(name, value)}" if equal else argument)
     if dependencies:
         directives.append("--dependency=afterok:" + ":".join(dependencies))
-        directives.append("--kill-on-invalid-dep=yes")
     if array is not None:
         directives.append(f"--array={array}")
     body = ["# Written by xpm: this job's folder holds its parameters and results."]
@@ -187,6 +227,12 @@ def render_sbatch_script(
                 value=value,
             )
         body.append(f"export {name}={shlex.quote(value)}")
+    for name in ignored_signals:
+        if not re.fullmatch(r"[A-Z0-9]+", name):
+            raise ValidationError(
+                f"{name!r} is not a signal name (like USR1)", path="ignored_signals", value=name
+            )
+        body.append(f"trap '' {name}")
     run = "exec " + shlex.join(command)
     if stdout is not None:
         run += f" >>{shlex.quote(out)} 2>>{shlex.quote(err)}"

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..attempts import read_attempts
 from ..jobpaths import JobPaths
 from ..records import read_job
 from .access import AccessDenied, open_in_job
@@ -29,8 +30,10 @@ PARAMS_LIMIT = 16 * 1024 * 1024
 
 
 def job_detail(paths: JobPaths) -> dict[str, Any]:
-    """Return a job's summary, folder, process record and parameters (`params.json`)."""
+    """Return a job's summary, folder, process record, parameters (`params.json`) and,
+    for a job submitted more than once, its attempts in words."""
     record = read_job(paths)
+    attempts = read_attempts(paths)
     try:
         data = read_job_file(paths, paths.params.name, PARAMS_LIMIT)
         params: Any = None if data is None else json.loads(data)
@@ -42,6 +45,7 @@ def job_detail(paths: JobPaths) -> dict[str, Any]:
         "process": None if record.process is None else dict(record.process),
         "params": params,
         "environment": params.get("environment") if isinstance(params, dict) else None,
+        "attempts": [a.describe(record.state.value) for a in attempts] if len(attempts) > 1 else [],
     }
 
 

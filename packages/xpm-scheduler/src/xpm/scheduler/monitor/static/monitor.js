@@ -438,6 +438,7 @@ async function refreshJobView() {
     ["End", fmtTime(detail.ended)],
     ["Duration", fmtDuration(duration(detail))],
     ["Failure", detail.failure ? `<span class="fail">${esc(detail.failure)}</span>` : ""],
+    ["Attempts", (detail.attempts || []).map(esc).join("<br>")],
     ["Process", detail.process ? `<code>${esc(JSON.stringify(detail.process))}</code>` : ""],
     ["Code", envCode(detail.environment)],
     ["Python", detail.environment ? esc(detail.environment.python || "") : ""],
