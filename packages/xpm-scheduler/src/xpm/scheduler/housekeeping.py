@@ -18,7 +18,6 @@ job folder walker in `jobfolders`; this module walks runs too.)
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import final
 
 from .atomic import read_json
-from .jobfolders import job_folders
+from .jobfolders import job_folders, real_folders
 from .jobpaths import JobPaths
 from .records import JobRecord, JobState, read_job
 from .runs import RunRecord, read_run, read_submitted
@@ -93,25 +92,9 @@ class RunToPrune:
     kept: str | None
 
 
-def _real_subfolders(folder: str) -> list[str]:
-    """Names of the real folders in `folder`, sorted; symbolic links are skipped with a
-    warning (but `current`, the link every experiment has)."""
-    names = []
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_symlink():
-                    if entry.name != "current":
-                        logging.getLogger(__name__).warning(
-                            "xpm: skipped %s: a symbolic link (xpm never follows links"
-                            " in a workspace)",
-                            entry.path,
-                        )
-                elif entry.is_dir(follow_symlinks=False):
-                    names.append(entry.name)
-    except OSError:
-        return []
-    return sorted(names)
+def _real_names(folder: Path) -> list[str]:
+    """Real folders under `experiments/`; each experiment's `current` link is expected."""
+    return real_folders(str(folder), where="in a workspace", expected=frozenset({"current"}))
 
 
 def _run_key(name: str) -> tuple[str, int]:
@@ -125,8 +108,8 @@ def _run_folders(workdir: Path) -> dict[str, list[Path]]:
     """The run folders of each experiment, oldest first (links skipped)."""
     root = workdir / "experiments"
     runs: dict[str, list[Path]] = {}
-    for name in _real_subfolders(str(root)):
-        folders = [n for n in _real_subfolders(str(root / name)) if n[:1].isdigit()]
+    for name in _real_names(root):
+        folders = [n for n in _real_names(root / name) if n[:1].isdigit()]
         runs[name] = [root / name / n for n in sorted(folders, key=_run_key)]
     return runs
 

@@ -24,23 +24,31 @@ def job_folders(workdir: str | os.PathLike[str]) -> Iterator[tuple[str, str, str
     `xpm: skipped <path>: a symbolic link ...`); other files are ignored.
     """
     root = os.path.join(os.fspath(workdir), "jobs")
-    for type_id in _real_folders(root):
+    for type_id in real_folders(root):
         type_folder = f"{root}/{type_id}"
-        for identifier in _real_folders(type_folder):
+        for identifier in real_folders(type_folder):
             yield type_id, identifier, f"{type_folder}/{identifier}"
 
 
-def _real_folders(folder: str) -> list[str]:
+def real_folders(
+    folder: str, *, where: str = "under jobs/", expected: frozenset[str] = frozenset()
+) -> list[str]:
+    """Names of the real folders in `folder`, sorted; a symbolic link is skipped with a
+    warning (`xpm: skipped <path>: a symbolic link (xpm never follows links <where>)`),
+    silently where its name is `expected` (an experiment's `current`)."""
     names: list[str] = []
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_symlink():
+                    if entry.name in expected:
+                        continue
                     import logging  # only now: a job process imports this module
 
                     logging.getLogger(__name__).warning(
-                        "xpm: skipped %s: a symbolic link (xpm never follows links under jobs/)",
+                        "xpm: skipped %s: a symbolic link (xpm never follows links %s)",
                         entry.path,
+                        where,
                     )
                 elif entry.is_dir(follow_symlinks=False):
                     names.append(entry.name)
