@@ -17,7 +17,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final
 
-from .configuration import is_configuration
+from .configuration_classes import is_configuration
 from .errors import ExperimentCodeError
 from .experiment_file import ExperimentFile
 

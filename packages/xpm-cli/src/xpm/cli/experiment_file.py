@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TypeVar
 
-from .configuration import as_plain, is_configuration, load_configuration
+from .configuration_classes import as_plain, is_configuration, load_configuration
 from .errors import ConfigurationError, Source
 from .grid_search import GRID_KEY, attach_grid, read_grid, split_grid
 from .located import Located, Plain, compose, from_node, merge

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
-from .configuration import as_plain, convert_value, describe, is_configuration
+from .configuration_classes import as_plain, convert_value, describe, is_configuration
 from .errors import ConfigurationError
 from .grid_values import GenericParams, grid_values
 from .located import Located
