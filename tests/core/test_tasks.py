@@ -185,6 +185,20 @@ def test_submit_hooks_are_collected_once() -> None:
     assert Job.environ == {"JAVA_HOME": "/opt/java11"}
 
 
+def test_a_hook_added_to_a_class_later_applies_to_tasks_submitted_after() -> None:
+    class Alone(Task):
+        size: Param[int] = 1
+
+    assert submit_hooks(Alone.C()) == []
+    needs_java(17)(Alone)
+    assert [h.spec() for h in submit_hooks(Alone.C())] == [17]
+    needs_java(17)(Alone)  # an equal hook counts once
+    needs_java(21)(Alone)
+    assert [h.spec() for h in submit_hooks(Alone.C())] == [17, 21]
+    holder = Index.C(collection=IndexCollection.C(), other=IndexCollection.C())
+    assert [h.spec() for h in submit_hooks(holder)] == [11]
+
+
 class Level(Enum):
     LOW = 1
     HIGH = 2

@@ -84,12 +84,32 @@ def extra_dependencies(task: ConfigBase) -> list[object]:
     return list(state.dependencies) if state is not None else []
 
 
+def is_alone(config: ConfigBase) -> bool:
+    """True for a configuration linked to no other: its parameters hold only numbers,
+    strings, booleans and None, and it has no init task and is no task's output.
+
+    Large plans are mostly made of such tasks; the walks below answer for them without
+    walking.
+    """
+    state = config._xpm
+    if state is not None and (state.init_tasks or state.task is not None):
+        return False
+    leaves = _LEAVES
+    return all(type(value) in leaves for value in config.__dict__.values())
+
+
 def walk_own(root: ConfigBase) -> Iterator[ConfigBase]:
     """Yield the configurations of `root`'s own job: its graph and its init tasks.
 
     Other submitted tasks met on the way are not entered: they are dependencies, with
     their own jobs.
     """
+    if is_alone(root):
+        return iter((root,))
+    return _walk_own(root)
+
+
+def _walk_own(root: ConfigBase) -> Iterator[ConfigBase]:
     state = root._xpm
     starts = [root, *(state.init_tasks if state is not None else ())]
     seen = {id(c) for c in starts}
@@ -177,6 +197,8 @@ def never_runs(task: ConfigBase) -> bool:
 
 def task_dependencies(task: T) -> list[T]:
     """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
+    if is_alone(task):
+        return []
     found: dict[int, Any] = {}
     state = task._xpm
     for init in state.init_tasks if state is not None else ():

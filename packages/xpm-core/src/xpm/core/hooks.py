@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, TypeVar
 
-from .graph import walk_own
+from .graph import is_alone, walk_own
 from .state import ConfigBase
 
 T = TypeVar("T", bound=type)
@@ -46,18 +46,39 @@ class SubmitHook:
     def __call__(self, cls: T) -> T:
         own: tuple[SubmitHook, ...] = cls.__dict__.get("__xpm_submit_hooks__", ())
         type.__setattr__(cls, "__xpm_submit_hooks__", (*own, self))
+        _BY_CLASS.clear()
         return cls
 
 
-def submit_hooks(task: ConfigBase) -> list[SubmitHook]:
-    """Return the hooks of every class in `task`'s own graph, once each, in graph order."""
-    seen: set[tuple[type, Hashable]] = set()
-    hooks: list[SubmitHook] = []
-    for config in walk_own(task):
-        for klass in type(config).__mro__:
+_BY_CLASS: dict[type, list[SubmitHook]] = {}
+"""The hooks of each class and its bases, once each (cleared when a hook is added)."""
+
+
+def _class_hooks(cls: type) -> list[SubmitHook]:
+    hooks = _BY_CLASS.get(cls)
+    if hooks is None:
+        seen: set[tuple[type, Hashable]] = set()
+        hooks = []
+        for klass in cls.__mro__:
             for hook in klass.__dict__.get("__xpm_submit_hooks__", ()):
                 key = (type(hook), hook.spec())
                 if key not in seen:
                     seen.add(key)
                     hooks.append(hook)
+        _BY_CLASS[cls] = hooks
+    return hooks
+
+
+def submit_hooks(task: ConfigBase) -> list[SubmitHook]:
+    """Return the hooks of every class in `task`'s own graph, once each, in graph order."""
+    if is_alone(task):
+        return list(_class_hooks(type(task)))
+    seen: set[tuple[type, Hashable]] = set()
+    hooks: list[SubmitHook] = []
+    for config in walk_own(task):
+        for hook in _class_hooks(type(config)):
+            key = (type(hook), hook.spec())
+            if key not in seen:
+                seen.add(key)
+                hooks.append(hook)
     return hooks

@@ -48,11 +48,15 @@ def to_dict(root: Config, folder: Path | None = None) -> dict[str, Any]:
 def _object(config: Config, ref: Any, folder: Path | None) -> dict[str, Any]:
     cls = type(config)
     spec = prepare(cls)
-    values = {
-        name: _value(config.__dict__[name], ref, folder, f"{cls.__qualname__}.{name}")
-        for name in spec.params
-        if name in config.__dict__
-    }
+    own = config.__dict__
+    values = {}
+    for name in spec.params:
+        if name in own:
+            value = own[name]
+            if type(value) in _PLAIN:
+                values[name] = value
+            else:
+                values[name] = _value(value, ref, folder, f"{cls.__qualname__}.{name}")
     item: dict[str, Any] = {
         "class": f"{cls.__module__}:{cls.__qualname__}",
         "typeid": spec.type_id,
@@ -72,6 +76,10 @@ def _object(config: Config, ref: Any, folder: Path | None) -> dict[str, Any]:
         if state.init_tasks:
             item["init_tasks"] = [ref(t) for t in state.init_tasks]
     return item
+
+
+_PLAIN = frozenset((int, str, bool, type(None)))
+"""Types stored as they are (floats are checked: NaN and infinities need a form)."""
 
 
 def _value(value: Any, ref: Any, folder: Path | None, path: str) -> Any:

@@ -6,7 +6,7 @@ Tags never change an identifier: they label configurations, they do not define t
 from __future__ import annotations
 
 from .errors import ConfigError, TagConflictWarning
-from .graph import children
+from .graph import children, is_alone
 from .params import TaggedValue
 
 TYPE_CHECKING = False  # not typing's: `config.py` imports this module
@@ -45,6 +45,9 @@ def collect_tags(root: ConfigBase) -> dict[str, TagValue]:
     The init tasks of a task count as part of it (as in experimaestro): their tags are
     the task's tags too.
     """
+    if is_alone(root):
+        state = root._xpm
+        return dict(state.tags) if state is not None else {}
     found: dict[str, tuple[TagValue, str]] = {}
     seen = {id(root)}
     queue: list[tuple[ConfigBase, str]] = [(root, type(root).__name__)]

@@ -106,6 +106,7 @@ class Experiment:
         self._paths: dict[int, JobPaths] = {}
         self.provenance = Provenance()
         self._type_folders: dict[str, JobPaths] = {}
+        self._dry_types: dict[str, bool] = {}
         self._heap = LongLived()
 
     @property
@@ -165,7 +166,7 @@ class Experiment:
         if existing is not None:
             return existing
         job = self._new_job(task, kind, paths, launcher)
-        on_disk = _state_on_disk(paths)
+        on_disk = self._on_disk(kind, paths)
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job.job_id] = job
             self._heap.added()
@@ -229,6 +230,17 @@ class Experiment:
         self.scheduler.use(chosen)
         identifier = paths.folder.name
         return Job(task, kind, identifier, paths, chosen, task.tags(), dependencies, tokens)
+
+    def _on_disk(self, kind: str, paths: JobPaths) -> JobState:
+        """The job's state on disk; a dry-run looks once per type id at whether the
+        workspace has any job of it (a new plan of 100,000 jobs asks nothing more)."""
+        if self.run_mode is RunMode.DRY_RUN:
+            known = self._dry_types.get(kind)
+            if known is None:
+                known = self._dry_types[kind] = os.access(paths.folder.parent, os.F_OK)
+            if not known:
+                return JobState.UNSCHEDULED
+        return _state_on_disk(paths)
 
     def _print_dry(self, job: Job, on_disk: JobState) -> None:
         lines = [f"[{on_disk.value}] {job.job_id}\n    folder: {job.path}\n"]

@@ -67,11 +67,12 @@ def _main_classes(task: Task, objects: list[dict[str, Any]]) -> list[type]:
                     module, _, qualname = item.partition(":")
                     if module == "__main__" and qualname not in names:
                         names.append(qualname)
-                else:
+                elif isinstance(item, (dict, list)):
                     visit(item)
         elif isinstance(value, list):
             for item in value:
-                visit(item)
+                if isinstance(item, (dict, list)):
+                    visit(item)
 
     visit(objects)
     namespaces = [vars(sys.modules["__main__"])] if "__main__" in sys.modules else []
