@@ -95,7 +95,10 @@ def is_alone(config: ConfigBase) -> bool:
     if state is not None and (state.init_tasks or state.task is not None):
         return False
     leaves = _LEAVES
-    return all(type(value) in leaves for value in config.__dict__.values())
+    for value in config.__dict__.values():  # noqa: SIM110 (all() is twice as slow here)
+        if type(value) not in leaves:
+            return False
+    return True
 
 
 def walk_own(root: ConfigBase) -> Iterator[ConfigBase]:

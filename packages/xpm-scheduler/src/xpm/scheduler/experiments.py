@@ -171,7 +171,8 @@ class Experiment:
             self.jobs[job.job_id] = job
             self._heap.added()
             self.run.record(job)
-            self.provenance.check(paths.params, type(task), job.job_id, self.status.note)
+            params = f"{os.fspath(paths.folder)}/params.json"  # the folder's text is cached
+            self.provenance.check(params, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
             self.scheduler.note_change()
             return job

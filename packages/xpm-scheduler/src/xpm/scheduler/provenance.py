@@ -84,7 +84,9 @@ class Provenance:
             "packages": packages,
         }
 
-    def check(self, params_file: Path, cls: type, job_id: str, note: Callable[[str], None]) -> None:
+    def check(
+        self, params_file: str | Path, cls: type, job_id: str, note: Callable[[str], None]
+    ) -> None:
         """Warn (through `note`) when the done job whose `params.json` is `params_file`
         was made from other code than a job of `cls` would be now; once per difference."""
         current = self.text(cls)
@@ -282,7 +284,7 @@ def _dirty(repo: Path) -> bool | None:
     return bool(done.stdout.strip()) if done.returncode == 0 else None
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: str | Path) -> bytes:
     """The whole file, read with few system calls and a small first buffer: this runs for
     every done job of a re-run (Path.read_bytes, or one large buffer, costs 4x more)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
