@@ -171,8 +171,8 @@ class Experiment:
             self.jobs[job.job_id] = job
             self._heap.added()
             self.run.record(job)
-            params = f"{os.fspath(paths.folder)}/params.json"  # the folder's text is cached
-            self.provenance.check(params, type(task), job.job_id, self.status.note)
+            recorded = f"{os.fspath(paths.folder)}/params.json"  # the folder's text is cached
+            self.provenance.check(recorded, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
             self.scheduler.note_change()
             return job
