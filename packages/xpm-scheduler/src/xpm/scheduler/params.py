@@ -75,6 +75,8 @@ def _main_classes(task: Task, objects: list[dict[str, Any]]) -> list[type]:
                     visit(item)
 
     visit(objects)
+    if not names:
+        return []
     namespaces = [vars(sys.modules["__main__"])] if "__main__" in sys.modules else []
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
     if shell is not None:
