@@ -69,14 +69,23 @@ def test_reference_example_runs_in_the_three_modes(tmp_path: Path) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder for experiment files; sys.path, PYTHONPATH and sys.modules are restored."""
+    """A folder for experiment files; sys.path, PYTHONPATH and sys.modules are restored.
+
+    xpm's own modules first imported during the test stay: imported again, they would
+    make second copies of their classes and functions for the tests that follow.
+    """
     folder = tmp_path / "project"
     folder.mkdir()
     monkeypatch.chdir(folder)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
-    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    saved = dict(sys.modules)
     yield folder
+    for name in [n for n in sys.modules if n not in saved and n.partition(".")[0] != "xpm"]:
+        del sys.modules[name]
+    for name, module in saved.items():
+        if sys.modules.get(name) is not module:
+            sys.modules[name] = module
 
 
 def write(folder: Path, name: str, text: str) -> Path:
