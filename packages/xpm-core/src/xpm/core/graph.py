@@ -88,8 +88,8 @@ def is_alone(config: ConfigBase) -> bool:
     """True for a configuration linked to no other: its parameters hold only numbers,
     strings, booleans and None, and it has no init task and is no task's output.
 
-    Large plans are mostly made of such tasks; the walks below answer for them without
-    walking.
+    Large plans are mostly made of such tasks; `walk_own`, which the submission's walks
+    go through, answers for them without walking.
     """
     state = config._xpm
     if state is not None and (state.init_tasks or state.task is not None):
@@ -200,8 +200,6 @@ def never_runs(task: ConfigBase) -> bool:
 
 def task_dependencies(task: T) -> list[T]:
     """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
-    if is_alone(task):
-        return []
     found: dict[int, Any] = {}
     state = task._xpm
     for init in state.init_tasks if state is not None else ():

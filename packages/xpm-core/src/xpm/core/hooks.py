@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, TypeVar
 
-from .graph import is_alone, walk_own
+from .graph import walk_own
 from .state import ConfigBase
 
 T = TypeVar("T", bound=type)
@@ -71,8 +71,6 @@ def _class_hooks(cls: type) -> list[SubmitHook]:
 
 def submit_hooks(task: ConfigBase) -> list[SubmitHook]:
     """Return the hooks of every class in `task`'s own graph, once each, in graph order."""
-    if is_alone(task):
-        return list(_class_hooks(type(task)))
     seen: set[tuple[type, Hashable]] = set()
     hooks: list[SubmitHook] = []
     for config in walk_own(task):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .config import Config
 from .errors import ConfigError, NoExperimentError
-from .graph import is_alone, validate, walk_own
+from .graph import validate, walk_own
 from .spec import prepare
 from .state import ConfigBase, State, state_of
 
@@ -201,13 +201,8 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask |
     except BaseException:
         state.digest = None
         raise
-    if is_alone(task):  # most tasks of large plans: nothing to walk
-        if type(task).__xpm_spec__.generated:
-            _generate_paths(task, folder)
-        state.sealed = True
-    else:
-        _generate_paths(task, folder)
-        _seal(task)
+    _generate_paths(task, folder)
+    _seal(task)
     state.outputs = task.task_outputs(_dep_marker(task))
     state.job = submitter.submit(task, launcher=launcher, outputs=state.outputs)
     return state.outputs

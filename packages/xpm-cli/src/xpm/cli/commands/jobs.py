@@ -79,20 +79,20 @@ def list_command(
         job_filter = parse_filter(expression)
     workspace = workspace_of(workdir, workspace_id)
     if job_filter is None and experiment is None and count is None and not show_tags:
-        _list_plainly(workspace.path, fullpath)
-        return
-    found = list(list_jobs(workspace.path, experiment=experiment, job_filter=job_filter))
-    if count is not None:
-        found.sort(key=_changed, reverse=True)
-        found = found[:count]
-    lines = []
-    for job in found:
-        shown = job.folder if fullpath else job.name
-        line = f"{job.state.value:<11} {shown}"
-        if show_tags:
-            tags = format_tags(job.submission.tags)
-            line = f"{line} {tags}" if tags else line
-        lines.append(line)
+        lines = _plain_lines(workspace.path, fullpath)
+    else:
+        found = list(list_jobs(workspace.path, experiment=experiment, job_filter=job_filter))
+        if count is not None:
+            found.sort(key=_changed, reverse=True)
+            found = found[:count]
+        lines = []
+        for job in found:
+            shown = job.folder if fullpath else job.name
+            line = f"{job.state.value:<11} {shown}"
+            if show_tags:
+                tags = format_tags(job.submission.tags)
+                line = f"{line} {tags}" if tags else line
+            lines.append(line)
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
     else:
@@ -100,20 +100,15 @@ def list_command(
         click.echo(f"no job {what} in the workspace {workspace.path}", err=True)
 
 
-def _list_plainly(workdir: Path, fullpath: bool) -> None:
-    """`jobs list` without options: state and name of every folder, with nothing read
-    but the folders' markers (100,000 jobs in about a second)."""
+def _plain_lines(workdir: Path, fullpath: bool) -> list[str]:
+    """The lines of `jobs list` without options, from the folders' markers alone
+    (100,000 jobs in under a second): no per-job object, no run read."""
     from xpm.scheduler import JobState, scan_states
 
     labels = {state: f"{state.value:<11} " for state in JobState}
     if fullpath:
-        lines = [labels[e.state] + e.folder for e in scan_states(workdir)]
-    else:
-        lines = [f"{labels[e.state]}{e.type_id}/{e.identifier}" for e in scan_states(workdir)]
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
-    else:
-        click.echo(f"no job was found in the workspace {workdir}", err=True)
+        return [labels[e.state] + e.folder for e in scan_states(workdir)]
+    return [f"{labels[e.state]}{e.type_id}/{e.identifier}" for e in scan_states(workdir)]
 
 
 def _changed(job: ListedJob) -> float:
