@@ -124,13 +124,15 @@ def wait_for_lock(path: str | os.PathLike[str]) -> int:
     """Lock the file at `path` exclusively, waiting while another process holds it.
 
     Used for partial folders (`<workspace>/partials/...`), which several jobs share but
-    only one at a time may write in. Returns the descriptor holding the lock; closing it
-    (or the process ending) releases the lock.
+    only one at a time may write in, and for token state files. Returns the descriptor
+    holding the lock; closing it (or the process ending) releases the lock. Each call
+    opens its own descriptor, so two threads of one process exclude each other too.
 
     Raises:
-        OSError: the folder does not exist or cannot be written.
+        OSError: the folder does not exist or cannot be written, or `path` is a
+            symbolic link (never followed).
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
     except BaseException:

@@ -2,8 +2,8 @@
 
 A token (say `gpu`, total 2) lets jobs run only while the amounts they hold add up to at
 most its total, whichever experiment started them. The state lives in
-`<workspace>/tokens/<name>.json`, read and rewritten under a `filelock` lock on
-`<workspace>/tokens/<name>.lock`. Each holding records the process that owns it (pid,
+`<workspace>/tokens/<name>.json`, read and rewritten under an exclusive `flock` on
+`<workspace>/tokens/<name>.lock` (the kernel drops it when its holder dies). Each holding records the process that owns it (pid,
 start time, host); holdings of processes of this machine that have ended are reclaimed
 at every attempt to acquire, so a killed job never keeps its share.
 
@@ -23,16 +23,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, final
 
-from filelock import FileLock
-
 from .errors import TokenError
+from .locks import wait_for_lock
 from .names import is_plain_name
 from .pids import HOST, is_same_process
 
 if TYPE_CHECKING:
     from xpm.core import Task
-
-_LOCK_POLL = 0.001
 
 
 @final
@@ -89,7 +86,7 @@ class CounterToken:
         folder = Path(workspace_dir) / "tokens"
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{name}.json"
-        self._lock = FileLock(folder / f"{name}.lock")
+        self._lock = folder / f"{name}.lock"
         with self._state() as state:
             state.total = total
 
@@ -169,16 +166,16 @@ class CounterToken:
     @contextmanager
     def _state(self) -> Iterator[_State]:
         try:
-            lock = self._lock.acquire(poll_interval=_LOCK_POLL)
+            fd = wait_for_lock(self._lock)
         except OSError as e:
             raise TokenError(
                 self.name,
-                f"its lock file {self._lock.lock_file} cannot be opened ({e.strerror or e});"
+                f"its lock file {self._lock} cannot be opened ({e.strerror or e});"
                 " a symbolic link is never followed: delete it once no job of this workspace"
                 " runs",
                 total=self.total,
             ) from None
-        with lock:
+        try:
             state = _State.read(self.path, self.name, self.total)
             before = len(state.holders)
             state.holders = {
@@ -189,6 +186,8 @@ class CounterToken:
             yield state
             if state.dirty or len(state.holders) != before:
                 state.write(self.path)
+        finally:
+            os.close(fd)
 
 
 class _State:
