@@ -44,6 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sched_tasks import Link, Sleeper, Trivial
 from target import LIB, open_experiment, submit_with_token
 
+if LIB == "xpm":
+    # Imported here, as an experiment script does (experimaestro's import above loads
+    # its whole package too): the timed blocks leave imports out. Not in `target`,
+    # which job processes import with the tasks.
+    with contextlib.suppress(ImportError):
+        from xpm.scheduler import experiment  # noqa: F401
+
 
 def run_trivial(workdir: Path, name: str, count: int) -> float:
     """Return the seconds an experiment of `count` no-op tasks takes."""

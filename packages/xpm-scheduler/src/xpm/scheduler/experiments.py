@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xpm.core import Task, XpmError, type_id
 from xpm.core.plumbing import (
@@ -42,11 +42,13 @@ from .names import check_experiment_name
 from .params import job_params
 from .provenance import Provenance
 from .records import JobState, read_job
-from .results import Results, read_results
 from .runs import RunWriter, read_submitted
 from .scheduler import Scheduler
 from .status import StatusLine
 from .tokens import CounterToken, Token, TokenDependency
+
+if TYPE_CHECKING:
+    from .results import Results
 
 __all__ = [
     "Experiment",
@@ -127,6 +129,8 @@ class Experiment:
 
         Call it after `wait()`; see `xpm.scheduler.Results`.
         """
+        from .results import read_results
+
         self.run.flush()
         folder = self.run.folder
         jobs = [] if folder is None else read_submitted(folder / "jobs.jsonl")

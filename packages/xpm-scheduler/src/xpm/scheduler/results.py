@@ -15,11 +15,9 @@ its values missing. A damaged file is skipped with a warning, never an exception
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
-import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +155,7 @@ class Results:
         row_labels = _sorted_labels(k[0] for k in found)
         column_labels = _sorted_labels(k[1] for k in found)
         cells = {
-            (r, c): statistics.fmean(found[r, c]) if found.get((r, c)) else None
+            (r, c): math.fsum(found[r, c]) / len(found[r, c]) if found.get((r, c)) else None
             for r in row_labels
             for c in column_labels
         }
@@ -311,6 +309,8 @@ def _some(names: Sequence[str]) -> str:
 
 
 def _hint(name: str, known: Sequence[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, known, n=2)
     close += [k for k in known if k not in close and (k.startswith(name) or name.startswith(k))]
     close = close[:2]
