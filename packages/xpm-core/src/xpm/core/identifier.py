@@ -87,6 +87,9 @@ def identifier(config: ConfigBase) -> Identifier:
         ValidationError: a required parameter is unset, or a value cannot be hashed; the
             message gives the parameter path.
     """
+    state = config._xpm
+    if state is not None and state.digest is not None:  # submitted: known already
+        return Identifier(state.digest)
     try:
         return Identifier(_digest(config, _Context()))
     except (_UnhashableError, struct.error):

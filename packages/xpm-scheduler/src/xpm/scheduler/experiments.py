@@ -174,7 +174,7 @@ class Experiment:
         if on_disk is JobState.DONE and self.run_mode is not RunMode.DRY_RUN:
             self.jobs[job.job_id] = job
             self._heap.added()
-            self.run.record(job)
+            self.run.record(job, on_disk=True)
             recorded = f"{os.fspath(paths.folder)}/params.json"  # the folder's text is cached
             self.provenance.check(recorded, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
