@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from xpm.core import NoExperimentError, ValidationError, tag
+from xpm.core import Meta, NoExperimentError, Param, Task, ValidationError, XpmError, tag
 from xpm.scheduler import (
     ExperimentFailed,
     ExperimentFailedError,
@@ -190,6 +191,27 @@ def test_dry_run_writes_nothing_and_prints_plan(
     assert f"folder: {a.jobpath}" in out
     assert "tags: x=1" in out
     assert f"depends on: {a.job.job_id}" in out
+
+
+class Noted(Task):
+    x: Param[int]
+    note: Meta[Any] = None
+
+    def execute(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("mode", ["dry-run", "normal"])
+def test_dry_run_refuses_a_task_a_run_could_not_store(tmp_path: Path, mode: str) -> None:
+    """A dry-run builds params.json only for its errors, and skips it only for tasks of
+    plain values (where it cannot fail): the error a run would raise, it raises too."""
+    message = r"Noted.note: cannot store a object value in params.json \(use int"
+    with (
+        pytest.raises(XpmError, match=message),
+        experiment(tmp_path / "ws", "noted", run_mode=mode),
+    ):
+        Noted.C(x=1, note=object()).submit()
+    assert not (tmp_path / "ws" / "jobs").exists()
 
 
 def test_generate_writes_folders_and_launches_nothing(tmp_path: Path) -> None:

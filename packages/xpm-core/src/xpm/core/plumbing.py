@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .execution import execute_task
     from .graph import (
         extra_dependencies,
+        is_alone,
         is_submitted,
         submitted_job,
         task_dependencies,
@@ -60,6 +61,7 @@ else:
             "execute_task": ".execution",
             "extra_dependencies": ".graph",
             "from_dict": ".serialization",
+            "is_alone": ".graph",
             "is_submitted": ".graph",
             "loads": ".serialization",
             "partial_folders": ".partialid",
@@ -94,6 +96,7 @@ __all__ = [
     "execute_task",
     "extra_dependencies",
     "from_dict",
+    "is_alone",
     "is_submitted",
     "lazy_exports",
     "loads",

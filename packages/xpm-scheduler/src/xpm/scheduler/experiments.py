@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from xpm.core import Task, XpmError, type_id
 from xpm.core.plumbing import (
     extra_dependencies,
+    is_alone,
     submit_hooks,
     submitted_job,
     submitting_to,
@@ -182,14 +183,18 @@ class Experiment:
             return job
         for hook in submit_hooks(task):
             hook.process(job, job.launcher)
-        params = job_params(task, paths, kind, self.workdir)  # its errors, even in dry-run
-        self.jobs[job.job_id] = job
-        self._heap.added()
         if self.run_mode is RunMode.DRY_RUN:
+            if not _stores_surely(task):
+                job_params(task, paths, kind, self.workdir)  # its errors, as a run's
+            self.jobs[job.job_id] = job
+            self._heap.added()
             job.state = on_disk if on_disk is not JobState.UNSCHEDULED else JobState.WAITING
             self._print_dry(job, on_disk)
             _call(job._finish(on_disk if on_disk.finished else JobState.WAITING))
             return job
+        params = job_params(task, paths, kind, self.workdir)
+        self.jobs[job.job_id] = job
+        self._heap.added()
         self.run.record(job)
         text = json.dumps(params, indent=1, ensure_ascii=False)
         # The environment's text is shared by every job of the class: splice it in.
@@ -281,6 +286,13 @@ def _state_on_disk(paths: JobPaths) -> JobState:
     if not os.access(folder, os.F_OK):
         return JobState.UNSCHEDULED
     return read_job(paths, light=True).state
+
+
+def _stores_surely(task: Task) -> bool:
+    """Whether `params.json` can be made for `task` without trying: a task holding only
+    numbers, strings, booleans and None, whose class is not the script's. A dry-run
+    builds `params.json` only for its errors; most tasks of a large plan are like this."""
+    return type(task).__module__ != "__main__" and is_alone(task)
 
 
 def _call(callbacks: list[Callable[[], Any]]) -> None:

@@ -157,6 +157,7 @@ class Provenance:
             }
         return self._module_dists.get(top, [])
 
+
 def differences(
     recorded: dict[str, Any], current: dict[str, Any], job_id: str
 ) -> list[tuple[str, str]]:

@@ -3,9 +3,10 @@
 A token (say `gpu`, total 2) lets jobs run only while the amounts they hold add up to at
 most its total, whichever experiment started them. The state lives in
 `<workspace>/tokens/<name>.json`, read and rewritten under an exclusive `flock` on
-`<workspace>/tokens/<name>.lock` (the kernel drops it when its holder dies). Each holding records the process that owns it (pid,
-start time, host); holdings of processes of this machine that have ended are reclaimed
-at every attempt to acquire, so a killed job never keeps its share.
+`<workspace>/tokens/<name>.lock` (the kernel drops it when its holder dies). Each
+holding records the process that owns it (pid, start time, host); holdings of processes
+of this machine that have ended are reclaimed at every attempt to acquire, so a killed
+job never keeps its share.
 
 The API follows trio's `CapacityLimiter`, with named holders that survive the process
 that acquired them (`transfer` hands a holding from the experiment to the job).
