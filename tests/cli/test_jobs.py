@@ -161,6 +161,28 @@ def test_show_describes_a_failed_job(
     assert "experiments: bm25\n" in out
 
 
+def test_show_takes_tags_and_experiments_from_the_jobs_own_lines(
+    runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
+) -> None:
+    """`jobs show` reads only the lines naming the job: a later run's line of another
+    job that depends on it (so mentions it) lends it neither tags nor an experiment, and
+    the latest run submitting the job gives its tags."""
+    done, evaluated = jobs["done"], jobs["evaluated"]
+    run = synthetic.run("later", "20261124_090000", [(evaluated, {"model": "x"})], started=2e9)
+    line = json.loads((run / "jobs.jsonl").read_text())
+    line["depends_on"] = [done]
+    (run / "jobs.jsonl").write_text(json.dumps(line) + "\n")
+    synthetic.run("again", "20261124_100000", [(done, {"model": "t5"})], started=2e9 + 1)
+    code, out, err = invoke(runner, synthetic, "jobs", "show", done)
+    assert (code, err) == (0, "")
+    assert "tags:        model=t5\n" in out
+    assert "experiments: bm25, again\n" in out
+    assert "depends on" not in out
+    code, out, _ = invoke(runner, synthetic, "jobs", "show", evaluated)
+    assert f"depends on:  {done}\n" in out
+    assert "experiments: evaluation, later\n" in out
+
+
 def test_show_lists_the_attempts_of_a_job_submitted_again(
     runner: CliRunner, synthetic: SyntheticWorkspace, jobs: dict[str, str]
 ) -> None:

@@ -40,12 +40,17 @@ class Submission(NamedTuple):
 class Submissions:
     """What the experiments say about each job, read from `jobs.jsonl` when first needed.
 
-    Listing jobs without tags or experiments never reads the runs.
+    Listing jobs without tags or experiments never reads the runs. With `one_job`, only
+    the lines that name that job are parsed (`xpm jobs show` in a workspace of 100,000
+    jobs reads one line per run, not every line).
     """
 
-    def __init__(self, workdir: Path, experiment: str | None = None) -> None:
+    def __init__(
+        self, workdir: Path, experiment: str | None = None, *, one_job: str | None = None
+    ) -> None:
         self.workdir = workdir
         self.experiment = experiment
+        self.one_job = one_job
         self._by_job: dict[str, Submission] | None = None
 
     def by_job(self) -> dict[str, Submission]:
@@ -55,7 +60,7 @@ class Submissions:
             UnknownExperimentError: the experiment is not one of the workspace's.
         """
         if self._by_job is None:
-            self._by_job = read_submissions(self.workdir, self.experiment)
+            self._by_job = read_submissions(self.workdir, self.experiment, self.one_job)
         return self._by_job
 
     def get(self, name: str) -> Submission:
@@ -174,8 +179,11 @@ class _Tags(Mapping[str, object]):
         return len(self.job.submission.tags)
 
 
-def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, Submission]:
-    """Return what every run of the workspace's experiments (or of one) says, by job name.
+def read_submissions(
+    workdir: Path, experiment: str | None = None, one_job: str | None = None
+) -> dict[str, Submission]:
+    """Return what every run of the workspace's experiments (or of one) says, by job name
+    (about the job `one_job` only, if given).
 
     Raises:
         ExperimentNameError: `experiment` cannot be an experiment's name.
@@ -192,8 +200,11 @@ def read_submissions(workdir: Path, experiment: str | None = None) -> dict[str, 
     found: dict[str, Submission] = {}
     runs = [run for name in names for run in list_runs(workdir, name)]
     runs.sort(key=lambda run: (run.started or 0.0, run.run))
+    mentioning = None if one_job is None else one_job.rpartition("/")[2]
     for run in runs:
-        for job in run.submitted():
+        for job in run.submitted(mentioning=mentioning):
+            if one_job is not None and job.job_id != one_job:
+                continue
             before = found.get(job.job_id)
             experiments: tuple[str, ...] = (run.experiment,)
             if before is not None:
@@ -284,4 +295,4 @@ def find_job(workdir: Path, name: str) -> ListedJob:
     paths = JobPaths.of(workdir, type_id, identifier)
     record = read_job(paths)
     entry = JobEntry(type_id, identifier, str(paths.folder), record.state)
-    return ListedJob(entry, Submissions(workdir), record)
+    return ListedJob(entry, Submissions(workdir, one_job=matches[0]), record)

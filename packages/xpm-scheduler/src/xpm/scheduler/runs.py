@@ -17,7 +17,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, final
@@ -69,27 +69,40 @@ class RunRecord:
     pid: int | None = None
     jobs: Mapping[str, str] = field(default_factory=dict)
 
-    def submitted(self) -> list[SubmittedJob]:
-        """Return the jobs of this run, in submission order (from `jobs.jsonl`)."""
-        return read_submitted(self.folder / "jobs.jsonl")
+    def submitted(self, *, mentioning: str | None = None) -> list[SubmittedJob]:
+        """Return the jobs of this run, in submission order (from `jobs.jsonl`); with
+        `mentioning`, only those whose line holds that text (see `read_submitted`)."""
+        return read_submitted(self.folder / "jobs.jsonl", mentioning=mentioning)
 
 
-def read_submitted(path: Path) -> list[SubmittedJob]:
+def read_submitted(path: Path, *, mentioning: str | None = None) -> list[SubmittedJob]:
     """Read a `jobs.jsonl`; a damaged line is skipped with a warning, and a torn last
-    line (a run that was killed while writing it) is skipped silently."""
+    line (a run that was killed while writing it) is skipped silently.
+
+    `mentioning`: read only the lines holding this text (an identifier, say): looking
+    up one job in a run of 100,000 then parses one line, not the whole file. Warnings
+    name lines as the whole file numbers them.
+    """
     try:
         data = path.read_bytes()
     except OSError:
         return []
     lines = [line for line in data.splitlines() if line.strip()]
+    last = len(lines)
+    numbers: Sequence[int] = range(1, last + 1)
+    if mentioning is not None:
+        needle = mentioning.encode()
+        numbers = [n for n, line in zip(numbers, lines, strict=True) if needle in line]
+        lines = [lines[n - 1] for n in numbers]
     try:
         # One parse of the whole file is several times faster than one per line.
         rows = json.loads(b"[" + b",".join(lines) + b"]")
         if len(rows) != len(lines):
             raise ValueError("a line holds more than one value")
-        numbered = list(enumerate(rows, 1))
+        numbered = list(zip(numbers, rows, strict=True))
     except (ValueError, RecursionError):
-        numbered = list(_parse_lines(path, lines, torn=not data.endswith(b"\n")))
+        torn = last if not data.endswith(b"\n") else None
+        numbered = list(_parse_lines(path, zip(numbers, lines, strict=True), torn))
     jobs: list[SubmittedJob] = []
     for line_number, row in numbered:
         job = _submitted_job(row)
@@ -100,14 +113,17 @@ def read_submitted(path: Path) -> list[SubmittedJob]:
     return jobs
 
 
-def _parse_lines(path: Path, lines: list[bytes], *, torn: bool) -> Iterator[tuple[int, Any]]:
-    for line_number, line in enumerate(lines, 1):
+def _parse_lines(
+    path: Path, lines: Iterable[tuple[int, bytes]], torn: int | None
+) -> Iterator[tuple[int, Any]]:
+    """Parse numbered lines one by one; line `torn` may be cut short, silently."""
+    for line_number, line in lines:
         try:
             yield line_number, json.loads(line.decode("utf-8"))
         except UnicodeDecodeError:
             skipped(path, line_number, "not UTF-8 text")
         except (ValueError, RecursionError):
-            if not (torn and line_number == len(lines)):
+            if line_number != torn:
                 skipped(path, line_number, "not JSON")
 
 
