@@ -71,8 +71,9 @@ def test_reference_example_runs_in_the_three_modes(tmp_path: Path) -> None:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A folder for experiment files; sys.path, PYTHONPATH and sys.modules are restored.
 
-    xpm's own modules first imported during the test stay: imported again, they would
-    make second copies of their classes and functions for the tests that follow.
+    Only the project's own modules are dropped afterwards. Others first imported during
+    the test (xpm's, PyYAML loaded by xpm) stay: imported again, they would make second
+    copies of their classes (a second `yaml.MappingNode`) for the tests that follow.
     """
     folder = tmp_path / "project"
     folder.mkdir()
@@ -81,8 +82,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
     saved = dict(sys.modules)
     yield folder
-    for name in [n for n in sys.modules if n not in saved and n.partition(".")[0] != "xpm"]:
-        del sys.modules[name]
+    for name in [n for n in sys.modules if n not in saved]:
+        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(folder)):
+            del sys.modules[name]
     for name, module in saved.items():
         if sys.modules.get(name) is not module:
             sys.modules[name] = module
@@ -127,6 +129,37 @@ def test_runs_and_passes_the_configuration(runner: CliRunner, project: Path) -> 
                            "exp.yaml")  # fmt: skip
     assert code == 0
     assert out == "run 3 [2, 4] dry-run\n"
+
+
+def test_jobs_record_the_experiment_file_as_their_script(runner: CliRunner, project: Path) -> None:
+    """Each job's environment names the YAML file as `script`, not the `xpm` program."""
+    write(project, "tasks.py", TASKS_CODE)
+    write(project, "exp.yaml", "id: exp\nfile: tasks\n")
+    code, _, err = run_cli(runner, project / "ws", "--run-mode", "generate", "exp.yaml")
+    assert code == 0, err
+    (params,) = (project / "ws" / "jobs").glob("*/*/params.json")
+    environment = json.loads(params.read_text())["environment"]
+    assert environment["script"] == str(project / "exp.yaml")
+    assert environment["source"] == str(project / "tasks.py")
+
+
+TASKS_CODE = """
+    from xpm.cli import ExperimentHelper, configuration
+    from xpm.core import Param, Task
+
+    class Square(Task):
+        x: Param[int]
+
+        def execute(self) -> None:
+            pass
+
+    @configuration
+    class Configuration:
+        x: int = 3
+
+    def run(helper: ExperimentHelper, cfg: Configuration) -> None:
+        Square.C(x=cfg.x).submit()
+"""
 
 
 def test_helper_has_the_configuration_tree_after_overrides(

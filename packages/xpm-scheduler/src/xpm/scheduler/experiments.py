@@ -92,6 +92,7 @@ class Experiment:
         run_mode: RunMode,
         max_jobs: int | None,
         fail_fast: bool,
+        script: Path | None = None,
     ) -> None:
         self.workdir = workdir
         self.name = name
@@ -107,7 +108,7 @@ class Experiment:
             on_change=lambda: self.run.write_status("running"),
         )
         self._paths: dict[int, JobPaths] = {}
-        self.provenance = Provenance()
+        self.provenance = Provenance(script)
         self._type_folders: dict[str, JobPaths] = {}
         self._dry_types: dict[str, bool] = {}
         self._heap = LongLived()
@@ -333,6 +334,7 @@ def experiment(
     port: int | None = None,
     max_jobs: int | None = None,
     fail_fast: bool = False,
+    script: str | os.PathLike[str] | None = None,
 ) -> Iterator[Experiment]:
     """Open an experiment: tasks submitted in the block run as jobs of `workdir`.
 
@@ -345,6 +347,9 @@ def experiment(
         port: Serve the monitoring page on this port while the experiment runs.
         max_jobs: At most this many local jobs at once (default: the CPU count).
         fail_fast: Stop starting jobs after the first failure.
+        script: The file that describes the experiment, recorded as `script` in each
+            job's environment (by default the running program's file, `__main__`);
+            `xpm run-experiment` gives its YAML file.
 
     Raises:
         ExperimentFailedError: at the end of the block, when some jobs failed.
@@ -357,7 +362,8 @@ def experiment(
     root = Path(workdir).expanduser().absolute()
     if mode is not RunMode.DRY_RUN:
         _check_workdir(root)
-    xp = Experiment(root, name, launcher, mode, max_jobs, fail_fast)
+    described = None if script is None else Path(script).expanduser().absolute()
+    xp = Experiment(root, name, launcher, mode, max_jobs, fail_fast, described)
     if mode is RunMode.NORMAL and isinstance(xp.launcher, LocalLauncher):
         xp.launcher.warm_up()
     server = None

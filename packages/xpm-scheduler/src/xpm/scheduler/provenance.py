@@ -41,7 +41,8 @@ class Provenance:
     compares a done job's record with it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path | None = None) -> None:
+        self._script = script
         self._texts: dict[type, str] = {}
         self._encoded: dict[type, bytes] = {}
         self._repos: dict[str, Path | None] = {}
@@ -62,9 +63,13 @@ class Provenance:
     def environment(self, cls: type) -> dict[str, Any]:
         """Return the environment a job of `cls` records (see the module's doc)."""
         module = cls.__module__
-        main = sys.modules.get("__main__")
-        script = getattr(main, "__file__", None)
-        script = str(Path(script).absolute()) if isinstance(script, str) else None
+        script = getattr(sys.modules.get("__main__"), "__file__", None)
+        if self._script is not None:
+            script = str(self._script)
+        elif isinstance(script, str):
+            script = str(Path(script).absolute())
+        else:
+            script = None
         file = getattr(sys.modules.get(module), "__file__", None)
         source = str(Path(file).absolute()) if isinstance(file, str) else None
         # An installed package is told by its version, not by a repository around its venv.

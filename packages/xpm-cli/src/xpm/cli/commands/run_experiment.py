@@ -81,7 +81,13 @@ def run_experiment(
     if show:
         click.echo(render_yaml(cfg), nl=False)
         return
-    with experiment(workspace.path, experiment_file.id, run_mode=run_mode, port=port) as xp:
+    with experiment(
+        workspace.path,
+        experiment_file.id,
+        run_mode=run_mode,
+        port=port,
+        script=experiment_file.path,
+    ) as xp:
         helper = ExperimentHelper(xp, experiment_file, tree)
         try:
             run(helper, cfg)
