@@ -217,9 +217,7 @@ class Config(ConfigBase, metaclass=ConfigMeta):
 
         The same tag with two different values warns (naming both) and keeps the first.
         """
-        from .tags import collect_tags
-
-        return collect_tags(self)
+        return _collect_tags(self)
 
     def add_dependencies(self, *dependencies: Any) -> Self:
         """Make the job of this task wait for `dependencies` (tokens, other tasks)."""
@@ -234,6 +232,15 @@ def _identifier(config: Config) -> Identifier:
     global _identifier
     _identifier = identifier.identifier
     return _identifier(config)
+
+
+def _collect_tags(root: ConfigBase) -> dict[str, str | int | float | bool]:
+    """Import the tags module on first use, then let it take this name's place."""
+    from . import tags
+
+    global _collect_tags
+    _collect_tags = tags.collect_tags
+    return tags.collect_tags(root)
 
 
 class InstanceConfig(Config):

@@ -8,13 +8,18 @@ garbage, then moves every tracked object into the collector's permanent generati
 (`gc.freeze`); when the experiment ends they are handed back (`gc.unfreeze`), so
 garbage frozen meanwhile is collected then. A program that froze objects itself before
 the experiment is left alone.
+
+`EVERY` is small enough that no full collection comes between two freezes: with
+10,000, one came about 7,700 jobs after each freeze and scanned those jobs' ~60,000
+objects (30 ms each time, 0.3 s for 100,000 jobs); with 2,000 there is none, and the
+freezes themselves cost about a millisecond each.
 """
 
 from __future__ import annotations
 
 import gc
 
-EVERY = 10_000
+EVERY = 2_000
 
 
 class LongLived:
