@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from xpm.core import Task, XpmError, type_id
 from xpm.core.plumbing import (
     extra_dependencies,
-    is_alone,
     submit_hooks,
     submitted_job,
     submitting_to,
@@ -40,7 +39,7 @@ from .jobprocess import stop_if_loading_main
 from .launcher import Launcher
 from .local import LocalLauncher
 from .names import check_experiment_name
-from .params import job_params
+from .params import job_params, stores_surely
 from .provenance import Provenance
 from .records import JobState, read_job
 from .runs import RunWriter, read_submitted
@@ -185,8 +184,8 @@ class Experiment:
         for hook in submit_hooks(task):
             hook.process(job, job.launcher)
         if self.run_mode is RunMode.DRY_RUN:
-            if not _stores_surely(task):
-                job_params(task, paths, kind, self.workdir)  # its errors, as a run's
+            if not stores_surely(task):  # a dry-run builds params.json for its errors
+                job_params(task, paths, kind, self.workdir)
             self.jobs[job.job_id] = job
             self._heap.added()
             job.state = on_disk if on_disk is not JobState.UNSCHEDULED else JobState.WAITING
@@ -287,13 +286,6 @@ def _state_on_disk(paths: JobPaths) -> JobState:
     if not os.access(folder, os.F_OK):
         return JobState.UNSCHEDULED
     return read_job(paths, light=True).state
-
-
-def _stores_surely(task: Task) -> bool:
-    """Whether `params.json` can be made for `task` without trying: a task holding only
-    numbers, strings, booleans and None, whose class is not the script's. A dry-run
-    builds `params.json` only for its errors; most tasks of a large plan are like this."""
-    return type(task).__module__ != "__main__" and is_alone(task)
 
 
 def _call(callbacks: list[Callable[[], Any]]) -> None:

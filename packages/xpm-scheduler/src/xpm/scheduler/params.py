@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xpm.core import Task, XpmError
-from xpm.core.plumbing import to_dict
+from xpm.core.plumbing import is_alone, to_dict
 
 from .jobpaths import JobPaths
 from .mainsource import MainCode, main_code
@@ -49,6 +49,13 @@ def job_params(task: Task, paths: JobPaths, type_id: str, workdir: Path) -> dict
                 if root is not None and root not in roots:
                     roots.append(root)
     return params
+
+
+def stores_surely(task: Task) -> bool:
+    """Whether `job_params(task, ...)` cannot fail: a task holding only numbers,
+    strings, booleans and None, whose class is not the script's. A dry-run, which builds
+    `params.json` only for its errors, skips it then (most tasks of a large plan)."""
+    return type(task).__module__ != "__main__" and is_alone(task)
 
 
 def _cwd(code: MainCode) -> str | None:
