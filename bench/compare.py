@@ -56,10 +56,7 @@ class Runner:
 
     def env(self, lib: str) -> dict[str, str]:
         """Return the environment of a child run for `lib`."""
-        env = dict(os.environ, XPM_BENCH_LIB=lib, PYTHONWARNINGS="ignore")
-        # Users' Pythons cache bytecode; without it, every xpm import (and the job
-        # processes') would compile from source while experimaestro's installed .pyc load.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = dict(_caching_bytecode(), XPM_BENCH_LIB=lib, PYTHONWARNINGS="ignore")
         env["XPM_WORKDIR"] = str(self.scratch / f"{lib}-home")  # experimaestro's tokens
         return env
 
@@ -218,12 +215,19 @@ def show(value: float | None) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
+def _caching_bytecode() -> dict[str, str]:
+    """This environment, with bytecode cached as users' Pythons do: without it, every
+    xpm import (the job processes' too) would compile from source while experimaestro's
+    installed .pyc load."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def compile_sources(python: str) -> None:
     """Write the .pyc of xpm's packages and of the benchmarks (an editable install has
     none), as a first import on a user's machine would, so no timed run compiles."""
     folders = [str(p) for p in (HERE.parent / "packages").glob("xpm-*/src")] + [str(HERE)]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([python, "-m", "compileall", "-q", *folders], env=env, check=False)
+    command = [python, "-m", "compileall", "-q", *folders]
+    subprocess.run(command, env=_caching_bytecode(), check=False)
 
 
 def main() -> None:

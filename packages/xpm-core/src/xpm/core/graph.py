@@ -200,8 +200,6 @@ def never_runs(task: ConfigBase) -> bool:
 
 def task_dependencies(task: T) -> list[T]:
     """Return the submitted tasks whose outputs `task`'s graph uses, once each."""
-    if is_alone(task):
-        return []
     found: dict[int, Any] = {}
     state = task._xpm
     for init in state.init_tasks if state is not None else ():
