@@ -199,3 +199,38 @@ def test_no_repository_means_no_git_state(tmp_path: Path) -> None:
     run_script(script, workdir)
     env = read_provenance(job_folders(workdir)[0])
     assert env is not None and env["git"] is None and env["source"] == str(script)
+
+
+def test_a_large_plan_compares_the_first_thousand_done_jobs_then_one_in_a_hundred(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run of 100,000 done jobs must not read 100,000 files to print one warning."""
+    from xpm.scheduler import provenance
+
+    git_of = {"root": "/repo", "dirty": False}
+    now = {"module": "m", "source": "/repo/m.py", "git": {**git_of, "commit": "b" * 40}}
+    before = {**now, "git": {**git_of, "commit": "a" * 40}}
+    monkeypatch.setattr(provenance.Provenance, "text", lambda self, cls: json.dumps(now))
+    same, other = tmp_path / "same.json", tmp_path / "other.json"
+    same.write_text(json.dumps({"objects": [], "environment": now}))
+    other.write_text(json.dumps({"objects": [], "environment": before}))
+    checker = provenance.Provenance()
+    notes: list[str] = []
+    for n in range(1, provenance.CHECKED_IN_FULL + 1):
+        checker.check(same, Squares, f"m.squares/{n}", notes.append)
+    assert notes == []
+    skipped = provenance.CHECKED_IN_FULL + 1
+    checker.check(other, Squares, f"m.squares/{skipped}", notes.append)
+    assert notes == []  # not read: past the first thousand, and not a hundredth
+    for n in range(skipped + 1, 1100):
+        checker.check(same, Squares, f"m.squares/{n}", notes.append)
+    checker.check(other, Squares, "m.squares/1100", notes.append)
+    assert notes == [
+        "warning: m.squares/1100 is done, made from commit aaaaaaaaaa of /repo, and the code is"
+        " now commit bbbbbbbbbb; xpm does not recompute done jobs (other done jobs made from"
+        " that code are not listed): delete a job (xpm jobs clean) to compute it with this code."
+    ]
+
+
+class Squares:
+    """Stands for a task class: `check` only keys its counts and texts on it."""

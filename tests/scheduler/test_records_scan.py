@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xpm.scheduler import JobPaths, scan_jobs, scan_states
-from xpm.scheduler.runs import read_submitted
+from xpm.scheduler.runs import job_line, read_submitted
 
 
 def _job(workdir: Path, type_id: str, identifier: str, files: dict[str, str]) -> None:
@@ -50,3 +55,35 @@ def test_read_submitted_skips_a_torn_last_line(tmp_path: Path) -> None:
     assert [(j.job_id, dict(j.tags)) for j in jobs] == [(line["job"], {"lr": 0.1})]
     path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "tags": {"lr": 1}}) + "\n")
     assert [dict(j.tags) for j in read_submitted(path)] == [{"lr": 0.1}, {"lr": 1}]
+
+
+_tag_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+
+
+@given(
+    type_id=st.text(min_size=1),
+    tags=st.dictionaries(st.text(), _tag_values, max_size=3),
+    depends_on=st.lists(st.text(), max_size=2),
+    submitted=st.floats(min_value=0, max_value=4e9),
+)
+def test_a_jobs_jsonl_line_is_what_json_dumps_makes(
+    type_id: str, tags: dict[str, Any], depends_on: list[str], submitted: float
+) -> None:
+    """The line is built by hand for speed: readers (and other tools) get plain JSON."""
+    identifier = "0f" * 32
+    job: Any = SimpleNamespace(
+        job_id=f"{type_id}/{identifier}",
+        type_id=type_id,
+        identifier=identifier,
+        tags=tags,
+        dependencies=[SimpleNamespace(job_id=d) for d in depends_on],
+    )
+    expected = {
+        "job": job.job_id,
+        "type_id": type_id,
+        "identifier": identifier,
+        "tags": tags,
+        "depends_on": depends_on,
+        "submitted": submitted,
+    }
+    assert job_line(job, submitted) == json.dumps(expected) + "\n"

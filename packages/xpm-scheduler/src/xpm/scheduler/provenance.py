@@ -9,7 +9,8 @@ show` and the monitor's job panel show it.
 When a run finds a job already done, its recorded environment is compared with the
 current one: a job made from another commit, another dirty state, or (for tasks defined
 in a script, whose type ids are `__main__.<name>`) by another script gets a warning. The
-job is never recomputed: the folder is the truth.
+job is never recomputed: the folder is the truth. In a large plan, the first thousand
+done jobs of each task class are compared, then one in a hundred.
 
 Everything is computed once per experiment (per task class, per repository), and the
 text is spliced into `params.json`, which is written anyway: submitting 10,000 jobs
@@ -32,6 +33,11 @@ _XPM = ("xpm-core", "xpm-scheduler", "xpm-launchers", "xpm-cli")
 _SITE = frozenset({"site-packages", "dist-packages"})
 GIT_TIMEOUT = 5.0
 """Seconds `git status` may take to tell whether a repository has uncommitted changes."""
+CHECKED_IN_FULL = 1000
+"""A run compares the environment of the first this-many done jobs of each task class;"""
+CHECK_EVERY = 100
+"""then of one done job in this many: a re-run of 100,000 done jobs would spend half its
+time reading their `params.json`, and a difference shared by a group of jobs is found."""
 
 
 class Provenance:
@@ -51,6 +57,7 @@ class Provenance:
         self._module_dists: dict[str, list[str]] | None = None
         self._told: set[str] = set()
         self._compared: set[tuple[type, bytes]] = set()
+        self._found_done: dict[type, int] = {}
 
     def text(self, cls: type) -> str:
         """Return the `environment` JSON of a job of the task class `cls` (cached)."""
@@ -93,7 +100,13 @@ class Provenance:
         self, params_file: str | Path, cls: type, job_id: str, note: Callable[[str], None]
     ) -> None:
         """Warn (through `note`) when the done job whose `params.json` is `params_file`
-        was made from other code than a job of `cls` would be now; once per difference."""
+        was made from other code than a job of `cls` would be now; once per difference.
+
+        Past the first `CHECKED_IN_FULL` done jobs of `cls`, one in `CHECK_EVERY` is read.
+        """
+        found = self._found_done[cls] = self._found_done.get(cls, 0) + 1
+        if found > CHECKED_IN_FULL and found % CHECK_EVERY:
+            return
         current = self.text(cls)
         encoded = self._encoded.get(cls)
         if encoded is None:
