@@ -205,7 +205,6 @@ def test_a_renamed_class_is_moved_and_its_job_counts_as_done(tmp_path: Path) -> 
         "learn.err",
         "learn.lock",
         "learn.out",
-        "learn.started",
     ]
 
     script = tmp_path / "experiment.py"

@@ -104,7 +104,7 @@ def test_the_notebook_of_the_docs_runs_in_a_kernel(tmp_path: Path) -> None:
             '        Path("metrics.json").write_text(json.dumps({"score": value}))\n'
         ),
     }
-    started = [(job / "train.started").read_text() for job in jobs]
+    started = [(job / "train.attempts.json").read_text() for job in jobs]
     again = _run(cells, tmp_path)
     assert again[2].splitlines()[-1] == "[{'score': 5.0}, {'score': 10.0}]"
-    assert [(job / "train.started").read_text() for job in jobs] == started
+    assert [(job / "train.attempts.json").read_text() for job in jobs] == started

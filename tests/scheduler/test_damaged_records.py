@@ -129,3 +129,47 @@ def test_times_beyond_the_calendar_read_as_absent(tmp_path: Path) -> None:
     record = read_job(paths)
     assert (record.state.value, record.started) == ("failed", None)
     assert record.ended is not None and abs(record.ended - time.time()) < 60
+
+
+def test_damaged_attempts_read_as_absent_values(tmp_path: Path) -> None:
+    """`<name>.attempts.json` gives the job's start; hostile numbers in it are no crash."""
+    from xpm.scheduler.attempts import attempts_path, read_attempts
+
+    paths = JobPaths(tmp_path / "jobs" / "m.t" / "abc", "t")
+    paths.folder.mkdir(parents=True)
+    paths.params.write_text("{}")
+    attempts_path(paths).write_text(
+        '[{"attempt": 1' + "0" * 400 + ', "started": 1' + "0" * 400 + ', "ended": 1e300},'
+        ' {"attempt": true, "started": -5, "reason": "failed"},'
+        ' {"attempt": 3, "started": 1763890000.5, "host": "n1"}]'
+    )
+    paths.done.write_text("")
+    assert [(a.number, a.started, a.ended) for a in read_attempts(paths)] == [
+        (0, None, None),
+        (0, None, None),
+        (3, 1763890000.5, None),
+    ]
+    assert read_job(paths).started == 1763890000.5
+
+
+def test_the_start_of_a_job_comes_from_its_attempts_or_an_older_started_file(
+    tmp_path: Path,
+) -> None:
+    """xpm records each attempt's start in the attempts file; folders from versions that
+    wrote `<name>.started` still show when they started."""
+    from xpm.scheduler.attempts import begin_attempt
+
+    paths = JobPaths(tmp_path / "jobs" / "m.t" / "new", "t")
+    paths.folder.mkdir(parents=True)
+    before = time.time()
+    assert begin_attempt(paths, "n1", None, requeued=False) == 1
+    paths.done.write_text("")
+    started = read_job(paths).started
+    assert started is not None and before <= started <= time.time()
+    assert not paths.started.exists()
+
+    old = JobPaths(tmp_path / "jobs" / "m.t" / "old", "t")
+    old.folder.mkdir(parents=True)
+    old.started.write_text('{"time": 1763890000.0, "host": "vm", "attempt": 1}')
+    old.done.write_text("")
+    assert read_job(old).started == 1763890000.0

@@ -34,8 +34,15 @@ def test_job_folder_layout_and_run_records(tmp_path: Path) -> None:
     assert step.jobpath == folder
     assert step.job.state is JobState.DONE
     names = {p.name for p in folder.iterdir()}
-    assert {"params.json", "step.out", "step.err", "step.done", "step.lock", "out.txt"} <= names
-    assert "step.pid" not in names and "step.failed" not in names
+    assert names == {
+        "params.json",
+        "step.out",
+        "step.err",
+        "step.done",
+        "step.lock",
+        "step.attempts.json",
+        "out.txt",
+    }
     assert (folder / "step.done").read_bytes() == b""
     assert (folder / "out.txt").read_text() == "3"
     params = json.loads((folder / "params.json").read_text())

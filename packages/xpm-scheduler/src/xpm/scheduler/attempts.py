@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, final
 
 from .atomic import read_json, write_json_atomic
+from .checked import integer, timestamp
 from .jobpaths import JobPaths
 
 
@@ -57,14 +58,13 @@ class Attempt:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Attempt:
         """Read one entry of the file (unknown or missing keys are left out)."""
-        number = data.get("attempt")
-        started, ended = data.get("started"), data.get("ended")
+        number = integer(data.get("attempt"))
         return cls(
-            number=number if isinstance(number, int) else 0,
-            started=float(started) if isinstance(started, (int, float)) else None,
+            number=number if number is not None and 0 < number < 1 << 31 else 0,
+            started=timestamp(data.get("started")),
             host=str(data.get("host") or ""),
             batch_id=str(data["batch_id"]) if data.get("batch_id") else None,
-            ended=float(ended) if isinstance(ended, (int, float)) else None,
+            ended=timestamp(data.get("ended")),
             reason=str(data["reason"]) if data.get("reason") else None,
             message=str(data.get("message") or ""),
         )

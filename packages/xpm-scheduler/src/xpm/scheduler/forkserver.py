@@ -138,10 +138,8 @@ def _child(
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        for name in os.listdir("/proc/self/fd"):
-            if int(name) > 2 and int(name) != lock_fd:
-                with contextlib.suppress(OSError):
-                    os.close(int(name))
+        os.closerange(3, lock_fd)
+        os.closerange(lock_fd + 1, os.sysconf("SC_OPEN_MAX"))
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)

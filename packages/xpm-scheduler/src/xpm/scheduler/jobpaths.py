@@ -3,7 +3,8 @@
 The names follow experimaestro's, so that tools reading one workspace layout read the
 other: `params.json`, and `<name>.out`, `.err`, `.done`, `.failed`, `.pid`, `.lock`,
 where `<name>` is the last dot-separated part of the lower-cased type id. xpm adds
-`<name>.started` and `<name>.progress`.
+`<name>.attempts.json` (see `attempts`) and `<name>.progress`; `<name>.started` is only
+read, from folders of older xpm versions.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class JobPaths:
 
     @property
     def started(self) -> Path:
-        """`<name>.started`: written by the job's process when its task begins."""
+        """`<name>.started`: when the job began, as older xpm versions wrote it (read
+        only; the start of each attempt is in `<name>.attempts.json` now)."""
         return self.folder / f"{self.name}.started"
 
     @property

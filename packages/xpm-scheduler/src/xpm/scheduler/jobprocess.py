@@ -279,7 +279,6 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         own = not isinstance(record, dict) or record.get("type") == "local"
         if own:
             write_json_atomic(paths.pid, ProcessIdentity.current().to_json())
-        write_json_atomic(paths.started, {"time": start, "host": HOST, "attempt": attempt})
     except OSError as error:  # a folder or a link where a marker goes
         message = f"cannot prepare the job folder: {_why(error)}"
         print(f"xpm: {message}", file=sys.stderr)
@@ -324,7 +323,7 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         message = f"stopped after the time-limit warning ({failure.message})"
         failure = Failure("timeout", failure.code, message, failure.signal, failure.exception)
     if failure is None:
-        write_text_atomic(paths.done, "")
+        _mark_done(paths)
     else:
         write_json_atomic(paths.failed, failure.to_json())
     if own:
@@ -333,6 +332,17 @@ def run_job(folder: Path, data: dict[str, Any] | None = None) -> int:
         os.close(partial_fd)
     os.close(fd)
     return 0 if failure is None else failure.code or 1
+
+
+def _mark_done(paths: JobPaths) -> None:
+    """Create the empty `.done`: in one step, needing no temporary file (NFS included);
+    what stands in its way (a link, say) is replaced atomically."""
+    try:
+        fd = os.open(paths.done, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except OSError:
+        write_text_atomic(paths.done, "")
+    else:
+        os.close(fd)
 
 
 def _why(error: OSError) -> str:

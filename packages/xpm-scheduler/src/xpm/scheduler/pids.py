@@ -17,10 +17,15 @@ HOST = os.uname().nodename
 
 def _read_stat(pid: int) -> tuple[str, int] | None:
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
     except (FileNotFoundError, ProcessLookupError):
         return None
+    try:
+        stat = os.read(fd, 4096)  # about 300 bytes; the command name is at most 64
+    except ProcessLookupError:
+        return None
+    finally:
+        os.close(fd)
     # The command name (field 2) may hold spaces and parentheses: split after the last )
     fields = stat[stat.rindex(b")") + 2 :].split()
     return fields[0].decode(), int(fields[19])

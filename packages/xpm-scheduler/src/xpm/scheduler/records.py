@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, final
 
 from .atomic import read_json
+from .attempts import read_attempts
 from .checked import integer, number, timestamp
 from .jobfolders import job_folders, read_regular_file
 from .jobpaths import JobPaths
@@ -237,6 +238,11 @@ def read_job(paths: JobPaths, *, light: bool = False) -> JobRecord:
 
 
 def _started(paths: JobPaths) -> float | None:
+    """When the job's last attempt started (`<name>.attempts.json`); jobs run before the
+    attempts file held it have a `<name>.started`."""
+    attempts = read_attempts(paths)
+    if attempts:
+        return attempts[-1].started
     data = read_json(paths.started)
     return timestamp(data.get("time")) if isinstance(data, dict) else None
 
