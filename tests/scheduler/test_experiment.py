@@ -41,6 +41,7 @@ def test_job_folder_layout_and_run_records(tmp_path: Path) -> None:
         "step.done",
         "step.lock",
         "step.attempts.json",
+        "step.progress",  # Step reports progress
         "out.txt",
     }
     assert (folder / "step.done").read_bytes() == b""
