@@ -60,6 +60,13 @@ class Runner:
         env["XPM_WORKDIR"] = str(self.scratch / f"{lib}-home")  # experimaestro's tokens
         return env
 
+    def workspaces(self) -> tuple[str, str]:
+        """`--root <folder>` for sched_bench.py: its workspaces stay until the end (its
+        doc says why), when the scratch folder is removed."""
+        folder = self.scratch / "workspaces"
+        folder.mkdir(exist_ok=True)
+        return ("--root", str(folder))
+
     def child(self, lib: str, script: str, *args: str) -> dict[str, Any] | None:
         """Run `script` for `lib`; return its JSON, or None after noting the failure."""
         command = [self.pythons[lib], str(HERE / script), *args]
@@ -169,7 +176,7 @@ def scheduler_rows(runner: Runner, quick: bool) -> list[Row]:
     for lib in ("xpm", "experimaestro"):
         side = "xpm" if lib == "xpm" else "ref"
         for args, readings in cases:
-            result = runner.child(lib, "sched_bench.py", *args)
+            result = runner.child(lib, "sched_bench.py", *args, *runner.workspaces())
             for row, key in readings:
                 if result:
                     setattr(row, side, result[key])
@@ -196,7 +203,11 @@ def plan_rows(runner: Runner, quick: bool) -> list[Row]:
         side = "xpm" if lib == "xpm" else "ref"
         for scenario in ("dry", "done"):
             result = runner.child(
-                lib, "sched_bench.py", scenario, "--count", str(count), "--runs", "3"
+                lib,
+                "sched_bench.py",
+                scenario,
+                *("--count", str(count), "--runs", "3"),
+                *runner.workspaces(),
             )
             if result is None:
                 continue

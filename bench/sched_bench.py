@@ -4,7 +4,7 @@ Run by compare.py in a fresh process per library and scenario:
 
     XPM_BENCH_LIB=experimaestro python bench/sched_bench.py trivial --count 200
 
-Scenarios (each run uses a new workspace under --root, removed afterwards):
+Scenarios (each run uses a new workspace; see --root for when it is removed):
     trivial  submit `count` independent no-op tasks; time from opening the experiment
              to the end of its `with` block (every job finished).
     rerun    run `count` no-op tasks once in another process (first_s, and its peak
@@ -18,6 +18,13 @@ Scenarios (each run uses a new workspace under --root, removed afterwards):
     done     a plan of `count` no-op tasks whose jobs are all done: another process
              writes their folders (generate mode) and marks them done; the timed
              experiment only finds them done.
+With --root, workspaces are left there for the caller to remove once every timed run is
+over (compare.py removes its scratch folder at the end). On a file system without a
+journal (this machine's ext4), each file created scans past the inodes freed in the last
+minutes: deleting a workspace of 100,000 jobs between two scenarios would make the next
+one's jobs twice as slow, measuring the benchmark's own clean-up. Without --root, each
+workspace is a temporary folder removed after its run.
+
 Every scenario also reports the experiment process's peak resident memory
 (`ru_maxrss`, job processes excluded) and its CPU time (`cpu_s`, which moves less than
 wall time when other processes load the machine). Figures are medians over --runs runs.
@@ -140,7 +147,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         out["peak_rss_mb"] = peak_rss_mb()  # before the check lists every job's files
         check_done(workdir, done)
     finally:
-        if args.workdir is None:
+        if args.workdir is None and args.root is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return out
 
@@ -196,7 +203,8 @@ def main() -> None:
             mark_done(workdir)
             results = [child(args, "done", "--workdir", str(workdir)) for _ in range(args.runs)]
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if args.root is None:
+                shutil.rmtree(workdir, ignore_errors=True)
     elif args.runs == 1:
         results = [one_run(args)]
     else:
