@@ -22,7 +22,8 @@ class Submitter(Protocol):
     """What an experiment provides to `Task.submit()` (implemented by xpm.scheduler)."""
 
     def job_folder(self, task: Task) -> Path:
-        """Return the folder where `task`'s job runs (its paths are generated there)."""
+        """Return the folder where `task`'s job runs (its paths are generated there);
+        asked only for a task with paths to generate."""
         ...
 
     def submit(self, task: Task, *, launcher: object, outputs: object) -> JobHandle:

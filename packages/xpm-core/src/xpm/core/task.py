@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .jobhandle import JobHandle
     from .partials import Partial
     from .retries import Retries
+    from .spec import Parameter
 
     C = TypeVar("C")
     Out = TypeVar("Out", covariant=True)
@@ -196,12 +197,14 @@ def _submit(task: Task, launcher: object, init_tasks: Iterable[LightweightTask |
     validate(task)
     # Computed once: the submitter's folder and params.json read it from the state.
     state.digest = task.__identifier__().digest
-    try:
-        folder = submitter.job_folder(task)
-    except BaseException:
-        state.digest = None
-        raise
-    _generate_paths(task, folder)
+    missing = _paths_to_generate(task)
+    if missing:
+        try:
+            folder = submitter.job_folder(task)
+        except BaseException:
+            state.digest = None
+            raise
+        _generate_paths(missing, folder)
     _seal(task)
     state.outputs = task.task_outputs(_dep_marker(task))
     state.job = submitter.submit(task, launcher=launcher, outputs=state.outputs)
@@ -225,7 +228,10 @@ def _dep_marker(task: Task) -> DependentMarker:
     return dep
 
 
-def _generate_paths(task: Task, folder: Path) -> None:
+def _paths_to_generate(task: Task) -> list[tuple[ConfigBase, Parameter]]:
+    """The generated paths of the task's graph that have no value yet (most tasks have
+    none: then the job folder, a `Path`, need not be made at submission)."""
+    missing: list[tuple[ConfigBase, Parameter]] = []
     for config in walk_own(task):
         state = config._xpm
         if state is not None and state.sealed:
@@ -233,12 +239,18 @@ def _generate_paths(task: Task, folder: Path) -> None:
         values = config.__dict__
         for param in type(config).__xpm_spec__.generated:
             if param.name not in values:
-                generator = param.generator
-                assert generator is not None
-                if generator.partial is None:
-                    values[param.name] = generator(folder)
-                else:
-                    values[param.name] = generator(_partial_root(config, generator.partial))
+                missing.append((config, param))
+    return missing
+
+
+def _generate_paths(missing: list[tuple[ConfigBase, Parameter]], folder: Path) -> None:
+    for config, param in missing:
+        generator = param.generator
+        assert generator is not None
+        if generator.partial is None:
+            config.__dict__[param.name] = generator(folder)
+        else:
+            config.__dict__[param.name] = generator(_partial_root(config, generator.partial))
 
 
 def _partial_root(config: ConfigBase, partial: Partial) -> Path:

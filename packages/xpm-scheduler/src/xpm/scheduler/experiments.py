@@ -156,7 +156,7 @@ class Experiment:
             known = self._type_folders[kind] = JobPaths(known.folder.parent, known.name)
         if not identifier.isalnum():  # identifiers are hex; anything else gets the checks
             return JobPaths.of(self.workdir, kind, identifier)
-        return JobPaths(known.folder / identifier, known.name)
+        return JobPaths(f"{known.folder_text}/{identifier}", known.name)
 
     def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Job:
         """Queue the sealed `task` (called by `Task.submit()`); return its job.
@@ -167,7 +167,7 @@ class Experiment:
         """
         kind = type_id(task)
         paths = self._paths.pop(id(task), None) or self._paths_of(kind, task.__identifier__().hex())
-        existing = self.jobs.get(f"{kind}/{paths.folder.name}")
+        existing = self.jobs.get(f"{kind}/{_identifier_of(paths)}")
         if existing is not None:
             return existing
         job = self._new_job(task, kind, paths, launcher)
@@ -176,7 +176,7 @@ class Experiment:
             self.jobs[job.job_id] = job
             self._heap.added()
             self.run.record(job, on_disk=True)
-            recorded = f"{os.fspath(paths.folder)}/params.json"  # the folder's text is cached
+            recorded = f"{paths.folder_text}/params.json"
             self.provenance.check(recorded, type(task), job.job_id, self.status.note)
             _call(job._finish(JobState.DONE))
             self.scheduler.note_change()
@@ -238,7 +238,7 @@ class Experiment:
                 )
         chosen = launcher or self.launcher
         self.scheduler.use(chosen)
-        identifier = paths.folder.name
+        identifier = _identifier_of(paths)
         return Job(task, kind, identifier, paths, chosen, task.tags(), dependencies, tokens)
 
     def _on_disk(self, kind: str, paths: JobPaths) -> JobState:
@@ -253,7 +253,7 @@ class Experiment:
         return _state_on_disk(paths)
 
     def _print_dry(self, job: Job, on_disk: JobState) -> None:
-        lines = [f"[{on_disk.value}] {job.job_id}\n    folder: {job.path}\n"]
+        lines = [f"[{on_disk.value}] {job.job_id}\n    folder: {job.paths.folder_text}\n"]
         if job.tags:
             tags = " ".join(f"{k}={v}" for k, v in sorted(job.tags.items()))
             lines.append(f"    tags: {tags}\n")
@@ -280,12 +280,16 @@ class Experiment:
 def _state_on_disk(paths: JobPaths) -> JobState:
     """`read_job(paths, light=True).state`, in one or two system calls for the usual
     cases of a large plan: a job done, or a folder not made yet."""
-    folder = os.fspath(paths.folder)
+    folder = paths.folder_text
     if os.access(f"{folder}/{paths.name}.done", os.F_OK):
         return JobState.DONE
     if not os.access(folder, os.F_OK):
         return JobState.UNSCHEDULED
     return read_job(paths, light=True).state
+
+
+def _identifier_of(paths: JobPaths) -> str:
+    return paths.folder_text.rpartition("/")[2]
 
 
 def _call(callbacks: list[Callable[[], Any]]) -> None:

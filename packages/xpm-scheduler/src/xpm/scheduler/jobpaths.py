@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import final
 
@@ -19,18 +19,69 @@ from .errors import JobPathError
 
 
 @final
-@dataclass(frozen=True, slots=True)
 class JobPaths:
     """Every path of one job folder; computing them touches no file.
 
     Attributes:
         folder: The job folder, `<workspace>/jobs/<type id>/<identifier>`.
+        folder_text: The same, as text.
         name: The file-name stem shared by the job's files (`learner` for the type id
             `my.package.Learner`).
+
+    Immutable, and equal when folder and name are. Made from the folder's text, it
+    makes the `Path` on first use only: an experiment finding 100,000 jobs done needs
+    the text alone, and a `Path` costs more than the job's look at its `.done`.
     """
 
-    folder: Path
+    __slots__ = ("_folder", "_text", "name")
+    _folder: Path | None
+    _text: str | None
     name: str
+
+    def __init__(self, folder: str | os.PathLike[str], name: str) -> None:
+        set_ = object.__setattr__
+        if isinstance(folder, str):
+            set_(self, "_folder", None)
+            set_(self, "_text", folder)
+        else:
+            set_(self, "_folder", Path(folder))
+            set_(self, "_text", None)
+        set_(self, "name", name)
+
+    @property
+    def folder(self) -> Path:
+        """The job folder, `<workspace>/jobs/<type id>/<identifier>`."""
+        folder: Path | None = self._folder
+        if folder is None:
+            folder = Path(self.folder_text)
+            object.__setattr__(self, "_folder", folder)
+        return folder
+
+    @property
+    def folder_text(self) -> str:
+        """The job folder as text: `os.fspath(paths.folder)`, without making a `Path`."""
+        text: str | None = self._text
+        if text is None:
+            text = os.fspath(self.folder)
+            object.__setattr__(self, "_text", text)
+        return text
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {key!r}")
+
+    def __delattr__(self, key: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {key!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JobPaths):
+            return NotImplemented
+        return self.name == other.name and self.folder == other.folder
+
+    def __hash__(self) -> int:
+        return hash((self.folder, self.name))
+
+    def __repr__(self) -> str:
+        return f"JobPaths(folder={self.folder!r}, name={self.name!r})"
 
     @classmethod
     def of(cls, workspace: str | Path, type_id: str, identifier: str) -> JobPaths:
