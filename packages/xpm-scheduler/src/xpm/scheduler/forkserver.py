@@ -157,8 +157,9 @@ def _child(
         os.dup2(err, 2)
         extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
         sys.path[1:1] = extra
-        os.environ.clear()
-        os.environ.update(env)
+        if env != os.environ:  # each variable set costs a putenv: most jobs need none
+            os.environ.clear()
+            os.environ.update(env)
         from .jobprocess import LOCK_FD_ENV, run_job
 
         os.environ[LOCK_FD_ENV] = str(lock_fd)
