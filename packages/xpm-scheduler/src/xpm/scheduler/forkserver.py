@@ -22,6 +22,10 @@ request `{"id", "folder", "stdout", "stderr", "env"}` with the lock descriptor a
 ("env" only when it differs from the previous request's: it is the same for most jobs)
 (SCM_RIGHTS); replies `{"id", "pid", "start_time"}` or `{"id", "error"}`, and later
 `{"exit": pid, "status": code}` (minus the signal number when a signal killed it).
+A job that succeeded also writes `<pid>\n` on the pipe of early ends (the second
+argument) just before it exits: tearing a process down and reaping it takes a
+millisecond or two, which the next job of a token or a chain need not wait for. A line
+is shorter than PIPE_BUF, so lines of jobs ending together never mix.
 """
 
 from __future__ import annotations
@@ -132,14 +136,20 @@ def _quiet(folder: str) -> Iterator[None]:
 
 
 def _child(
-    request: dict[str, Any], env: dict[str, str], lock_fd: int, data: dict[str, Any] | None
+    request: dict[str, Any],
+    env: dict[str, str],
+    lock_fd: int,
+    data: dict[str, Any] | None,
+    ends_fd: int,
 ) -> None:
     """In the forked child: become the job's process, run the job, never return."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        os.closerange(3, lock_fd)
-        os.closerange(lock_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        low, high = sorted((lock_fd, ends_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -177,12 +187,16 @@ def _child(
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+            if code == 0 and ends_fd >= 0:  # before the process is torn down
+                with contextlib.suppress(OSError):
+                    os.write(ends_fd, f"{os.getpid()}\n".encode())
         finally:
             os._exit(code)
 
 
-def serve(fd: int) -> None:
-    """Serve fork requests on the socket `fd` until the experiment closes it."""
+def serve(fd: int, ends_fd: int = -1) -> None:
+    """Serve fork requests on the socket `fd` until the experiment closes it; jobs that
+    succeed write their pid on the pipe `ends_fd` before they exit."""
     import xpm.core
     import xpm.core.plumbing
 
@@ -192,6 +206,8 @@ def serve(fd: int) -> None:
         for name in package.__all__:
             getattr(package, name)
 
+    if ends_fd >= 0:
+        os.set_inheritable(ends_fd, False)  # forked jobs keep it; what they run does not
     server = socket.socket(fileno=fd)
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_w)
@@ -225,7 +241,7 @@ def serve(fd: int) -> None:
                     _reply(server, {"id": request["id"], "error": f"fork failed: {exc}"})
                     continue
                 if pid == 0:
-                    _child(request, env, lock_fd, data)
+                    _child(request, env, lock_fd, data, ends_fd)
                 os.close(lock_fd)
                 start = process_start_time(pid)  # an unreaped child always has one
                 _reply(server, {"id": request["id"], "pid": pid, "start_time": start})
@@ -251,4 +267,4 @@ def _reap(server: socket.socket) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(*(int(arg) for arg in sys.argv[1:3]))

@@ -9,8 +9,10 @@ hands it over, so two experiments sharing a workspace never start the same job t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -40,18 +42,30 @@ def _ending(status: ExitStatus) -> Ending:
 
 
 class _ForkClient:
-    """The experiment's end of a fork server (see `forkserver`)."""
+    """The experiment's end of a fork server (see `forkserver`).
+
+    Besides the server's socket it reads the pipe of early ends: a job that succeeded
+    writes its pid there before its process is torn down, a millisecond or two before
+    the server can reap it. The server's later report of that exit is then ignored.
+    """
 
     def __init__(self, lost: Any) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock = mine
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "xpm.scheduler.forkserver", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        theirs.close()
+        self.ends, ends = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            command = [sys.executable, "-m", "xpm.scheduler.forkserver"]
+            self.process = subprocess.Popen(
+                [*command, str(theirs.fileno()), str(ends)],
+                pass_fds=(theirs.fileno(), ends),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+            os.close(ends)
+        self.early: dict[int, int] = {}  # ends heard before the pid was
+        self.reaped: set[int] = set()  # exits heard before the early end
         self.lost = lost
         self.closing = False
         self.alive = True
@@ -94,7 +108,14 @@ class _ForkClient:
 
     def _read(self) -> None:
         reader = Reader(self.sock)
+        watched = [self.sock.fileno(), self.ends]
+        unfinished = b""
         while True:
+            ready, _, _ = select.select(watched, [], [])
+            if self.ends in ready:
+                unfinished = self._read_ends(unfinished, watched)
+            if self.sock.fileno() not in ready:
+                continue
             try:
                 messages = reader.read()
             except OSError:
@@ -103,17 +124,10 @@ class _ForkClient:
                 break
             for message in messages:
                 if "exit" in message:
-                    with self.guard:
-                        entry = self.running.pop(int(message["exit"]), None)
-                    if entry is not None:
-                        entry[1](_ending(ExitStatus(int(message["status"]))))
-                    continue
-                with self.guard:
-                    event, answer, on_end = self.pending.pop(int(message["id"]))
-                    if "pid" in message:
-                        self.running[int(message["pid"])] = (int(message["start_time"]), on_end)
-                answer.append(message)
-                event.set()
+                    self._exited(int(message["exit"]), int(message["status"]))
+                else:
+                    self._answered(message)
+        os.close(self.ends)
         with self.guard:
             self.alive = False
             orphans, self.running = self.running, {}
@@ -123,6 +137,58 @@ class _ForkClient:
         if not self.closing:
             for pid, (start_time, on_end) in orphans.items():
                 self.lost(ProcessIdentity(pid, start_time), on_end)
+
+    def _answered(self, message: dict[str, Any]) -> None:
+        """The server answered a request: the job's pid, or why it has none."""
+        with self.guard:
+            event, answer, on_end = self.pending.pop(int(message["id"]))
+            early = None
+            if "pid" in message:
+                pid = int(message["pid"])
+                self.reaped.discard(pid)
+                early = self.early.pop(pid, None)
+                if early is None:
+                    self.running[pid] = (int(message["start_time"]), on_end)
+        answer.append(message)
+        event.set()
+        if early is not None:
+            on_end(_ending(ExitStatus(early)))
+
+    def _exited(self, pid: int, status: int) -> None:
+        """The server reaped `pid`: its end, unless the job told it already."""
+        with self.guard:
+            entry = self.running.pop(pid, None)
+            if entry is not None and status == 0:
+                self.reaped.add(pid)  # its early end may still be in the pipe
+        if entry is not None:
+            entry[1](_ending(ExitStatus(status)))
+
+    def _read_ends(self, unfinished: bytes, watched: list[int]) -> bytes:
+        """Read `<pid>\\n` lines of jobs that succeeded; call their ends."""
+        try:
+            data = os.read(self.ends, 1 << 16)
+        except BlockingIOError:
+            return unfinished
+        if not data:  # every writer is gone: the server and its children
+            watched.remove(self.ends)
+            return b""
+        *lines, unfinished = (unfinished + data).split(b"\n")
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                self._succeeded(int(line))
+        return unfinished
+
+    def _succeeded(self, pid: int) -> None:
+        """The job of `pid` wrote its early end: it succeeded and is exiting."""
+        with self.guard:
+            if pid in self.reaped:  # the server's report came first
+                self.reaped.discard(pid)
+                return
+            entry = self.running.pop(pid, None)
+            if entry is None:  # before the server's answer: the answer ends it
+                self.early[pid] = 0
+        if entry is not None:
+            entry[1](_ending(ExitStatus(0)))
 
     def close(self) -> None:
         self.closing = True
