@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,6 @@ def test_job_paths_are_frozen(tmp_path: Path) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         paths.name = "c"  # type: ignore[misc]
     assert paths == JobPaths.of(tmp_path, "a.B", "id")
+    assert hash(paths) == hash(JobPaths(str(paths.folder), "b"))
+    for copied in (copy.copy(paths), copy.deepcopy(paths), pickle.loads(pickle.dumps(paths))):
+        assert copied == paths and copied.folder_text == str(tmp_path / "jobs" / "a.B" / "id")

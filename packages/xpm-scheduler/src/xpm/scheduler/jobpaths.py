@@ -83,6 +83,9 @@ class JobPaths:
     def __repr__(self) -> str:
         return f"JobPaths(folder={self.folder!r}, name={self.name!r})"
 
+    def __reduce__(self) -> tuple[type[JobPaths], tuple[str, str]]:
+        return (JobPaths, (self.folder_text, self.name))
+
     @classmethod
     def of(cls, workspace: str | Path, type_id: str, identifier: str) -> JobPaths:
         """Return the paths of the job of type `type_id` and identifier `identifier`.
