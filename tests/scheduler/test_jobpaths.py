@@ -65,3 +65,15 @@ def test_job_paths_are_frozen(tmp_path: Path) -> None:
     assert hash(paths) == hash(JobPaths(str(paths.folder), "b"))
     for copied in (copy.copy(paths), copy.deepcopy(paths), pickle.loads(pickle.dumps(paths))):
         assert copied == paths and copied.folder_text == str(tmp_path / "jobs" / "a.B" / "id")
+
+
+def test_paths_within_a_type_folder_equal_the_checked_ones(tmp_path: Path) -> None:
+    """`within` (what an experiment makes per job, without a Path) names the same files."""
+    checked = JobPaths.of(tmp_path, "a.B", "0f" * 32)
+    lazy = JobPaths.within(tmp_path / "jobs" / "a.B", "0f" * 32, "b")
+    as_text = JobPaths(str(checked.folder), "b")
+    assert lazy.folder_text == as_text.folder_text == str(checked.folder)
+    assert lazy.folder_name == as_text.folder_name == checked.folder_name == "0f" * 32
+    assert lazy == checked == as_text and len({lazy, checked, as_text}) == 1
+    assert (lazy.done, as_text.pid) == (checked.done, checked.pid)
+    assert repr(lazy) == f"JobPaths(folder={checked.folder!r}, name='b')"

@@ -156,7 +156,7 @@ class Experiment:
             known = self._type_folders[kind] = JobPaths(known.folder.parent, known.name)
         if not identifier.isalnum():  # identifiers are hex; anything else gets the checks
             return JobPaths.of(self.workdir, kind, identifier)
-        return JobPaths(f"{known.folder_text}/{identifier}", known.name)
+        return JobPaths.within(known.folder, identifier, known.name)
 
     def submit(self, task: Task, *, launcher: Any, outputs: Any) -> Job:
         """Queue the sealed `task` (called by `Task.submit()`); return its job.
@@ -167,7 +167,7 @@ class Experiment:
         """
         kind = type_id(task)
         paths = self._paths.pop(id(task), None) or self._paths_of(kind, task.__identifier__().hex())
-        existing = self.jobs.get(f"{kind}/{_identifier_of(paths)}")
+        existing = self.jobs.get(f"{kind}/{paths.folder_name}")
         if existing is not None:
             return existing
         job = self._new_job(task, kind, paths, launcher)
@@ -238,7 +238,7 @@ class Experiment:
                 )
         chosen = launcher or self.launcher
         self.scheduler.use(chosen)
-        identifier = _identifier_of(paths)
+        identifier = paths.folder_name
         return Job(task, kind, identifier, paths, chosen, task.tags(), dependencies, tokens)
 
     def _on_disk(self, kind: str, paths: JobPaths) -> JobState:
@@ -286,10 +286,6 @@ def _state_on_disk(paths: JobPaths) -> JobState:
     if not os.access(folder, os.F_OK):
         return JobState.UNSCHEDULED
     return read_job(paths, light=True).state
-
-
-def _identifier_of(paths: JobPaths) -> str:
-    return paths.folder_text.rpartition("/")[2]
 
 
 def _call(callbacks: list[Callable[[], Any]]) -> None:

@@ -28,43 +28,63 @@ class JobPaths:
         name: The file-name stem shared by the job's files (`learner` for the type id
             `my.package.Learner`).
 
-    Immutable, and equal when folder and name are. Made from the folder's text, it
-    makes the `Path` on first use only: an experiment finding 100,000 jobs done needs
-    the text alone, and a `Path` costs more than the job's look at its `.done`.
+    Immutable, and equal when folder and name are. Made with `within`, it keeps its
+    type's folder and its identifier and makes the `Path` on first use only: an
+    experiment finding 100,000 jobs done needs no `Path`, which costs more to make than
+    the job's look at its `.done`.
     """
 
-    __slots__ = ("_folder", "_text", "name")
+    __slots__ = ("_folder", "_leaf", "_parent", "name")
     _folder: Path | None
-    _text: str | None
+    _parent: Path | None
+    _leaf: str
     name: str
 
     def __init__(self, folder: str | os.PathLike[str], name: str) -> None:
         set_ = object.__setattr__
-        if isinstance(folder, str):
-            set_(self, "_folder", None)
-            set_(self, "_text", folder)
-        else:
-            set_(self, "_folder", Path(folder))
-            set_(self, "_text", None)
+        made = None if isinstance(folder, str) else Path(folder)
+        set_(self, "_folder", made)
+        set_(self, "_parent", None)
+        set_(self, "_leaf", folder if made is None else made.name)
         set_(self, "name", name)
+
+    @classmethod
+    def within(cls, parent: Path, leaf: str, name: str) -> JobPaths:
+        """The paths of the folder `parent / leaf`, not made until asked for (`leaf`
+        is a single name, not checked: see `of` for a checked one)."""
+        paths = cls.__new__(cls)
+        set_ = object.__setattr__
+        set_(paths, "_folder", None)
+        set_(paths, "_parent", parent)
+        set_(paths, "_leaf", leaf)
+        set_(paths, "name", name)
+        return paths
 
     @property
     def folder(self) -> Path:
         """The job folder, `<workspace>/jobs/<type id>/<identifier>`."""
-        folder: Path | None = self._folder
+        folder = self._folder
         if folder is None:
-            folder = Path(self.folder_text)
+            parent = self._parent
+            folder = Path(self._leaf) if parent is None else parent / self._leaf
             object.__setattr__(self, "_folder", folder)
         return folder
 
     @property
     def folder_text(self) -> str:
         """The job folder as text: `os.fspath(paths.folder)`, without making a `Path`."""
-        text: str | None = self._text
-        if text is None:
-            text = os.fspath(self.folder)
-            object.__setattr__(self, "_text", text)
-        return text
+        if self._folder is not None:
+            return os.fspath(self._folder)
+        if self._parent is not None:
+            return f"{os.fspath(self._parent)}/{self._leaf}"
+        return self._leaf
+
+    @property
+    def folder_name(self) -> str:
+        """The job folder's own name: the job's identifier."""
+        if self._parent is not None or self._folder is not None:
+            return self._leaf
+        return self._leaf.rpartition("/")[2]
 
     def __setattr__(self, key: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {key!r}")
