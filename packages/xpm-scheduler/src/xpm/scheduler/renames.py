@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import read_json, write_json_atomic, write_text_atomic
+from .attempts import attempts_path
 from .jobfolders import job_folders
 from .jobpaths import JobPaths
 from .locks import is_job_locked
@@ -151,8 +152,10 @@ def _move(workdir: Path, job: RenamedJob) -> str:
     os.rename(old.folder, new.folder)
     if old.name != new.name:
         files = JobPaths(new.folder, old.name)
-        for name in ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress"):
-            source, target = getattr(files, name), getattr(new, name)
+        names = ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress")
+        moves = [(getattr(files, name), getattr(new, name)) for name in names]
+        moves.append((attempts_path(files), attempts_path(new)))
+        for source, target in moves:
             if source.exists() and not target.exists():
                 source.rename(target)
     write_text_atomic(new.params, json.dumps(data, indent=1, ensure_ascii=False))
