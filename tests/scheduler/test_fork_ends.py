@@ -26,7 +26,7 @@ def _client() -> Any:
     client: Any = object.__new__(_ForkClient)
     client.guard = threading.Lock()
     client.pending, client.running = {}, {}
-    client.early, client.reaped = {}, set()
+    client.early, client.reaped = set(), set()
     return client
 
 
@@ -51,7 +51,7 @@ def test_a_successful_job_ends_once_whatever_the_order(order: tuple[str, ...]) -
         else:
             client._exited(7, 0)
     assert [(pid, e.code, e.signal) for pid, e in ended] == [(7, 0, None)]
-    assert (client.running, client.early, client.reaped) == ({}, {}, set())
+    assert (client.running, client.early, client.reaped) == ({}, set(), set())
 
 
 def test_a_failed_job_ends_with_its_status_from_the_server() -> None:
@@ -102,7 +102,7 @@ def test_jobs_forked_by_the_server_report_their_ends(tmp_path: Path) -> None:
     client = launcher._forks
     assert client is not None
     with client.guard:  # every success was heard from its job: no exit awaits one
-        assert (client.reaped, client.early, client.running) == (set(), {}, {})
+        assert (client.reaped, client.early, client.running) == (set(), set(), {})
     launcher.close()
     assert all(len(got) == 1 for got in ends.values())
     assert sorted(((e.code, e.signal) for (e,) in ends.values()), key=str) == [

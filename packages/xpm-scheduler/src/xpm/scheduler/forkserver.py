@@ -144,6 +144,7 @@ def _child(
 ) -> None:
     """In the forked child: become the job's process, run the job, never return."""
     code = 1
+    me = os.getpid()
     try:
         signal.set_wakeup_fd(-1)
         low, high = sorted((lock_fd, ends_fd))
@@ -187,7 +188,8 @@ def _child(
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-            if code == 0 and ends_fd >= 0:  # before the process is torn down
+            # Before the process is torn down; not from a process the task forked.
+            if code == 0 and ends_fd >= 0 and os.getpid() == me:
                 with contextlib.suppress(OSError):
                     os.write(ends_fd, f"{os.getpid()}\n".encode())
         finally:

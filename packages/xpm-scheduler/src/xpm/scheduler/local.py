@@ -64,7 +64,7 @@ class _ForkClient:
         finally:
             theirs.close()
             os.close(ends)
-        self.early: dict[int, int] = {}  # ends heard before the pid was
+        self.early: set[int] = set()  # successes heard before the pid was
         self.reaped: set[int] = set()  # exits heard before the early end
         self.lost = lost
         self.closing = False
@@ -142,17 +142,19 @@ class _ForkClient:
         """The server answered a request: the job's pid, or why it has none."""
         with self.guard:
             event, answer, on_end = self.pending.pop(int(message["id"]))
-            early = None
+            early = False
             if "pid" in message:
                 pid = int(message["pid"])
                 self.reaped.discard(pid)
-                early = self.early.pop(pid, None)
-                if early is None:
+                early = pid in self.early
+                if early:
+                    self.early.discard(pid)
+                else:
                     self.running[pid] = (int(message["start_time"]), on_end)
         answer.append(message)
         event.set()
-        if early is not None:
-            on_end(_ending(ExitStatus(early)))
+        if early:
+            on_end(_ending(ExitStatus(0)))
 
     def _exited(self, pid: int, status: int) -> None:
         """The server reaped `pid`: its end, unless the job told it already."""
@@ -186,7 +188,7 @@ class _ForkClient:
                 return
             entry = self.running.pop(pid, None)
             if entry is None:  # before the server's answer: the answer ends it
-                self.early[pid] = 0
+                self.early.add(pid)
         if entry is not None:
             entry[1](_ending(ExitStatus(0)))
 

@@ -152,8 +152,8 @@ def _move(workdir: Path, job: RenamedJob) -> str:
     os.rename(old.folder, new.folder)
     if old.name != new.name:
         files = JobPaths(new.folder, old.name)
-        names = ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress")
-        moves = [(getattr(files, name), getattr(new, name)) for name in names]
+        markers = ("stdout", "stderr", "done", "failed", "pid", "lock", "started", "progress")
+        moves = [(getattr(files, name), getattr(new, name)) for name in markers]
         moves.append((attempts_path(files), attempts_path(new)))
         for source, target in moves:
             if source.exists() and not target.exists():
