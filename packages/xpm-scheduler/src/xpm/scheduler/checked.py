@@ -8,7 +8,6 @@ that the CLI and the monitor read a damaged value as absent instead of failing o
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
 
@@ -17,8 +16,6 @@ _LAST_TIME = 253402300799.0
 
 _MAX_PID = 1 << 22
 """Linux never hands out a pid above 2**22 (`/proc/sys/kernel/pid_max`'s ceiling)."""
-
-logger = logging.getLogger("xpm.scheduler")
 
 
 def number(value: Any) -> float | None:
@@ -51,6 +48,12 @@ def integer(value: Any) -> int | None:
 
 
 def skipped(path: object, line: int | None, why: str) -> None:
-    """Warn that a damaged record was skipped: `xpm: skipped line 3 of <path>: <why>`."""
+    """Warn that a damaged record was skipped: `xpm: skipped line 3 of <path>: <why>`.
+
+    `logging` is imported here, not by job processes: it brings `threading`, whose fork
+    hook costs each job the fork server forks half a millisecond.
+    """
+    import logging
+
     where = f"line {line} of {path}" if line is not None else str(path)
-    logger.warning("xpm: skipped %s: %s", where, why)
+    logging.getLogger("xpm.scheduler").warning("xpm: skipped %s: %s", where, why)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import random
 import time
 from pathlib import Path
 from types import TracebackType
@@ -117,7 +116,7 @@ def _lock_exclusive(fd: int) -> bool:
         if time.monotonic() > deadline:
             fcntl.flock(fd, fcntl.LOCK_UN)
             return False
-        time.sleep(random.uniform(0.0001, 0.001))
+        time.sleep(0.0001 + os.urandom(1)[0] * 0.0009 / 255)
 
 
 def wait_for_lock(path: str | os.PathLike[str]) -> int:
