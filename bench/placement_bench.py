@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -71,31 +70,33 @@ def project(root: Path, where: str) -> tuple[Path, dict[str, str]]:
     return folder / "plan.py", env
 
 
-def one_run(python: str, where: str, count: int) -> tuple[float, float]:
-    """Return the wall and CPU seconds of one experiment of `count` trivial tasks."""
-    root = Path(tempfile.mkdtemp(prefix="xpmbench-place-"))
-    try:
-        script, env = project(root, where)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(
-            [python, str(script), str(root / "ws"), str(count)],
-            env=env,
-            cwd=root,
-            capture_output=True,
-            text=True,
-        )
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode != 0:
-            raise SystemExit(f"{python} {where}: {done.stderr.strip()[-800:]}")
-        finished = len(list((root / "ws").glob("jobs/*/*/trivial.done")))
-        if finished != count:
-            raise SystemExit(f"{python} {where}: {finished} of {count} jobs done")
-        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-        return wall, cpu
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def one_run(python: str, where: str, count: int, scratch: Path) -> tuple[float, float]:
+    """Return the wall and CPU seconds of one experiment of `count` trivial tasks.
+
+    Its folder stays in `scratch` until every run is over: removing it at once would slow
+    the next run's file creations on a file system without a journal (sched_bench.py
+    says more).
+    """
+    root = Path(tempfile.mkdtemp(prefix="place-", dir=scratch))
+    script, env = project(root, where)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [python, str(script), str(root / "ws"), str(count)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{python} {where}: {done.stderr.strip()[-800:]}")
+    finished = len(list((root / "ws").glob("jobs/*/*/trivial.done")))
+    if finished != count:
+        raise SystemExit(f"{python} {where}: {finished} of {count} jobs done")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
 
 
 def main() -> None:
@@ -107,10 +108,12 @@ def main() -> None:
     args = parser.parse_args()
     pythons = dict(item.split("=", 1) for item in args.python.split(","))
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for _ in range(args.runs):
-        for label, python in pythons.items():
-            for where in PLACES:
-                results.setdefault((label, where), []).append(one_run(python, where, args.count))
+    with tempfile.TemporaryDirectory(prefix="xpmbench-place-") as scratch:
+        for _ in range(args.runs):
+            for label, python in pythons.items():
+                for where in PLACES:
+                    run = one_run(python, where, args.count, Path(scratch))
+                    results.setdefault((label, where), []).append(run)
     print(f"{args.count} trivial tasks, median of {args.runs} runs (ms per task)")
     print(f"{'python':<8} {'place':<8} {'wall ms':>8} {'CPU ms':>7}  wall runs (s)")
     for label in pythons:
