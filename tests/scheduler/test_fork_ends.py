@@ -7,7 +7,10 @@ experiment reads them in, each job ends exactly once, with the right status.
 
 from __future__ import annotations
 
+import ast
 import itertools
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -113,3 +116,19 @@ def test_jobs_forked_by_the_server_report_their_ends(tmp_path: Path) -> None:
         (3, None),
         (None, 9),
     ]
+
+
+def test_a_forked_job_keeps_its_standard_streams_and_the_descriptors_it_is_given() -> None:
+    """The child closes what the server had open, never 0-2, even with no pipe (-1)."""
+    code = (
+        "import os\n"
+        "from xpm.scheduler.forkserver import _close_all_but\n"
+        "fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(5)]\n"
+        "_close_all_but(fds[3], -1)\n"
+        "print(sorted(int(n) for n in os.listdir('/proc/self/fd')), fds[3])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed, kept = done.stdout.rsplit(" ", 1)
+    open_fds = set(ast.literal_eval(listed))
+    assert {0, 1, 2, int(kept)} <= open_fds
+    assert len(open_fds - {0, 1, 2, int(kept)}) <= 1  # the listing's own descriptor

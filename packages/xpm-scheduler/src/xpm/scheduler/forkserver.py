@@ -147,10 +147,7 @@ def _child(
     me = os.getpid()
     try:
         signal.set_wakeup_fd(-1)
-        low, high = sorted((lock_fd, ends_fd))
-        os.closerange(3, low)
-        os.closerange(low + 1, high)
-        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
+        _close_all_but(lock_fd, ends_fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -194,6 +191,15 @@ def _child(
                     os.write(ends_fd, f"{os.getpid()}\n".encode())
         finally:
             os._exit(code)
+
+
+def _close_all_but(*kept: int) -> None:
+    """Close every descriptor above 2 but `kept` (-1 stands for none)."""
+    start = 3
+    for fd in sorted(k for k in kept if k >= start):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, os.sysconf("SC_OPEN_MAX"))
 
 
 def serve(fd: int, ends_fd: int = -1) -> None:

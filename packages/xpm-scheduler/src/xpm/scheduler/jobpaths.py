@@ -42,7 +42,13 @@ class JobPaths:
 
     def __init__(self, folder: str | os.PathLike[str], name: str) -> None:
         set_ = object.__setattr__
-        made = None if isinstance(folder, str) else Path(folder)
+        made = (
+            None
+            if isinstance(folder, str)
+            else folder
+            if isinstance(folder, Path)
+            else Path(folder)
+        )
         set_(self, "_folder", made)
         set_(self, "_parent", None)
         set_(self, "_leaf", folder if made is None else made.name)
